@@ -1,0 +1,103 @@
+// swift-tools-version:6.1
+// openruko: a self-hosted Heroku. Targets follow DESIGN.md §3.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "openruko",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "openruko", targets: ["openruko"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+    ],
+    targets: [
+        // MARK: - C shims (system libraries)
+        .systemLibrary(
+            name: "CLibSSH",
+            pkgConfig: "libssh",
+            providers: [.apt(["libssh-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+
+        // MARK: - C wrappers
+        .target(name: "LibSSH", dependencies: ["CLibSSH"], swiftSettings: swiftSettings),
+        .target(name: "LibGit2", dependencies: ["CLibGit2"], swiftSettings: swiftSettings),
+
+        // MARK: - Domain, store, operations
+        .target(
+            name: "OpenrukoCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Store",
+            dependencies: ["OpenrukoCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Platform",
+            dependencies: [
+                "OpenrukoCore", "Store",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Commands",
+            dependencies: [
+                "OpenrukoCore", "Platform",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Wiring and executable
+        .target(
+            name: "Daemon",
+            dependencies: [
+                "OpenrukoCore", "Store", "Platform", "Commands", "LibGit2", "LibSSH",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "openruko",
+            dependencies: [
+                "Daemon", "OpenrukoCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Tests
+        .target(
+            name: "TestSupport",
+            dependencies: ["OpenrukoCore", "Store", "Platform"],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "OpenrukoCoreTests", dependencies: ["OpenrukoCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LibWrapperTests", dependencies: ["LibSSH", "LibGit2", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
+    ]
+)

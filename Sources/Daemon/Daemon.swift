@@ -1,0 +1,62 @@
+import Foundation
+package import Logging
+package import OpenrukoCore
+import ServiceLifecycle
+import UnixSignals
+
+/// `openruko daemon`: opens the data directory and runs every long-lived part as one
+/// `ServiceGroup` (dependencies first; shutdown in reverse on SIGTERM/SIGINT).
+///
+/// ```swift
+/// let daemon = try Daemon(configuration: configuration)
+/// try await daemon.run()
+/// ```
+package struct Daemon: Sendable {
+    package let configuration: DaemonConfiguration
+    package let installation: Installation
+    let registry: ListenerRegistry
+    let logger: Logger
+
+    /// Opens the data directory and migrates the store.
+    /// - Throws: `OpenrukoError` when the data directory cannot be prepared.
+    package init(configuration: DaemonConfiguration, logger: Logger = Logger(label: "openruko")) throws(OpenrukoError) {
+        self.configuration = configuration
+        self.logger = logger
+        // Listeners register here as later parts (SSH, API, router) are added.
+        registry = ListenerRegistry(expected: [])
+        installation = try Installation.open(configuration.layout)
+    }
+
+    /// Runs until SIGTERM or SIGINT, then stops every service gracefully.
+    package func run() async throws {
+        signal(SIGPIPE, SIG_IGN)
+        let announcer = ReadyAnnouncer(registry: registry, layout: configuration.layout, domain: configuration.domain)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: announcer)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+    }
+}
+
+/// Prints `openruko ready …` and writes `daemon.json` once every listener is bound; removes
+/// `daemon.json` on shutdown.
+struct ReadyAnnouncer: Service {
+    let registry: ListenerRegistry
+    let layout: DataLayout
+    let domain: String
+
+    func run() async throws {
+        let bound = await registry.waitForAll()
+        let names = await registry.names
+        let info = DaemonInfo(
+            ssh: bound["ssh"], api: bound["api"], router: bound["router"], domain: domain, pid: getpid())
+        try info.write(layout)
+        let fields = names.map { "\($0)=\(bound[$0]!)" }
+        let line = (["openruko ready"] + fields).joined(separator: " ") + "\n"
+        FileHandle.standardOutput.write(Data(line.utf8))
+        try? await gracefulShutdown()
+        try? FileManager.default.removeItem(atPath: layout.daemonInfo)
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+package import OpenrukoCore
+
+/// The daemon's settings: each from its flag, else `OPENRUKO_<NAME>`, else the default
+/// (DESIGN.md §2.1).
+package struct DaemonConfiguration: Sendable, Hashable {
+    package var layout: DataLayout
+    package var sshListen: ListenAddress
+    package var apiListen: ListenAddress
+    package var routerListen: ListenAddress
+    package var domain: String
+
+    package init(
+        layout: DataLayout, sshListen: ListenAddress, apiListen: ListenAddress, routerListen: ListenAddress, domain: String
+    ) {
+        self.layout = layout
+        self.sshListen = sshListen
+        self.apiListen = apiListen
+        self.routerListen = routerListen
+        self.domain = domain
+    }
+
+    /// The data directory when neither `--data-dir` nor `OPENRUKO_DATA_DIR` is given:
+    /// `$XDG_DATA_HOME/openruko`, else `~/.local/share/openruko`.
+    package static func defaultDataDir(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") { return xdg + "/openruko" }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return home + "/.local/share/openruko"
+    }
+
+    /// The data directory from a flag, the environment, or the default.
+    package static func dataDir(flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> DataLayout {
+        DataLayout(root: absolute(flag ?? environment["OPENRUKO_DATA_DIR"] ?? defaultDataDir(environment: environment)))
+    }
+
+    /// Resolves every setting from flags (nil when not given) and the environment.
+    /// - Throws: `OpenrukoError.invalid` for malformed addresses or domains.
+    package static func resolve(
+        dataDir: String?, sshListen: String?, apiListen: String?, routerListen: String?, domain: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(OpenrukoError) -> DaemonConfiguration {
+        func pick(_ flag: String?, _ name: String, _ fallback: String) -> String {
+            flag ?? environment["OPENRUKO_\(name)"] ?? fallback
+        }
+        let domain = pick(domain, "DOMAIN", "localhost").lowercased()
+        guard !domain.isEmpty, !domain.contains(where: { $0.isWhitespace || $0 == "/" || $0 == ":" }) else {
+            throw OpenrukoError(.invalid, "--domain must be a host name such as localhost or paas.example.com.")
+        }
+        return DaemonConfiguration(
+            layout: Self.dataDir(flag: dataDir, environment: environment),
+            sshListen: try ListenAddress(parsing: pick(sshListen, "SSH_LISTEN", "0.0.0.0:2222"), option: "--ssh-listen"),
+            apiListen: try ListenAddress(parsing: pick(apiListen, "API_LISTEN", "127.0.0.1:5000"), option: "--api-listen"),
+            routerListen: try ListenAddress(parsing: pick(routerListen, "ROUTER_LISTEN", "0.0.0.0:8080"), option: "--router-listen"),
+            domain: domain)
+    }
+
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+}

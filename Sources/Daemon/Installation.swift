@@ -1,0 +1,45 @@
+import Foundation
+package import OpenrukoCore
+package import Platform
+package import Store
+
+/// One openruko data directory, opened: its layout, store and operations layer. Every
+/// process (daemon, `openruko admin`, the git hook, `ssh-command`) starts here.
+package struct Installation: Sendable {
+    package let layout: DataLayout
+    package let store: PlatformStore
+    package let platform: Platform
+
+    /// Creates the data directory if needed, opens and migrates the store, and wires the
+    /// operations layer with the given runtime seams.
+    /// - Throws: `OpenrukoError` when the directory or database cannot be prepared.
+    package static func open(
+        _ layout: DataLayout, urls: PublicURLs? = nil, runtime: any RuntimeControl = DetachedRuntime(),
+        releasePhase: any ReleasePhaseRunner = UnavailableReleasePhase(), logs: any LogSink = DiscardingLogSink()
+    ) throws(OpenrukoError) -> Installation {
+        try prepareDirectories(layout)
+        let store = try PlatformStore(path: layout.database)
+        chmod(layout.database, 0o600)
+        let urls = urls ?? DaemonInfo.read(layout)?.publicURLs ?? PublicURLs()
+        let platform = Platform(
+            store: store, layout: layout, repositories: GitRepositories(layout: layout), runtime: runtime,
+            releasePhase: releasePhase, logs: logs, urls: urls)
+        return Installation(layout: layout, store: store, platform: platform)
+    }
+
+    /// `DATA_DIR` (traversable, not listable by others) and its private `ssh/`.
+    static func prepareDirectories(_ layout: DataLayout) throws(OpenrukoError) {
+        let manager = FileManager.default
+        do {
+            try manager.createDirectory(atPath: layout.root, withIntermediateDirectories: true)
+            chmod(layout.root, 0o711)
+            for directory in [layout.repos, layout.logs, layout.run, layout.root + "/slugs", layout.root + "/cache"] {
+                try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
+            try manager.createDirectory(atPath: layout.ssh, withIntermediateDirectories: true)
+            chmod(layout.ssh, 0o700)
+        } catch {
+            throw OpenrukoError(.internal, "Cannot create the data directory \(layout.root): \(error.localizedDescription)")
+        }
+    }
+}

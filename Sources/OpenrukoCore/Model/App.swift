@@ -1,0 +1,87 @@
+package import Foundation
+
+/// An application: a git repo, its releases, its config and its formation.
+package struct App: Hashable, Sendable, Codable {
+    package var id: UUID
+    package var name: String
+    package var ownerID: UUID
+    package var ownerEmail: String
+    package var stack: String
+    /// Buildpack URLs set with `buildpacks:set`, in order; empty means detect.
+    package var buildpacks: [String]
+    package var createdAt: Date
+    package var updatedAt: Date
+
+    package init(
+        id: UUID, name: String, ownerID: UUID, ownerEmail: String, stack: String, buildpacks: [String],
+        createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.name = name
+        self.ownerID = ownerID
+        self.ownerEmail = ownerEmail
+        self.stack = stack
+        self.buildpacks = buildpacks
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// The stack every app builds on.
+    package static let defaultStack = "heroku-22"
+}
+
+/// A user with access to an app that they do not own.
+package struct Collaborator: Hashable, Sendable, Codable {
+    package var id: UUID
+    package var appID: UUID
+    package var userID: UUID
+    package var email: String
+    package var createdAt: Date
+    package var updatedAt: Date
+
+    package init(id: UUID, appID: UUID, userID: UUID, email: String, createdAt: Date, updatedAt: Date) {
+        self.id = id
+        self.appID = appID
+        self.userID = userID
+        self.email = email
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// A custom hostname routed to an app.
+package struct Domain: Hashable, Sendable, Codable {
+    package var id: UUID
+    package var appID: UUID
+    package var hostname: String
+    package var createdAt: Date
+    package var updatedAt: Date
+
+    package init(id: UUID, appID: UUID, hostname: String, createdAt: Date, updatedAt: Date) {
+        self.id = id
+        self.appID = appID
+        self.hostname = hostname
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// Where an app's log lines are also delivered (`syslog://`, `syslog+tls://`, `https://`).
+package struct LogDrain: Hashable, Sendable, Codable {
+    package var id: UUID
+    package var appID: UUID
+    package var url: String
+    /// Heroku's drain token (`d.<uuid>`), sent as the syslog host name.
+    package var token: String
+    package var createdAt: Date
+    package var updatedAt: Date
+
+    package init(id: UUID, appID: UUID, url: String, token: String, createdAt: Date, updatedAt: Date) {
+        self.id = id
+        self.appID = appID
+        self.url = url
+        self.token = token
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}

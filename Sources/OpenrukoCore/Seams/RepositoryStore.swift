@@ -1,0 +1,11 @@
+/// The bare git repositories behind apps (`DATA_DIR/repos/APP.git`).
+package protocol RepositoryStore: Sendable {
+    /// Creates the empty bare repository of a new app.
+    func create(app: String) throws(OpenrukoError)
+    /// Removes an app's repository.
+    func delete(app: String)
+    /// Renames an app's repository.
+    func rename(app: String, to newName: String) throws(OpenrukoError)
+    /// The repository's size on disk in bytes, if it exists.
+    func size(app: String) -> Int64?
+}

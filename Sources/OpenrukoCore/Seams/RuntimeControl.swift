@@ -1,0 +1,67 @@
+package import Foundation
+
+/// A dyno as the runtime reports it (`heroku ps`).
+package struct Dyno: Hashable, Sendable, Codable {
+    /// Heroku's dyno states.
+    package enum State: String, Sendable, Codable {
+        case starting, up, crashed, down, idle
+    }
+
+    package var id: UUID
+    /// `web.1`, `worker.2`, `release.1`.
+    package var name: String
+    package var type: String
+    package var command: String
+    package var state: State
+    package var size: String
+    package var releaseVersion: Int
+    package var releaseID: UUID?
+    package var createdAt: Date
+    /// When the dyno entered its current state.
+    package var updatedAt: Date
+
+    package init(
+        id: UUID, name: String, type: String, command: String, state: State, size: String, releaseVersion: Int,
+        releaseID: UUID?, createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.name = name
+        self.type = type
+        self.command = command
+        self.state = state
+        self.size = size
+        self.releaseVersion = releaseVersion
+        self.releaseID = releaseID
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// How the operations layer drives running dynos. The daemon implements it with the
+/// supervisor; other processes (`openruko admin`, the git hook) reach the daemon through it.
+package protocol RuntimeControl: Sendable {
+    /// The app's current release or formation changed: converge its dynos.
+    func appChanged(_ app: App) async
+    /// The app is gone: stop all its dynos and forget it.
+    func appDestroyed(_ app: App) async
+    /// Restarts every dyno, one type (`web`) or one dyno (`web.1`).
+    func restart(_ app: App, target: String?) async throws(OpenrukoError)
+    /// Stops one type or one dyno (it comes back on the next restart or scale, as on Heroku).
+    func stop(_ app: App, target: String) async throws(OpenrukoError)
+    /// The app's dynos with their states.
+    func dynos(_ app: App) async throws(OpenrukoError) -> [Dyno]
+}
+
+/// A runtime for processes that have none: changes are recorded in the store and the
+/// daemon converges on them when it starts.
+package struct DetachedRuntime: RuntimeControl {
+    package init() {}
+    package func appChanged(_ app: App) async {}
+    package func appDestroyed(_ app: App) async {}
+    package func restart(_ app: App, target: String?) async throws(OpenrukoError) { throw Self.unavailable }
+    package func stop(_ app: App, target: String) async throws(OpenrukoError) { throw Self.unavailable }
+    package func dynos(_ app: App) async throws(OpenrukoError) -> [Dyno] { throw Self.unavailable }
+
+    private static let unavailable = OpenrukoError(
+        .unavailable, "The openruko daemon is not running, so there are no dynos. Start it with 'openruko daemon'.")
+}

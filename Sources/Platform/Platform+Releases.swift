@@ -1,0 +1,139 @@
+import Foundation
+package import OpenrukoCore
+package import Store
+
+// MARK: - Config vars, releases, rollback, deploys
+
+extension Platform {
+    /// The app's config vars.
+    package func config(_ name: String, as principal: Principal) throws(OpenrukoError) -> (App, [String: String]) {
+        let app = try self.app(name, as: principal)
+        return (app, try store.config(appID: app.id))
+    }
+
+    /// Sets config vars; records "Set A, B config vars" as the next release and rolls it out.
+    /// - Parameters:
+    ///   - output: receives release-phase output, if the app has a release phase.
+    package func setConfig(
+        _ name: String, _ values: [String: String], as principal: Principal, output: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws(OpenrukoError) -> Release {
+        let app = try self.app(name, as: principal)
+        guard !values.isEmpty else { throw OpenrukoError(.invalid, "Give at least one KEY=value.", resource: "config_var") }
+        for key in values.keys { try ConfigKey.validate(key) }
+        let keys = values.keys.sorted()
+        let actor = try attribution(principal)
+        let release = try store.updateConfig(
+            appID: app.id, set: values, unset: [], description: ConfigKey.setDescription(keys), actor: actor,
+            status: try initialStatus(slugID: try store.currentRelease(appID: app.id)?.slugID))
+        logAPI(app, "Set \(keys.joined(separator: ", ")) config vars by user \(actor.email)")
+        return await publish(release, of: app, actor: actor, output: output)
+    }
+
+    /// Removes config vars; records "Remove A config vars" as the next release.
+    package func unsetConfig(
+        _ name: String, _ keys: [String], as principal: Principal, output: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws(OpenrukoError) -> Release {
+        let app = try self.app(name, as: principal)
+        guard !keys.isEmpty else { throw OpenrukoError(.invalid, "Give at least one KEY to unset.", resource: "config_var") }
+        for key in keys { try ConfigKey.validate(key) }
+        let actor = try attribution(principal)
+        let release = try store.updateConfig(
+            appID: app.id, set: [:], unset: keys, description: ConfigKey.removeDescription(keys), actor: actor,
+            status: try initialStatus(slugID: try store.currentRelease(appID: app.id)?.slugID))
+        logAPI(app, "Unset \(keys.joined(separator: ", ")) config vars by user \(actor.email)")
+        return await publish(release, of: app, actor: actor, output: output)
+    }
+
+    /// All releases, oldest first.
+    package func releases(_ name: String, as principal: Principal) throws(OpenrukoError) -> (App, [Release]) {
+        let app = try self.app(name, as: principal)
+        return (app, try store.releases(appID: app.id))
+    }
+
+    /// Release vN (or by id).
+    package func release(_ name: String, _ versionOrID: String, as principal: Principal) throws(OpenrukoError) -> (App, Release) {
+        let app = try self.app(name, as: principal)
+        let text = versionOrID.hasPrefix("v") ? String(versionOrID.dropFirst()) : versionOrID
+        let found: Release? =
+            if let version = Int(text) { try store.release(appID: app.id, version: version) }
+            else if let id = UUID(uuidString: versionOrID) { try store.release(id: id).flatMap { $0.appID == app.id ? $0 : nil } }
+            else { nil }
+        guard let found else { throw OpenrukoError(.notFound, "Couldn't find release \(versionOrID).", resource: "release") }
+        return (app, found)
+    }
+
+    /// Rolls back to vN (default: the succeeded release before the current one): a new
+    /// release "Rollback to vN" with vN's slug and config.
+    package func rollback(
+        _ name: String, to version: Int?, as principal: Principal, output: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws(OpenrukoError) -> Release {
+        let app = try self.app(name, as: principal)
+        let target: Int
+        if let version {
+            target = version
+        } else {
+            let succeeded = try store.releases(appID: app.id).filter { $0.status == .succeeded }
+            guard succeeded.count >= 2 else {
+                throw OpenrukoError(.invalid, "\(app.name) has no earlier release to roll back to.", resource: "release")
+            }
+            target = succeeded[succeeded.count - 2].version
+        }
+        guard let targetRelease = try store.release(appID: app.id, version: target) else {
+            throw OpenrukoError(.notFound, "Couldn't find release v\(target).", resource: "release")
+        }
+        let actor = try attribution(principal)
+        let release = try store.rollback(
+            appID: app.id, to: target, actor: actor, status: try initialStatus(slugID: targetRelease.slugID))
+        logAPI(app, "Rollback to v\(target) by user \(actor.email)")
+        return await publish(release, of: app, actor: actor, output: output)
+    }
+
+    /// Records a built slug as the next release ("Deploy abc1234") and rolls it out, running
+    /// the release phase first when the slug declares one.
+    /// - Returns: the release, `succeeded` or `failed` (the old release keeps running then).
+    package func deploy(
+        _ app: App, slug: Slug, actor: Attribution, description: String? = nil,
+        output: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws(OpenrukoError) -> Release {
+        let text = description ?? "Deploy \(slug.commit.map { String($0.prefix(7)) } ?? slug.id.uuidString.prefix(8).lowercased())"
+        let release = try store.createRelease(
+            appID: app.id, slugID: slug.id, description: text, actor: actor, status: try initialStatus(slugID: slug.id))
+        logAPI(app, "\(text) by user \(actor.email)")
+        return await publish(release, of: app, actor: actor, output: output)
+    }
+
+    /// `pending` when the slug has a `release` process type (the phase must run), else `succeeded`.
+    func initialStatus(slugID: UUID?) throws(OpenrukoError) -> Release.Status {
+        guard let slugID, let slug = try store.slug(id: slugID), slug.processTypes[ProcessType.release.rawValue] != nil else {
+            return .succeeded
+        }
+        return .pending
+    }
+
+    /// Runs the release phase of a pending release, decides it, then lets the runtime
+    /// converge on the new current release.
+    func publish(_ release: Release, of app: App, actor: Attribution, output: @escaping @Sendable (String) -> Void) async
+        -> Release
+    {
+        var release = release
+        if release.status == .pending {
+            var succeeded = false
+            if let slugID = release.slugID, let slug = try? store.slug(id: slugID),
+                let command = slug.processTypes[ProcessType.release.rawValue]
+            {
+                succeeded = await releasePhase.runReleasePhase(app: app, release: release, slug: slug, command: command, output: output)
+            }
+            if let decided = try? store.setReleaseStatus(id: release.id, succeeded ? .succeeded : .failed) { release = decided }
+            if !succeeded { logAPI(app, "Release v\(release.version) failed: its release command did not succeed") }
+        }
+        guard release.status == .succeeded else { return release }
+        logAPI(app, "Release v\(release.version) created by user \(actor.email)")
+        if let slugID = release.slugID, let slug = try? store.slug(id: slugID) {
+            _ = try? store.applyProcessTypes(appID: app.id, slug.processTypes)
+        } else {
+            _ = try? store.applyProcessTypes(appID: app.id, [:])
+        }
+        await runtime.appChanged(app)
+        return release
+    }
+}

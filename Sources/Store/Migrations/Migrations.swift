@@ -1,0 +1,11 @@
+import GRDB
+
+/// Every schema migration, in order. A migration that has landed is never edited:
+/// change the schema with a new one.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("0001_initial", migrate: Migration0001Initial.migrate)
+        return migrator
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Daemon
+import Foundation
+import OpenrukoCore
+
+/// The `openruko` executable: argument parsing only; the work lives in the Daemon target.
+@main
+struct Openruko: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "openruko",
+        abstract: "A self-hosted Heroku: git push, buildpacks, releases, dynos.",
+        version: "0.1.0",
+        subcommands: [DaemonCommand.self, AdminCommand.self])
+}
+
+/// `openruko daemon`.
+struct DaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daemon", abstract: "Run the SSH server, API, router and dyno supervisor.")
+
+    @Option(help: "Data directory (env OPENRUKO_DATA_DIR; default ~/.local/share/openruko).") var dataDir: String?
+    @Option(help: "SSH listen address (env OPENRUKO_SSH_LISTEN; default 0.0.0.0:2222).") var sshListen: String?
+    @Option(help: "API listen address (env OPENRUKO_API_LISTEN; default 127.0.0.1:5000).") var apiListen: String?
+    @Option(help: "Router listen address (env OPENRUKO_ROUTER_LISTEN; default 0.0.0.0:8080).") var routerListen: String?
+    @Option(help: "Apps are served at APP.DOMAIN (env OPENRUKO_DOMAIN; default localhost).") var domain: String?
+
+    func run() async throws {
+        do {
+            let configuration = try DaemonConfiguration.resolve(
+                dataDir: dataDir, sshListen: sshListen, apiListen: apiListen, routerListen: routerListen, domain: domain)
+            try await Daemon(configuration: configuration).run()
+        } catch let error as OpenrukoError {
+            throw ValidationError(error.message)
+        }
+    }
+}
+
+/// `openruko admin COMMAND…`.
+struct AdminCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "admin", abstract: "Run one command of the command table locally, as the superuser.")
+
+    @Option(help: "Data directory (env OPENRUKO_DATA_DIR).") var dataDir: String?
+    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments (try 'help').") var words: [String] = []
+
+    func run() async throws {
+        let status = await AdminRunner.run(words, layout: DaemonConfiguration.dataDir(flag: dataDir))
+        if status != 0 { throw ExitCode(status) }
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+
+/// The built `openruko` executable, run as a real subprocess.
+package enum OpenrukoBinary {
+    /// The package root (where Package.swift is).
+    package static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
+        }
+        fatalError("Package.swift not found above \(#filePath)")
+    }()
+
+    /// `OPENRUKO_BIN`, else `.build/debug/openruko` under the package root.
+    package static let path: String = {
+        if let path = ProcessInfo.processInfo.environment["OPENRUKO_BIN"] { return path }
+        let candidates = [".build/debug/openruko", ".build/release/openruko"].map { packageRoot + "/" + $0 }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+    }()
+
+    /// `openruko admin WORDS…` on a data directory.
+    package static func admin(_ words: [String], dataDir: String, input: String = "") async throws -> ProcessResult {
+        try await ProcessRunner.run(path, ["admin", "--data-dir", dataDir] + words, input: Data(input.utf8))
+    }
+}
