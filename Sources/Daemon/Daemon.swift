@@ -1,6 +1,7 @@
 import Foundation
 package import Logging
 package import OpenrukoCore
+import Platform
 import ServiceLifecycle
 import UnixSignals
 
@@ -22,18 +23,29 @@ package struct Daemon: Sendable {
     package init(configuration: DaemonConfiguration, logger: Logger = Logger(label: "openruko")) throws(OpenrukoError) {
         self.configuration = configuration
         self.logger = logger
-        // Listeners register here as later parts (SSH, API, router) are added.
-        registry = ListenerRegistry(expected: [])
+        // Listeners register here as the parts that listen (SSH, API, router) are added.
+        registry = ListenerRegistry(expected: Self.listenerNames)
         installation = try Installation.open(configuration.layout)
+    }
+
+    /// The listeners announced in the ready line, in order.
+    static let listenerNames: [String] = []
+
+    /// Every long-running part, dependencies first (they stop in reverse order).
+    func services() throws -> [any Service] {
+        []
     }
 
     /// Runs until SIGTERM or SIGINT, then stops every service gracefully.
     package func run() async throws {
         signal(SIGPIPE, SIG_IGN)
-        let announcer = ReadyAnnouncer(registry: registry, layout: configuration.layout, domain: configuration.domain)
+        let announcer = ReadyAnnouncer(
+            registry: registry, layout: configuration.layout, domain: configuration.domain,
+            urls: installation.platform.urlSource)
+        let services = try services() + [announcer]
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: announcer)],
+                services: services.map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
@@ -46,12 +58,14 @@ struct ReadyAnnouncer: Service {
     let registry: ListenerRegistry
     let layout: DataLayout
     let domain: String
+    let urls: PublicURLSource
 
     func run() async throws {
         let bound = await registry.waitForAll()
         let names = await registry.names
         let info = DaemonInfo(
             ssh: bound["ssh"], api: bound["api"], router: bound["router"], domain: domain, pid: getpid())
+        urls.update(info.publicURLs)
         try info.write(layout)
         let fields = names.map { "\($0)=\(bound[$0]!)" }
         let line = (["openruko ready"] + fields).joined(separator: " ") + "\n"

@@ -23,7 +23,7 @@ package struct Installation: Sendable {
         let urls = urls ?? DaemonInfo.read(layout)?.publicURLs ?? PublicURLs()
         let platform = Platform(
             store: store, layout: layout, repositories: GitRepositories(layout: layout), runtime: runtime,
-            releasePhase: releasePhase, logs: logs, urls: urls)
+            releasePhase: releasePhase, logs: logs, urls: PublicURLSource(urls))
         return Installation(layout: layout, store: store, platform: platform)
     }
 

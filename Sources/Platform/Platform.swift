@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 package import OpenrukoCore
 package import Store
 
@@ -23,13 +24,15 @@ package struct Platform: Sendable {
     package let releasePhase: any ReleasePhaseRunner
     /// Where `app[api]` lines go.
     package let logs: any LogSink
+    /// URLs shown to users; the daemon updates them once its listeners are bound.
+    package let urlSource: PublicURLSource
     /// URLs shown to users.
-    package let urls: PublicURLs
+    package var urls: PublicURLs { urlSource.current }
 
     package init(
         store: PlatformStore, layout: DataLayout, repositories: any RepositoryStore,
         runtime: any RuntimeControl = DetachedRuntime(), releasePhase: any ReleasePhaseRunner = UnavailableReleasePhase(),
-        logs: any LogSink = DiscardingLogSink(), urls: PublicURLs = PublicURLs()
+        logs: any LogSink = DiscardingLogSink(), urls: PublicURLSource = PublicURLSource()
     ) {
         self.store = store
         self.layout = layout
@@ -37,7 +40,7 @@ package struct Platform: Sendable {
         self.runtime = runtime
         self.releasePhase = releasePhase
         self.logs = logs
-        self.urls = urls
+        self.urlSource = urls
     }
 
     /// Writes one `app[api]` line to the app's log.
@@ -73,6 +76,21 @@ package struct PublicURLs: Sendable, Hashable {
     package func gitURL(_ app: String) -> String {
         sshPort == 22 ? "ssh://git@\(sshHost)/\(app).git" : "ssh://git@\(sshHost):\(sshPort)/\(app).git"
     }
+}
+
+/// Holds the current `PublicURLs`; shared by every copy of a `Platform`.
+package final class PublicURLSource: Sendable {
+    private let value: Mutex<PublicURLs>
+
+    package init(_ urls: PublicURLs = PublicURLs()) {
+        value = Mutex(urls)
+    }
+
+    /// The URLs now.
+    package var current: PublicURLs { value.withLock { $0 } }
+
+    /// Replaces the URLs (when the daemon knows its bound ports).
+    package func update(_ urls: PublicURLs) { value.withLock { $0 = urls } }
 }
 
 /// The release-phase runner of a process without a runtime: a release that needs one fails
