@@ -1,8 +1,8 @@
 import Foundation
 
 /// Where openruko's own files are (`hooks/`, `buildpacks/`, `etc/`): `OPENRUKO_ROOT` if set,
-/// else the first directory above the running executable that has `hooks/pre-receive`
-/// (a checkout running `.build/*/openruko`).
+/// else the first directory above the running executable that has both `hooks/` and
+/// `buildpacks/` (a checkout running `.build/*/openruko`).
 package struct Resources: Sendable, Hashable {
     /// The project root.
     package let root: String
@@ -18,10 +18,16 @@ package struct Resources: Sendable, Hashable {
         var url = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath()
         while url.path != "/" {
             url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.path + "/hooks/pre-receive") { return Resources(root: url.path) }
+            let candidate = Resources(root: url.path)
+            if isDirectory(candidate.hooks) && isDirectory(candidate.buildpacks) { return candidate }
         }
         throw OpenrukoError(
             .internal, "Cannot find openruko's hooks/ and buildpacks/ above \(executablePath); set OPENRUKO_ROOT to the checkout.")
+    }
+
+    private static func isDirectory(_ path: String) -> Bool {
+        var directory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
     }
 
     /// The running executable (`/proc/self/exe`).
