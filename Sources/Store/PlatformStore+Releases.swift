@@ -95,6 +95,23 @@ extension PlatformStore {
         }
     }
 
+    /// One page of the app's releases, in version order, without reading the others.
+    /// - Parameters:
+    ///   - after: only versions after this one in the chosen order (exclusive); nil for the start.
+    ///   - through: only versions up to this one in the chosen order (inclusive); nil for no end.
+    ///   - descending: newest first.
+    ///   - limit: at most this many.
+    package func releases(appID: UUID, after: Int?, through: Int?, descending: Bool, limit: Int) throws(OpenrukoError) -> [Release] {
+        try read { db in
+            let current = try Self.currentVersion(db, appID)
+            var request = ReleaseRow.filter(Column("app_id") == appID.dbKey)
+            if let after { request = request.filter(descending ? Column("version") < after : Column("version") > after) }
+            if let through { request = request.filter(descending ? Column("version") >= through : Column("version") <= through) }
+            return try request.order(descending ? Column("version").desc : Column("version")).limit(limit).fetchAll(db)
+                .map { $0.release(currentVersion: current) }
+        }
+    }
+
     /// Release vN of the app.
     package func release(appID: UUID, version: Int) throws(OpenrukoError) -> Release? {
         try read { db in
