@@ -77,28 +77,38 @@ struct LogDrainController {
             return try JSONResponse.make(LogDrainResource(drain, app: app), status: .created, for: request)
         }
         router.get("/apps/:app/log-drains/**") { request, context in
-            let (app, drains) = try environment.platform.drains(try context.parameter("app"), as: try context.principal())
-            let wanted = Self.identifier(request, app: try context.parameter("app"))
-            guard let drain = drains.first(where: { $0.url == wanted || $0.token == wanted || $0.id.wire == wanted.lowercased() }) else {
-                throw OpenrukoError(.notFound, "Couldn't find that log drain.", resource: "log_drain")
-            }
+            let (app, drain) = try find(request, context)
             return try JSONResponse.make(LogDrainResource(drain, app: app), for: request)
         }
         router.delete("/apps/:app/log-drains/**") { request, context in
-            let principal = try context.principal()
-            let name = try context.parameter("app")
-            let app = try environment.platform.app(name, as: principal)
-            let drain = try environment.platform.removeDrain(name, url: Self.identifier(request, app: name), as: principal)
-            return try JSONResponse.make(LogDrainResource(drain, app: app), for: request)
+            let (app, drain) = try find(request, context)
+            let removed = try environment.platform.removeDrain(app.id.wire, url: drain.id.wire, as: try context.principal())
+            return try JSONResponse.make(LogDrainResource(removed, app: app), for: request)
         }
     }
 
-    /// Everything after `/log-drains/` (drain URLs contain slashes), percent-decoded.
-    static func identifier(_ request: Request, app: String) -> String {
+    /// The drain named by everything after `/log-drains/`: its URL (clients send it
+    /// unencoded, and paths have `//` collapsed, so URLs compare collapsed), token or id.
+    private func find(_ request: Request, _ context: APIContext) throws(OpenrukoError) -> (App, LogDrain) {
+        let (app, drains) = try environment.platform.drains(try context.parameter("app"), as: try context.principal())
         let path = request.uri.path
-        guard let marker = path.range(of: "/log-drains/") else { return "" }
-        let raw = String(path[marker.upperBound...])
-        return raw.removingPercentEncoding ?? raw
+        let raw = path.range(of: "/log-drains/").map { String(path[$0.upperBound...]) } ?? ""
+        let wanted = raw.removingPercentEncoding ?? raw
+        let collapsed = Self.collapse(wanted)
+        guard
+            let drain = drains.first(where: {
+                Self.collapse($0.url) == collapsed || $0.token == wanted || $0.id.wire == wanted.lowercased()
+            })
+        else {
+            throw OpenrukoError(.notFound, "Couldn't find that log drain.", resource: "log_drain")
+        }
+        return (app, drain)
+    }
+
+    static func collapse(_ text: String) -> String {
+        var text = text
+        while text.contains("//") { text = text.replacingOccurrences(of: "//", with: "/") }
+        return text
     }
 }
 

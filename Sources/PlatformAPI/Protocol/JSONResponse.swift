@@ -15,7 +15,7 @@ enum JSONResponse {
         _ value: some Encodable, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:], for request: Request
     ) throws -> Response {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]  // sorted: stable ETags
         let data = try encoder.encode(value)
         return make(data: data, status: status, headers: extra, for: request)
     }

@@ -11,7 +11,6 @@ struct CollaboratorResource: Encodable, Sendable {
     var id: String
     var permissions: [Permission] = []
     var role: Nullable<String> = Nullable("collaborator")
-    var silent = false
     var updated_at: String
     var user: User
 

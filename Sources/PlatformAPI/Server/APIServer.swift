@@ -61,6 +61,7 @@ package struct APIServer: Service {
     /// Every route, one controller per Heroku resource.
     static func router(_ environment: APIEnvironment) -> Router<APIContext> {
         let router = Router(context: APIContext.self)
+        router.add(middleware: ErrorMiddleware())
         router.get("/health") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
         AccountController(environment: environment).register(on: router)
         OAuthController(environment: environment).register(on: router)
