@@ -40,6 +40,12 @@ extension Platform {
         return (app, try store.releases(appID: app.id, after: after, through: through, descending: descending, limit: limit))
     }
 
+    /// What identifies the state of an app's release list: it changes whenever a release is
+    /// added, decided, or the app renamed (every such change also moves `App.updatedAt`).
+    package func releaseListRevision(_ app: App) throws(OpenrukoError) -> String {
+        "\(app.name)|\(app.updatedAt.timeIntervalSince1970)|\(try store.latestReleaseVersion(appID: app.id))"
+    }
+
     /// Releases a slug of the app (`POST /apps/{app}/releases {slug}`), as a deploy.
     package func release(
         _ name: String, slug slugID: String, description: String?, as principal: Principal,

@@ -82,6 +82,8 @@ extension PlatformStore {
             row.status = status.rawValue
             row.updatedAt = Date()
             try row.update(db)
+            // Every change to an app's release list changes the app's updated_at (list caches key on it).
+            try db.execute(sql: "UPDATE apps SET updated_at = ? WHERE id = ?", arguments: [row.updatedAt, row.appId.dbKey])
             return row.release(currentVersion: try Self.currentVersion(db, row.appId))
         }
     }
@@ -109,6 +111,13 @@ extension PlatformStore {
             if let through { request = request.filter(descending ? Column("version") >= through : Column("version") <= through) }
             return try request.order(descending ? Column("version").desc : Column("version")).limit(limit).fetchAll(db)
                 .map { $0.release(currentVersion: current) }
+        }
+    }
+
+    /// The app's newest release version (an index lookup); 0 when it has none.
+    package func latestReleaseVersion(appID: UUID) throws(OpenrukoError) -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: "SELECT MAX(version) FROM releases WHERE app_id = ?", arguments: [appID.dbKey]) ?? 0
         }
     }
 

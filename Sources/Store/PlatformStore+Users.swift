@@ -49,6 +49,10 @@ extension PlatformStore {
                 throw OpenrukoError(
                     .conflict, "This user still owns \(owned.joined(separator: ", ")). Destroy those apps first.", resource: "user")
             }
+            // Their releases and builds lose the user id: mark those apps changed (caches key on it).
+            try db.execute(
+                sql: "UPDATE apps SET updated_at = ? WHERE id IN (SELECT app_id FROM releases WHERE user_id = ?)",
+                arguments: [Date(), id.dbKey])
             _ = try UserRow.deleteOne(db, key: id.dbKey)
         }
     }

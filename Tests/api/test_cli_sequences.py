@@ -173,3 +173,16 @@ def test_log_drains(daemon, api):
     r = api.delete(f"{daemon.url}/apps/{name}/log-drains/syslog+tls://logs.example.com:6514")
     assert r.status_code == 200
     assert api.get(f"{daemon.url}/apps/{name}/log-drains").json() == []
+
+
+def test_release_phase_failure_shows_in_the_list(daemon, api):
+    name = unique("rph")
+    api.post(f"{daemon.url}/apps", json={"name": name})
+    before = api.get(f"{daemon.url}/apps/{name}/releases").json()
+    assert [(r["version"], r["current"]) for r in before] == [(1, True)]
+    # Without a runtime the release command cannot run: the release fails and v1 stays current.
+    _, release = deploy_slug(api, daemon.url, name, {"web": "bin/web", "release": "bin/migrate"})
+    assert release["status"] == "failed"
+    after = api.get(f"{daemon.url}/apps/{name}/releases").json()
+    assert [(r["version"], r["status"], r["current"]) for r in after] == [(1, "succeeded", True), (2, "failed", False)]
+    assert after[1]["eligible_for_rollback"] is False

@@ -46,17 +46,33 @@ struct ReleaseController {
         }
     }
 
-    /// The version field is paged in the store (an app may have thousands of releases);
-    /// other fields sort in memory.
+    /// Lists are answered from `ResponseCache` while the app's release revision is unchanged
+    /// (`heroku releases` and scripts poll them); the version field is paged in the store (an
+    /// app may have thousands of releases), other fields sort in memory.
     private func list(_ request: Request, _ context: APIContext) throws -> Response {
         let principal = try context.principal()
-        let name = try context.parameter("app")
+        let app = try environment.platform.app(try context.parameter("app"), as: principal)
+        let key = "releases|\(app.id.wire)|\(try environment.platform.releaseListRevision(app))|\(request.headers[.range] ?? "")"
+        if let cached = environment.responses.get(key) {
+            var headers = HTTPFields()
+            for (name, value) in cached.headers { if let field = HTTPField.Name(name) { headers[field] = value } }
+            return JSONResponse.make(
+                data: cached.body, etag: cached.etag, status: cached.isPartial ? .partialContent : .ok, headers: headers, for: request)
+        }
+        let page = try self.page(app, request, principal)
+        let body = try JSONResponse.encode(page.items.map { ReleaseResource($0, app: app) })
+        let etag = "\"" + JSONResponse.etagDigest(body) + "\""
+        environment.responses.put(
+            key, .init(body: body, etag: etag, headers: page.headers.map { ($0.name.rawName, $0.value) }, isPartial: page.isPartial))
+        return JSONResponse.make(data: body, etag: etag, status: page.status, headers: page.headers, for: request)
+    }
+
+    private func page(_ app: App, _ request: Request, _ principal: Principal) throws -> Page<Release> {
+        let name = app.id.wire
         let range = try ListRange(parsing: request.headers[.range])
         guard Self.pager.field(for: range).name == "version" else {
-            let (app, releases) = try environment.platform.releases(name, as: principal)
-            let page = try Self.pager.page(releases, range: range)
-            return try JSONResponse.make(
-                page.items.map { ReleaseResource($0, app: app) }, status: page.status, headers: page.headers, for: request)
+            let (_, releases) = try environment.platform.releases(name, as: principal)
+            return try Self.pager.page(releases, range: range)
         }
         let honoured = range.field == "version"
         func bound(_ text: String?) throws(APIError) -> Int? {
@@ -66,13 +82,11 @@ struct ReleaseController {
         }
         var after = try bound(range.start)
         if let start = after, !range.startExclusive { after = range.descending ? start + 1 : start - 1 }
-        let (app, releases) = try environment.platform.releases(
+        let (_, releases) = try environment.platform.releases(
             name, after: after, through: try bound(range.end), descending: range.descending, limit: range.pageSize + 1, as: principal)
         let items = Array(releases.prefix(range.pageSize))
-        let page = Pager<Release>.describe(
+        return Pager<Release>.describe(
             items, keys: items.map { .integer($0.version) }, more: releases.count > range.pageSize, field: "version", range: range,
             acceptRanges: Self.pager.fields.map(\.name))
-        return try JSONResponse.make(
-            page.items.map { ReleaseResource($0, app: app) }, status: page.status, headers: page.headers, for: request)
     }
 }

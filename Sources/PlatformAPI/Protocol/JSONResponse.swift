@@ -14,18 +14,25 @@ enum JSONResponse {
     static func make(
         _ value: some Encodable, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:], for request: Request
     ) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]  // sorted: stable ETags
-        let data = try encoder.encode(value)
-        return make(data: data, status: status, headers: extra, for: request)
+        make(data: try encode(value), status: status, headers: extra, for: request)
     }
 
-    /// Answers already-encoded JSON.
-    static func make(data: Data, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:], for request: Request) -> Response {
+    /// The JSON text of a value (keys sorted, so equal content gives equal bytes and ETags).
+    static func encode(_ value: some Encodable) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return try encoder.encode(value)
+    }
+
+    /// Answers already-encoded JSON (`etag`: the body's, when already known).
+    static func make(
+        data: Data, etag known: String? = nil, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:],
+        for request: Request
+    ) -> Response {
         var headers = extra
         headers[.contentType] = "application/json"
         if request.method == .get || request.method == .head {
-            let etag = "\"" + etagDigest(data) + "\""
+            let etag = known ?? "\"" + etagDigest(data) + "\""
             headers[.eTag] = etag
             if matches(request.headers[.ifNoneMatch], etag) {
                 return Response(status: .notModified, headers: headers, body: .init())

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 import OpenrukoCore
 import Platform
 
@@ -22,8 +23,9 @@ enum TextStream {
     }
 
     /// Streams `lines`: as SSE events (with a heartbeat every `heartbeat` while `tail`), or
-    /// as plain newline-terminated lines. The response ends when `lines` ends; a client that
-    /// goes away cancels the source.
+    /// as plain newline-terminated lines. The response ends when `lines` ends or the daemon
+    /// shuts down (so a tailing client cannot hold up a graceful stop); a client that goes
+    /// away cancels the source.
     static func response(_ lines: AsyncStream<String>, events: Bool, tail: Bool, heartbeat: Duration) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = events ? "text/event-stream; charset=utf-8" : "text/plain; charset=utf-8"
@@ -47,7 +49,7 @@ enum TextStream {
             }
         }
         let body = ResponseBody { writer in
-            for await chunk in chunks {
+            for try await chunk in chunks.cancelOnGracefulShutdown() {
                 try await writer.write(ByteBuffer(string: chunk))
             }
             try await writer.finish(nil)
