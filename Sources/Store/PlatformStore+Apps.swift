@@ -216,11 +216,14 @@ extension PlatformStore {
 
     static func fetchApp(_ db: Database, _ nameOrID: String) throws -> App? {
         let key = nameOrID.lowercased()
+        // Most API requests come here: cached statements skip query building and parsing.
         let row =
-            try AppRow.filter(Column("name") == nameOrID).fetchOne(db)
-            ?? (UUID(uuidString: key) != nil ? AppRow.fetchOne(db, key: key) : nil)
+            try AppRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM apps WHERE name = ?"), arguments: [nameOrID])
+            ?? (UUID(uuidString: key) != nil
+                ? AppRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM apps WHERE id = ?"), arguments: [key]) : nil)
         guard let row else { return nil }
-        let email = try String.fetchOne(db, sql: "SELECT email FROM users WHERE id = ?", arguments: [row.ownerId.dbKey]) ?? ""
+        let email =
+            try String.fetchOne(db.cachedStatement(sql: "SELECT email FROM users WHERE id = ?"), arguments: [row.ownerId.dbKey]) ?? ""
         return row.app(ownerEmail: email)
     }
 

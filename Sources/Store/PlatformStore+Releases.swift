@@ -117,7 +117,7 @@ extension PlatformStore {
     /// The app's newest release version (an index lookup); 0 when it has none.
     package func latestReleaseVersion(appID: UUID) throws(OpenrukoError) -> Int {
         try read { db in
-            try Int.fetchOne(db, sql: "SELECT MAX(version) FROM releases WHERE app_id = ?", arguments: [appID.dbKey]) ?? 0
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(version) FROM releases WHERE app_id = ?"), arguments: [appID.dbKey]) ?? 0
         }
     }
 

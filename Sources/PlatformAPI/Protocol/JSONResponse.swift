@@ -43,7 +43,7 @@ enum JSONResponse {
 
     /// The first 16 bytes of the body's SHA-256, in hex.
     static func etagDigest(_ data: Data) -> String {
-        SHA256.hash(data: data).prefix(16).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: data).prefix(16))
     }
 
     /// Whether an `If-None-Match` value lists `etag` (or is `*`); weak forms match too.

@@ -35,6 +35,6 @@ enum Upload {
             try? FileManager.default.removeItem(atPath: path)
             throw error
         }
-        return (size, hasher.finalize().map { String(format: "%02x", $0) }.joined())
+        return (size, Hex.encode(hasher.finalize()))
     }
 }
