@@ -2,6 +2,7 @@ import Foundation
 package import Logging
 package import OpenrukoCore
 import Platform
+import PlatformAPI
 import ServiceLifecycle
 import UnixSignals
 
@@ -29,11 +30,15 @@ package struct Daemon: Sendable {
     }
 
     /// The listeners announced in the ready line, in order.
-    static let listenerNames: [String] = []
+    static let listenerNames: [String] = ["api"]
 
     /// Every long-running part, dependencies first (they stop in reverse order).
     func services() throws -> [any Service] {
-        []
+        [
+            APIServer(
+                platform: installation.platform, listen: configuration.apiListen, registry: registry, builds: nil, logs: nil,
+                rateLimit: configuration.apiRateLimit, logger: logger)
+        ]
     }
 
     /// Runs until SIGTERM or SIGINT, then stops every service gracefully.

@@ -9,10 +9,14 @@ package struct DaemonConfiguration: Sendable, Hashable {
     package var apiListen: ListenAddress
     package var routerListen: ListenAddress
     package var domain: String
+    /// API requests per hour per user (`OPENRUKO_API_RATE_LIMIT`; Heroku's 4,500 by default).
+    package var apiRateLimit: Int
 
     package init(
-        layout: DataLayout, sshListen: ListenAddress, apiListen: ListenAddress, routerListen: ListenAddress, domain: String
+        layout: DataLayout, sshListen: ListenAddress, apiListen: ListenAddress, routerListen: ListenAddress, domain: String,
+        apiRateLimit: Int = 4500
     ) {
+        self.apiRateLimit = apiRateLimit
         self.layout = layout
         self.sshListen = sshListen
         self.apiListen = apiListen
@@ -46,12 +50,16 @@ package struct DaemonConfiguration: Sendable, Hashable {
         guard !domain.isEmpty, !domain.contains(where: { $0.isWhitespace || $0 == "/" || $0 == ":" }) else {
             throw OpenrukoError(.invalid, "--domain must be a host name such as localhost or paas.example.com.")
         }
+        let rateLimit = environment["OPENRUKO_API_RATE_LIMIT"] ?? "4500"
+        guard let apiRateLimit = Int(rateLimit), apiRateLimit > 0 else {
+            throw OpenrukoError(.invalid, "OPENRUKO_API_RATE_LIMIT must be a positive number of requests per hour, not \(rateLimit.debugDescription).")
+        }
         return DaemonConfiguration(
             layout: Self.dataDir(flag: dataDir, environment: environment),
             sshListen: try ListenAddress(parsing: pick(sshListen, "SSH_LISTEN", "0.0.0.0:2222"), option: "--ssh-listen"),
             apiListen: try ListenAddress(parsing: pick(apiListen, "API_LISTEN", "127.0.0.1:5000"), option: "--api-listen"),
             routerListen: try ListenAddress(parsing: pick(routerListen, "ROUTER_LISTEN", "0.0.0.0:8080"), option: "--router-listen"),
-            domain: domain)
+            domain: domain, apiRateLimit: apiRateLimit)
     }
 
     static func absolute(_ path: String) -> String {

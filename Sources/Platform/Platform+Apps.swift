@@ -15,12 +15,15 @@ extension Platform {
 
     /// Creates an app with its bare repository and release v1. Without a name, picks a free
     /// Heroku-style one. Owned by the principal, or by `--user` (admins), or for the
-    /// superuser by the first admin.
-    package func createApp(name: String?, owner email: String?, as principal: Principal) throws(OpenrukoError) -> App {
+    /// superuser by the first admin. `stack` is resolved by `resolveStack` (nil: the default).
+    package func createApp(name: String?, owner email: String?, stack: String? = nil, as principal: Principal) throws(OpenrukoError)
+        -> App
+    {
         let owner = try subject(email, as: principal, action: "create apps for other users")
         let appName = if let name { try AppName(name).rawValue } else { try freeAppName() }
+        let stack = try resolveStack(stack)
         let actor = try attribution(principal)
-        let app = try store.createApp(name: appName, ownerID: owner.id, stack: App.defaultStack, actor: actor)
+        let app = try store.createApp(name: appName, ownerID: owner.id, stack: stack, actor: actor)
         do {
             try repositories.create(app: app.name)
         } catch {

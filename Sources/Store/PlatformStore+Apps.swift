@@ -9,7 +9,7 @@ extension PlatformStore {
     /// - Throws: `conflict` ("Name is already taken") when the name exists.
     package func createApp(name: String, ownerID: UUID, stack: String, actor: Attribution) throws(OpenrukoError) -> App {
         let now = Date()
-        let row = AppRow(id: UUID(), name: name, ownerId: ownerID, stack: stack, buildpacks: [], createdAt: now, updatedAt: now)
+        let row = AppRow(id: UUID(), name: name, ownerId: ownerID, stack: stack, buildpacks: [], maintenance: false, createdAt: now, updatedAt: now)
         return try write { db in
             guard let owner = try UserRow.fetchOne(db, key: ownerID.dbKey) else {
                 throw OpenrukoError(.notFound, "Couldn't find that user.", resource: "user")
@@ -70,6 +70,20 @@ extension PlatformStore {
             row.buildpacks = urls
             row.updatedAt = Date()
             try row.update(db)
+        }
+    }
+
+    /// Turns maintenance mode on or off.
+    package func setMaintenance(appID: UUID, _ on: Bool) throws(OpenrukoError) {
+        try write { db in
+            try db.execute(sql: "UPDATE apps SET maintenance = ?, updated_at = ? WHERE id = ?", arguments: [on, Date(), appID.dbKey])
+        }
+    }
+
+    /// Sets the stack the app builds on.
+    package func setStack(appID: UUID, _ stack: String) throws(OpenrukoError) {
+        try write { db in
+            try db.execute(sql: "UPDATE apps SET stack = ?, updated_at = ? WHERE id = ?", arguments: [stack, Date(), appID.dbKey])
         }
     }
 
@@ -202,11 +216,14 @@ extension PlatformStore {
 
     static func fetchApp(_ db: Database, _ nameOrID: String) throws -> App? {
         let key = nameOrID.lowercased()
+        // Most API requests come here: cached statements skip query building and parsing.
         let row =
-            try AppRow.filter(Column("name") == nameOrID).fetchOne(db)
-            ?? (UUID(uuidString: key) != nil ? AppRow.fetchOne(db, key: key) : nil)
+            try AppRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM apps WHERE name = ?"), arguments: [nameOrID])
+            ?? (UUID(uuidString: key) != nil
+                ? AppRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM apps WHERE id = ?"), arguments: [key]) : nil)
         guard let row else { return nil }
-        let email = try String.fetchOne(db, sql: "SELECT email FROM users WHERE id = ?", arguments: [row.ownerId.dbKey]) ?? ""
+        let email =
+            try String.fetchOne(db.cachedStatement(sql: "SELECT email FROM users WHERE id = ?"), arguments: [row.ownerId.dbKey]) ?? ""
         return row.app(ownerEmail: email)
     }
 

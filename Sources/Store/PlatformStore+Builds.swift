@@ -17,6 +17,13 @@ extension PlatformStore {
         return row.slug
     }
 
+    /// Records the size and checksum of a slug's archive once it is on disk (API uploads).
+    package func setSlugArchive(id: UUID, size: Int64, checksum: String) throws(OpenrukoError) {
+        try write { db in
+            try db.execute(sql: "UPDATE slugs SET size = ?, checksum = ? WHERE id = ?", arguments: [size, checksum, id.dbKey])
+        }
+    }
+
     /// A slug by id.
     package func slug(id: UUID) throws(OpenrukoError) -> Slug? {
         try read { db in try SlugRow.fetchOne(db, key: id.dbKey)?.slug }

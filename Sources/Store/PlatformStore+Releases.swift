@@ -82,6 +82,8 @@ extension PlatformStore {
             row.status = status.rawValue
             row.updatedAt = Date()
             try row.update(db)
+            // Every change to an app's release list changes the app's updated_at (list caches key on it).
+            try db.execute(sql: "UPDATE apps SET updated_at = ? WHERE id = ?", arguments: [row.updatedAt, row.appId.dbKey])
             return row.release(currentVersion: try Self.currentVersion(db, row.appId))
         }
     }
@@ -92,6 +94,30 @@ extension PlatformStore {
             let current = try Self.currentVersion(db, appID)
             return try ReleaseRow.filter(Column("app_id") == appID.dbKey).order(Column("version")).fetchAll(db)
                 .map { $0.release(currentVersion: current) }
+        }
+    }
+
+    /// One page of the app's releases, in version order, without reading the others.
+    /// - Parameters:
+    ///   - after: only versions after this one in the chosen order (exclusive); nil for the start.
+    ///   - through: only versions up to this one in the chosen order (inclusive); nil for no end.
+    ///   - descending: newest first.
+    ///   - limit: at most this many.
+    package func releases(appID: UUID, after: Int?, through: Int?, descending: Bool, limit: Int) throws(OpenrukoError) -> [Release] {
+        try read { db in
+            let current = try Self.currentVersion(db, appID)
+            var request = ReleaseRow.filter(Column("app_id") == appID.dbKey)
+            if let after { request = request.filter(descending ? Column("version") < after : Column("version") > after) }
+            if let through { request = request.filter(descending ? Column("version") >= through : Column("version") <= through) }
+            return try request.order(descending ? Column("version").desc : Column("version")).limit(limit).fetchAll(db)
+                .map { $0.release(currentVersion: current) }
+        }
+    }
+
+    /// The app's newest release version (an index lookup); 0 when it has none.
+    package func latestReleaseVersion(appID: UUID) throws(OpenrukoError) -> Int {
+        try read { db in
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(version) FROM releases WHERE app_id = ?"), arguments: [appID.dbKey]) ?? 0
         }
     }
 

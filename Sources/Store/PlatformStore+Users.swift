@@ -49,6 +49,10 @@ extension PlatformStore {
                 throw OpenrukoError(
                     .conflict, "This user still owns \(owned.joined(separator: ", ")). Destroy those apps first.", resource: "user")
             }
+            // Their releases and builds lose the user id: mark those apps changed (caches key on it).
+            try db.execute(
+                sql: "UPDATE apps SET updated_at = ? WHERE id IN (SELECT app_id FROM releases WHERE user_id = ?)",
+                arguments: [Date(), id.dbKey])
             _ = try UserRow.deleteOne(db, key: id.dbKey)
         }
     }
@@ -142,9 +146,12 @@ extension PlatformStore {
     /// The unexpired token with that hash and its user.
     package func token(hash: String, now: Date = Date()) throws(OpenrukoError) -> (APIToken, User)? {
         try read { db in
-            guard let row = try APITokenRow.filter(Column("token_hash") == hash).fetchOne(db),
+            // Every API request comes here: cached statements skip query building and parsing.
+            let tokenQuery = try db.cachedStatement(sql: "SELECT * FROM api_tokens WHERE token_hash = ?")
+            let userQuery = try db.cachedStatement(sql: "SELECT * FROM users WHERE id = ?")
+            guard let row = try APITokenRow.fetchOne(tokenQuery, arguments: [hash]),
                 row.expiresAt.map({ $0 > now }) ?? true,
-                let user = try UserRow.fetchOne(db, key: row.userId.dbKey)
+                let user = try UserRow.fetchOne(userQuery, arguments: [row.userId.dbKey])
             else { return nil }
             return (row.token, user.user)
         }

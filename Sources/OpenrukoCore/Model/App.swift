@@ -9,12 +9,14 @@ package struct App: Hashable, Sendable, Codable {
     package var stack: String
     /// Buildpack URLs set with `buildpacks:set`, in order; empty means detect.
     package var buildpacks: [String]
+    /// Heroku's maintenance mode: the router answers with a maintenance page instead of the app.
+    package var maintenance: Bool
     package var createdAt: Date
     package var updatedAt: Date
 
     package init(
         id: UUID, name: String, ownerID: UUID, ownerEmail: String, stack: String, buildpacks: [String],
-        createdAt: Date, updatedAt: Date
+        maintenance: Bool = false, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
         self.name = name
@@ -22,6 +24,7 @@ package struct App: Hashable, Sendable, Codable {
         self.ownerEmail = ownerEmail
         self.stack = stack
         self.buildpacks = buildpacks
+        self.maintenance = maintenance
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

@@ -6,6 +6,7 @@ enum Migrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("0001_initial", migrate: Migration0001Initial.migrate)
+        migrator.registerMigration("0002_app_maintenance", migrate: Migration0002AppMaintenance.migrate)
         return migrator
     }
 }

@@ -67,13 +67,14 @@ struct AppRow: TableRow {
     var ownerId: UUID
     var stack: String
     var buildpacks: [String]
+    var maintenance: Bool
     var createdAt: Date
     var updatedAt: Date
 
     func app(ownerEmail: String) -> App {
         App(
             id: id, name: name, ownerID: ownerId, ownerEmail: ownerEmail, stack: stack, buildpacks: buildpacks,
-            createdAt: createdAt, updatedAt: updatedAt)
+            maintenance: maintenance, createdAt: createdAt, updatedAt: updatedAt)
     }
 }
 

@@ -1,0 +1,73 @@
+package import Foundation
+package import OpenrukoCore
+import Store
+
+// MARK: - App settings and details (PATCH /apps, stacks, apps:info)
+
+/// An app with what `apps:info` shows about it besides its record.
+package struct AppDetails: Sendable, Hashable {
+    package var app: App
+    /// The newest release that succeeded.
+    package var currentRelease: Release?
+    /// That release's slug.
+    package var slug: Slug?
+    /// The git repository's size on disk, when it was measured.
+    package var repoSize: Int64?
+}
+
+extension Platform {
+    /// The stacks apps may build on; the first is the default.
+    package static let stacks = [App.defaultStack]
+
+    /// Old Heroku stack names clients still send (heroku3 sends `cedar`): they mean the default.
+    static let legacyStacks: Set<String> = ["cedar", "cedar-10", "cedar-14"]
+
+    /// The stack to use for a requested name: nil and legacy names give the default.
+    /// - Throws: `invalid` naming the stacks there are.
+    package func resolveStack(_ requested: String?) throws(OpenrukoError) -> String {
+        guard let requested, !Self.legacyStacks.contains(requested.lowercased()) else { return App.defaultStack }
+        guard let stack = Self.stacks.first(where: { $0 == requested.lowercased() }) else {
+            throw OpenrukoError(
+                .invalid, "Stack \(requested.debugDescription) is not available here; stacks: \(Self.stacks.joined(separator: ", ")).",
+                resource: "stack")
+        }
+        return stack
+    }
+
+    /// The apps a user owns or collaborates on: yourself, or anyone for admins.
+    package func apps(accessibleBy email: String?, as principal: Principal) throws(OpenrukoError) -> [App] {
+        let user = try subject(email, as: principal, action: "list other users' apps")
+        return try store.apps(accessibleBy: user.id)
+    }
+
+    /// Turns maintenance mode on or off.
+    package func setMaintenance(_ name: String, _ on: Bool, as principal: Principal) throws(OpenrukoError) -> App {
+        let app = try self.app(name, as: principal)
+        guard app.maintenance != on else { return app }
+        try store.setMaintenance(appID: app.id, on)
+        logAPI(app, "Maintenance mode \(on ? "enabled" : "disabled") by user \(try attribution(principal).email)")
+        return try self.app(app.id.uuidString, as: principal)
+    }
+
+    /// Sets the stack the next build uses (`heroku stack:set`).
+    package func setBuildStack(_ name: String, _ stack: String, as principal: Principal) throws(OpenrukoError) -> App {
+        let app = try self.app(name, as: principal)
+        let resolved = try resolveStack(stack)
+        guard resolved != app.stack else { return app }
+        try store.setStack(appID: app.id, resolved)
+        return try self.app(app.id.uuidString, as: principal)
+    }
+
+    /// An app with its current release, slug and (when `measureRepository`) repository size.
+    package func details(of app: App, measureRepository: Bool) throws(OpenrukoError) -> AppDetails {
+        let release = try store.currentRelease(appID: app.id)
+        let slug = try release?.slugID.flatMap { id throws(OpenrukoError) in try store.slug(id: id) }
+        return AppDetails(
+            app: app, currentRelease: release, slug: slug, repoSize: measureRepository ? repositories.size(app: app.name) : nil)
+    }
+
+    /// The principal behind a user id recorded in a capability URL, if the user still exists.
+    package func principal(userID: UUID) throws(OpenrukoError) -> Principal? {
+        try store.user(id: userID).map { .user($0) }
+    }
+}

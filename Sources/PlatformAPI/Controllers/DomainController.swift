@@ -1,0 +1,109 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import OpenrukoCore
+import Platform
+
+/// Domains: the app's own `APP.DOMAIN` (kind `heroku`) plus custom hostnames: `GET/POST
+/// /apps/{app}/domains`, `GET/PATCH/DELETE /apps/{app}/domains/{hostname or id}`.
+struct DomainController {
+    let environment: APIEnvironment
+
+    struct CreateBody: Decodable {
+        var hostname: String
+        var sni_endpoint: String?
+    }
+
+    struct UpdateBody: Decodable {
+        var sni_endpoint: String?
+    }
+
+    static let pager = Pager<DomainResource>([("id", { .text($0.id) }), ("hostname", { .text($0.hostname) })])
+
+    func register(on router: Router<APIContext>) {
+        router.get("/apps/:app/domains") { request, context in
+            let all = try resources(context)
+            let page = try Self.pager.page(all, range: try ListRange(parsing: request.headers[.range]))
+            return try JSONResponse.make(page.items, status: page.status, headers: page.headers, for: request)
+        }
+        router.get("/apps/:app/domains/:domain") { request, context in
+            try JSONResponse.make(try find(context), for: request)
+        }
+        router.post("/apps/:app/domains") { request, context in
+            let principal = try context.principal()
+            let name = try context.parameter("app")
+            let app = try environment.platform.app(name, as: principal)
+            let body = try await request.json(CreateBody.self, context: context)
+            try refuseSNI(body.sni_endpoint)
+            let domain = try environment.platform.addDomain(name, hostname: body.hostname, as: principal)
+            return try JSONResponse.make(DomainResource(domain, app: app, appHost: host(app)), status: .created, for: request)
+        }
+        router.patch("/apps/:app/domains/:domain") { request, context in
+            let found = try find(context)
+            let body = try await request.json(UpdateBody.self, context: context)
+            try refuseSNI(body.sni_endpoint)
+            return try JSONResponse.make(found, for: request)
+        }
+        router.delete("/apps/:app/domains/:domain") { request, context in
+            let found = try find(context)
+            guard found.kind == "custom" else {
+                throw OpenrukoError(.invalid, "\(found.hostname) is the app's own address and cannot be removed.", resource: "domain")
+            }
+            try environment.platform.removeDomain(found.app.id, hostname: found.hostname, as: try context.principal())
+            return try JSONResponse.make(found, for: request)
+        }
+    }
+
+    private func host(_ app: App) -> String { "\(app.name).\(environment.platform.urls.domain)" }
+
+    private func resources(_ context: APIContext) throws(OpenrukoError) -> [DomainResource] {
+        let (app, domains) = try environment.platform.domains(try context.parameter("app"), as: try context.principal())
+        return [DomainResource(defaultFor: app, appHost: host(app))] + domains.map { DomainResource($0, app: app, appHost: host(app)) }
+    }
+
+    private func find(_ context: APIContext) throws(OpenrukoError) -> DomainResource {
+        let wanted = try context.parameter("domain").lowercased()
+        guard let domain = try resources(context).first(where: { $0.hostname == wanted || $0.id == wanted }) else {
+            throw OpenrukoError(.notFound, "Couldn't find that domain.", resource: "domain")
+        }
+        return domain
+    }
+
+    private func refuseSNI(_ endpoint: String?) throws(OpenrukoError) {
+        guard endpoint == nil else {
+            throw OpenrukoError(.invalid, "SNI endpoints are not supported here; pass sni_endpoint: null.", resource: "domain")
+        }
+    }
+}
+
+/// `GET/PUT /apps/{app}/buildpack-installations` (`{updates:[{buildpack: URL}]}`, the whole list).
+struct BuildpackInstallationController {
+    let environment: APIEnvironment
+
+    struct Update: Decodable {
+        var buildpack: String
+    }
+
+    struct UpdateBody: Decodable {
+        var updates: [Update]
+    }
+
+    func register(on router: Router<APIContext>) {
+        router.get("/apps/:app/buildpack-installations") { request, context in
+            let (_, urls) = try environment.platform.buildpacks(try context.parameter("app"), as: try context.principal())
+            return try JSONResponse.make(Self.resources(urls), for: request)
+        }
+        router.put("/apps/:app/buildpack-installations") { request, context in
+            let principal = try context.principal()
+            let name = try context.parameter("app")
+            _ = try environment.platform.app(name, as: principal)
+            let body = try await request.json(UpdateBody.self, context: context)
+            let urls = try environment.platform.setBuildpacks(name, body.updates.map(\.buildpack), as: principal)
+            return try JSONResponse.make(Self.resources(urls), for: request)
+        }
+    }
+
+    static func resources(_ urls: [String]) -> [BuildpackInstallationResource] {
+        urls.enumerated().map { BuildpackInstallationResource(ordinal: $0, url: $1) }
+    }
+}

@@ -1,0 +1,86 @@
+import Hummingbird
+package import Logging
+import NIOCore
+package import OpenrukoCore
+package import Platform
+import ServiceLifecycle
+
+/// The Heroku Platform API v3 over HTTP (Hummingbird): what the `heroku` CLI (via
+/// `HEROKU_HOST`) and heroku3 talk to. Every rule lives in the operations layer; the
+/// controllers only translate. Runs as a `Service` of the daemon's group and stops
+/// gracefully with it.
+///
+/// ```swift
+/// let api = APIServer(platform: platform, listen: configuration.apiListen, registry: registry)
+/// try await ServiceGroup(services: [api], logger: logger).run()
+/// ```
+package struct APIServer: Service {
+    let environment: APIEnvironment
+    let listen: ListenAddress
+    let registry: ListenerRegistry?
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - listen: where to listen (port 0 picks one; the bound address is reported to `registry` as "api").
+    ///   - builds: the builder, for `POST /apps/{app}/builds` and live build output; nil when absent.
+    ///   - logs: the log store, for log sessions; nil when absent.
+    ///   - rateLimit: requests per hour per user (Heroku's 4,500 by default).
+    ///   - heartbeat: how often tailing SSE log streams send a comment.
+    package init(
+        platform: Platform, listen: ListenAddress, registry: ListenerRegistry?, builds: (any BuildService)? = nil,
+        logs: (any LogReader)? = nil, rateLimit: Int = 4500, heartbeat: Duration = .seconds(30),
+        logger: Logger = Logger(label: "openruko.api")
+    ) {
+        environment = APIEnvironment(
+            platform: platform, builds: builds, logs: logs, capabilities: CapabilityKey(),
+            rateLimiter: RateLimiter(capacity: rateLimit), heartbeat: heartbeat)
+        self.listen = listen
+        self.registry = registry
+        self.logger = logger
+    }
+
+    package func run() async throws {
+        try await application().run()
+    }
+
+    /// The Hummingbird application (tests drive it in-process).
+    func application() -> some ApplicationProtocol {
+        let registry = registry
+        var logger = logger
+        logger.logLevel = .warning
+        return Application(
+            responder: APIResponder(router: Self.router(environment).buildResponder(), environment: environment),
+            configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "openruko"),
+            onServerRunning: { channel in
+                guard let registry, let address = channel.localAddress, let port = address.port else { return }
+                await registry.bound("api", address: ListenAddress(host: address.ipAddress ?? "127.0.0.1", port: port).description)
+            },
+            logger: logger)
+    }
+
+    /// Every route, one controller per Heroku resource.
+    static func router(_ environment: APIEnvironment) -> Router<APIContext> {
+        let router = Router(context: APIContext.self)
+        router.add(middleware: ErrorMiddleware())
+        router.get("/health") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
+        AccountController(environment: environment).register(on: router)
+        OAuthController(environment: environment).register(on: router)
+        KeyController(environment: environment).register(on: router)
+        AppController(environment: environment).register(on: router)
+        StackController(environment: environment).register(on: router)
+        ConfigVarController(environment: environment).register(on: router)
+        ReleaseController(environment: environment).register(on: router)
+        FormationController(environment: environment).register(on: router)
+        DynoController(environment: environment).register(on: router)
+        CollaboratorController(environment: environment).register(on: router)
+        DomainController(environment: environment).register(on: router)
+        BuildpackInstallationController(environment: environment).register(on: router)
+        BuildController(environment: environment).register(on: router)
+        SourceController(environment: environment).register(on: router)
+        SlugController(environment: environment).register(on: router)
+        LogSessionController(environment: environment).register(on: router)
+        LogDrainController(environment: environment).register(on: router)
+        StubController(environment: environment).register(on: router)
+        return router
+    }
+}

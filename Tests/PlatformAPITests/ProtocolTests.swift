@@ -1,0 +1,160 @@
+import Foundation
+import HTTPTypes
+import HummingbirdCore
+import OpenrukoCore
+import Testing
+
+@testable import PlatformAPI
+
+@Suite("Range headers")
+struct RangeTests {
+    @Test("the heroku CLI's and heroku3's forms parse")
+    func clientForms() throws {
+        let cli = try ListRange(parsing: "version ..; max=15, order=desc")
+        #expect(cli == ListRange(field: "version", max: 15, descending: true))
+        #expect(try ListRange(parsing: "version ..; order=desc,max=1") == ListRange(field: "version", max: 1, descending: true))
+        #expect(try ListRange(parsing: "id ..; max=1000;") == ListRange(field: "id", max: 1000))
+        #expect(try ListRange(parsing: "id ..; ;") == ListRange(field: "id"))
+        #expect(try ListRange(parsing: "domain ..; ;").field == "domain")
+        #expect(try ListRange(parsing: "") == ListRange())
+        #expect(try ListRange(parsing: nil) == ListRange())
+    }
+
+    @Test("bounds, exclusive starts and unknown options")
+    func bounds() throws {
+        let range = try ListRange(parsing: "version ]5..9; max=2, order=asc, colour=blue")
+        #expect(range == ListRange(field: "version", start: "5", startExclusive: true, end: "9", max: 2))
+        #expect(try ListRange(parsing: "name web1..").start == "web1")
+        #expect(try ListRange(parsing: "id ..; max=5000").max == ListRange.maximumPageSize)
+    }
+
+    @Test("bad max or order is a 400", arguments: ["id ..; max=abc", "id ..; max=0", "id ..; max=-3", "id ..; order=up"])
+    func bad(header: String) {
+        #expect(throws: APIError.self) { try ListRange(parsing: header) }
+        do {
+            _ = try ListRange(parsing: header)
+        } catch {
+            #expect(error.status == .badRequest && error.id == "bad_request")
+        }
+    }
+
+    @Test("Next-Range round-trips and pages cover the list exactly once")
+    func paging() throws {
+        let pager = Pager<Int>([("n", { .integer($0) })])
+        var range = try ListRange(parsing: "n ..; max=3, order=desc")
+        var seen: [Int] = []
+        var pages = 0
+        while true {
+            let page = try pager.page(Array(1...10), range: range)
+            seen += page.items
+            pages += 1
+            guard let next = page.headers[.nextRange] else {
+                #expect(page.status == .ok)
+                break
+            }
+            #expect(page.status == .partialContent)
+            range = try ListRange(parsing: next)
+        }
+        #expect(seen == Array((1...10).reversed()))
+        #expect(pages == 4)
+    }
+
+    @Test("an unknown field falls back to the default order")
+    func unknownField() throws {
+        let pager = Pager<Int>([("n", { .integer($0) })])
+        let page = try pager.page([3, 1, 2], range: ListRange(parsing: "domain zz..; ;"))
+        #expect(page.items == [1, 2, 3])
+        #expect(page.headers[.contentRange] == "n 1..3")
+    }
+
+    @Test("a bound of the wrong kind is a 400")
+    func wrongKind() {
+        let pager = Pager<Int>([("n", { .integer($0) })])
+        #expect(throws: APIError.self) { try pager.page([1, 2], range: ListRange(parsing: "n abc..")) }
+    }
+}
+
+@Suite("Errors and credentials")
+struct ErrorAndCredentialTests {
+    @Test("operations-layer errors map to Heroku's statuses and ids")
+    func mapping() {
+        let cases: [(OpenrukoError.Kind, HTTPResponse.Status, String)] = [
+            (.notFound, .notFound, "not_found"), (.forbidden, .forbidden, "forbidden"),
+            (.invalid, .unprocessableContent, "invalid_params"), (.conflict, .conflict, "conflict"),
+            (.unauthorized, .unauthorized, "unauthorized"), (.unavailable, .serviceUnavailable, "unavailable"),
+            (.internal, .internalServerError, "internal_error"),
+        ]
+        for (kind, status, id) in cases {
+            let error = APIError(OpenrukoError(kind, "message", resource: "app"))
+            #expect(error.status == status && error.id == id && error.resource == "app")
+        }
+    }
+
+    @Test("malformed JSON is 400, wrong types are 422")
+    func decoding() {
+        func error(_ json: String) -> APIError {
+            let result = Result { try JSONDecoder().decode(NamedBody.self, from: Data(json.utf8)) }
+            guard case .failure(let failure) = result else { return APIError(.ok, id: "", "") }
+            return APIError(any: failure)
+        }
+        #expect(error("{nope").status == .badRequest)
+        #expect(error(#"{"name": 3}"#).status == .unprocessableContent)
+        #expect(error(#"{"name": 3}"#).message.contains("name"))
+        #expect(error("{}").status == .unprocessableContent)
+    }
+
+    @Test("the error body is {id, message, resource} JSON")
+    func body() async throws {
+        let response = APIError(.notFound, id: "not_found", "Couldn't find \"that\" app.", resource: "app").response()
+        #expect(response.headers[.contentType] == "application/json")
+        #expect(response.status == .notFound)
+    }
+
+    @Test("Authorization headers")
+    func credentials() {
+        let basic = { (text: String) in "Basic " + Data(text.utf8).base64EncodedString() }
+        #expect(Credentials(header: "Bearer abc") == .bearer("abc"))
+        #expect(Credentials(header: "bearer  abc ") == .bearer("abc"))
+        #expect(Credentials(header: basic(":tok")) == .basic(user: "", password: "tok"))
+        #expect(Credentials(header: basic("a@b.c:pass:word")) == .basic(user: "a@b.c", password: "pass:word"))
+        #expect(Credentials(header: basic(":tok"))?.token == "tok")
+        #expect(Credentials(header: "Basic !!!") == nil)
+        #expect(Credentials(header: "Digest x") == nil)
+        #expect(Credentials(header: "Bearer") == nil)
+        #expect(Credentials(header: nil) == nil)
+    }
+
+    @Test("Accept versions: any 3 variant passes, others are refused")
+    func accept() {
+        #expect(throws: Never.self) { try APIResponder.checkAccept("application/vnd.heroku+json; version=3.sdk") }
+        #expect(throws: Never.self) { try APIResponder.checkAccept("application/json") }
+        #expect(throws: Never.self) { try APIResponder.checkAccept(nil) }
+        #expect(throws: APIError.self) { try APIResponder.checkAccept("application/vnd.heroku+json; version=2") }
+    }
+
+    @Test("capability tokens open only with their key and untouched")
+    func capabilities() {
+        let key = CapabilityKey()
+        let grant = Grant(kind: .logs, user: UUID(), app: UUID(), expires: Grant.expiry(in: 60), lines: 5, tail: true)
+        let token = key.seal(grant)
+        #expect(key.open(token, as: Grant.self) == grant)
+        #expect(CapabilityKey().open(token, as: Grant.self) == nil)
+        let tampered = (token.hasPrefix("e") ? "f" : "e") + token.dropFirst()
+        #expect(key.open(tampered, as: Grant.self) == nil)
+    }
+
+    @Test("the rate limiter counts down and refuses when empty")
+    func rateLimit() {
+        let limiter = RateLimiter(capacity: 2)
+        let user = UUID()
+        let now = Date()
+        #expect(limiter.take(user, now: now) == 1)
+        #expect(limiter.take(user, now: now) == 0)
+        #expect(limiter.take(user, now: now) == nil)
+        #expect(limiter.take(user, now: now.addingTimeInterval(1800)) == 0)
+    }
+}
+
+private struct NamedBody: Decodable {
+    var name: String
+}

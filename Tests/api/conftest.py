@@ -1,0 +1,227 @@
+"""A real `openruko daemon` for the API suites, plus Heroku-schema validation of every JSON
+response the tests receive (heroku3's session and plain `requests` alike)."""
+import copy
+import json
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+import shutil
+
+import jsonschema
+import pytest
+import requests
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BINARY = os.environ.get("OPENRUKO_BIN", os.path.join(ROOT, ".build", "debug", "openruko"))
+SCHEMA_PATH = os.environ.get(
+    "OPENRUKO_HEROKU_SCHEMA", os.path.join(ROOT, "..", "shared", "reference", "heroku-platform-api-schema.json"))
+
+ADMIN = "admin@example.com"
+USER = "dev@example.com"
+OTHER = "other@example.com"
+PASSWORD = "correct horse battery"
+
+
+def admin(data_dir, *words, stdin=""):
+    """`openruko admin WORDS` on the suite's data directory; returns stdout."""
+    result = subprocess.run([BINARY, "admin", "--data-dir", data_dir, *words], input=stdin, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, f"admin {words}: {result.stderr}"
+    return result.stdout
+
+
+# --- Schema -------------------------------------------------------------------------------
+
+def load_schema():
+    assert os.path.exists(SCHEMA_PATH), f"Heroku's schema not found at {SCHEMA_PATH} (set OPENRUKO_HEROKU_SCHEMA)"
+    with open(SCHEMA_PATH) as f:
+        schema = json.load(f)
+    app = schema["definitions"]["app"]["definitions"]
+    # The only host-specific rules: git.heroku.com and herokuapp.com URLs.
+    app["git_url"].pop("pattern", None)
+    app["web_url"].pop("pattern", None)
+    return schema
+
+
+SCHEMA = load_schema()
+ERROR_SCHEMA = {
+    "type": "object", "required": ["id", "message"],
+    "properties": {"id": {"type": "string", "minLength": 1}, "message": {"type": "string", "minLength": 1},
+                   "resource": {"type": "string"}},
+}
+
+APP = r"[^/]+"
+# (method or None, path pattern, definition)
+ROUTES = [
+    (None, r"/account", "account"),
+    (None, r"/users/[^/]+", "account"),
+    (None, r"/account/rate-limits", "rate-limit"),
+    (None, r"/account/keys(/.+)?", "key"),
+    (None, r"/oauth/authorizations(/[^/]+)?", "oauth-authorization"),
+    (None, r"/apps", "app"),
+    (None, r"/users/[^/]+/apps", "app"),
+    (None, rf"/apps/{APP}", "app"),
+    (None, r"/stacks(/[^/]+)?", "stack"),
+    (None, rf"/apps/{APP}/config-vars", "config-var/definitions/config_vars"),
+    (None, rf"/apps/{APP}/releases/[^/]+/config-vars", "config-var/definitions/config_vars"),
+    (None, rf"/apps/{APP}/releases(/[^/]+)?", "release"),
+    (None, rf"/apps/{APP}/formation(/[^/]+)?", "formation"),
+    ("GET", rf"/apps/{APP}/dynos(/[^/]+)?", "dyno"),
+    (None, rf"/apps/{APP}/collaborators(/[^/]+)?", "collaborator"),
+    (None, rf"/apps/{APP}/domains(/[^/]+)?", "domain"),
+    (None, rf"/apps/{APP}/buildpack-installations", "buildpack-installation"),
+    (None, rf"/apps/{APP}/builds(/[^/]+)?", "build"),
+    ("POST", r"/sources", "source"),
+    (None, rf"/apps/{APP}/slugs(/[^/]+)?", "slug"),
+    (None, rf"/apps/{APP}/log-sessions", "log-session"),
+    (None, rf"/apps/{APP}/log-drains(/.+)?", "log-drain"),
+    (None, rf"/apps/{APP}/addons", "add-on"),
+    (None, rf"/apps/{APP}/sni-endpoints", "sni-endpoint"),
+]
+
+
+def definition_for(method, path):
+    for route_method, pattern, name in ROUTES:
+        if (route_method is None or route_method == method) and re.fullmatch(pattern, path):
+            return name
+    return None
+
+
+class SchemaChecker:
+    """Validates JSON responses; collects failures so each test can assert there are none."""
+
+    def __init__(self):
+        self.failures = []
+        self.checked = 0
+        self.format_checker = jsonschema.FormatChecker()
+
+    def validate(self, instance, definition):
+        schema = {"$ref": f"#/definitions/{definition}", "definitions": SCHEMA["definitions"]}
+        jsonschema.Draft4Validator(schema, format_checker=self.format_checker).validate(instance)
+
+    def hook(self, response, *args, **kwargs):
+        content_type = response.headers.get("Content-Type", "")
+        if "json" not in content_type or not response.content:
+            return
+        method = response.request.method
+        path = re.sub(r"/+", "/", requests.utils.urlparse(response.url).path).rstrip("/") or "/"
+        try:
+            body = response.json()
+        except ValueError as error:
+            self.failures.append(f"{method} {path}: not JSON: {error}")
+            return
+        self.checked += 1
+        try:
+            if response.status_code >= 400:
+                jsonschema.validate(body, ERROR_SCHEMA)
+                return
+            if response.status_code == 202 and body == {}:
+                return
+            definition = definition_for(method, path)
+            if definition is None:
+                self.failures.append(f"{method} {path}: no schema definition mapped")
+                return
+            items = body if isinstance(body, list) else [body]
+            for item in items:
+                self.validate(item, definition)
+        except jsonschema.ValidationError as error:
+            self.failures.append(f"{method} {path} ({response.status_code}): {error.message} at {list(error.absolute_path)}")
+
+
+@pytest.fixture(scope="session")
+def schema_checker():
+    return SchemaChecker()
+
+
+@pytest.fixture(autouse=True)
+def no_schema_failures(schema_checker):
+    before = len(schema_checker.failures)
+    yield
+    new = schema_checker.failures[before:]
+    assert not new, "responses that do not match Heroku's schema:\n" + "\n".join(new)
+
+
+# --- The daemon ---------------------------------------------------------------------------
+
+class Daemon:
+    def __init__(self, data_dir, process, api):
+        self.data_dir = data_dir
+        self.process = process
+        self.url = f"http://{api}"
+        self.tokens = {}
+
+    def session(self, checker, token=None):
+        session = requests.Session()
+        session.hooks["response"].append(checker.hook)
+        session.headers["Accept"] = "application/vnd.heroku+json; version=3"
+        if token:
+            session.headers["Authorization"] = f"Bearer {token}"
+        return session
+
+
+@pytest.fixture(scope="session")
+def daemon():
+    assert os.access(BINARY, os.X_OK), f"build openruko first ({BINARY})"
+    data_dir = tempfile.mkdtemp(prefix="openruko-api-")
+    admin(data_dir, "users:create", ADMIN, "--admin")
+    admin(data_dir, "users:create", USER)
+    admin(data_dir, "users:create", OTHER)
+    admin(data_dir, "users:passwd", USER, stdin=PASSWORD + "\n")
+    tokens = {email: admin(data_dir, "tokens:create", "--user", email).strip().split()[-1] for email in (ADMIN, USER, OTHER)}
+    log = open(os.path.join(data_dir, "daemon.log"), "w")
+    process = subprocess.Popen(
+        [BINARY, "daemon", "--data-dir", data_dir, "--api-listen", "127.0.0.1:0", "--ssh-listen", "127.0.0.1:0",
+         "--router-listen", "127.0.0.1:0"], stdout=log, stderr=subprocess.STDOUT)
+    info_path = os.path.join(data_dir, "daemon.json")
+    deadline = time.time() + 30
+    while not os.path.exists(info_path):
+        assert process.poll() is None, "the daemon exited: " + open(os.path.join(data_dir, "daemon.log")).read()
+        assert time.time() < deadline, "the daemon did not get ready within 30 s"
+        time.sleep(0.05)
+    time.sleep(0.05)
+    with open(info_path) as f:
+        info = json.load(f)
+    instance = Daemon(data_dir, process, info["api"])
+    instance.tokens = tokens
+    yield instance
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        log.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def api(daemon, schema_checker):
+    """A `requests` session as the regular user (Bearer token)."""
+    return daemon.session(schema_checker, daemon.tokens[USER])
+
+
+@pytest.fixture
+def anonymous(daemon, schema_checker):
+    return daemon.session(schema_checker)
+
+
+def unique(prefix):
+    return f"{prefix}-{int(time.time() * 1000) % 10_000_000}"
+
+
+def deploy_slug(session, url, app, process_types):
+    """Creates a slug with `process_types` through the API, uploads an archive, releases it."""
+    r = session.post(f"{url}/apps/{app}/slugs", json={"process_types": process_types, "commit": "abc1234def"})
+    assert r.status_code == 201, r.text
+    slug = r.json()
+    archive = os.path.join(tempfile.mkdtemp(), "slug.tgz")
+    subprocess.run(["tar", "czf", archive, "-C", os.path.dirname(archive), "--files-from", "/dev/null"], check=True)
+    with open(archive, "rb") as f:
+        put = requests.put(slug["blob"]["url"], data=f.read())
+    assert put.status_code == 200, put.text
+    r = session.post(f"{url}/apps/{app}/releases", json={"slug": slug["id"]})
+    assert r.status_code == 201, r.text
+    return slug, r.json()
