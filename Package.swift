@@ -21,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
     ],
     targets: [
         // MARK: - C shims (system libraries)
@@ -34,10 +37,16 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
+        .systemLibrary(
+            name: "CLibDeflate",
+            pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"])]
+        ),
 
         // MARK: - C wrappers
         .target(name: "LibSSH", dependencies: ["CLibSSH"], swiftSettings: swiftSettings),
         .target(name: "LibGit2", dependencies: ["CLibGit2"], swiftSettings: swiftSettings),
+        .target(name: "LibDeflate", dependencies: ["CLibDeflate"], swiftSettings: swiftSettings),
 
         // MARK: - Domain, store, operations
         .target(
@@ -68,14 +77,39 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: - Features
+        .target(
+            name: "Sandbox",
+            dependencies: [
+                "OpenrukoCore", .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Builder",
+            dependencies: [
+                "OpenrukoCore", "Store", "Platform", "Sandbox", "LibGit2", "LibDeflate",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Wiring and executable
         .target(
             name: "Daemon",
             dependencies: [
-                "OpenrukoCore", "Store", "Platform", "Commands", "LibGit2", "LibSSH",
+                "OpenrukoCore", "Store", "Platform", "Commands", "Builder", "LibSSH",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "openruko-bench",
+            dependencies: ["Builder", "LibGit2"],
+            path: "Sources/Bench",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -90,7 +124,7 @@ let package = Package(
         // MARK: - Tests
         .target(
             name: "TestSupport",
-            dependencies: ["OpenrukoCore", "Store", "Platform"],
+            dependencies: ["OpenrukoCore", "Store", "Platform", "Sandbox"],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
@@ -99,5 +133,9 @@ let package = Package(
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LibWrapperTests", dependencies: ["LibSSH", "LibGit2", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BuilderTests", dependencies: ["Builder", "Sandbox", "LibDeflate", "LibGit2", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "BuildEndToEndTests", dependencies: ["Sandbox", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )
