@@ -22,7 +22,8 @@ package enum HookRunner {
                 stderr.write(data)
             }
         } catch {
-            stderr.write(Data(" !     \(error.message)\n !     Push failed\n".utf8))
+            let message = (error as? OpenrukoError)?.message ?? "\(error)"
+            stderr.write(Data(" !     \(message)\n !     Push failed\n".utf8))
             return 1
         }
     }
@@ -32,9 +33,9 @@ extension Installation {
     /// The build pipeline of this data directory (bundled buildpacks from `Resources`,
     /// limits from `OPENRUKO_SLUG_MAX_BYTES`/`OPENRUKO_COMPILE_TIMEOUT`, the sandbox user).
     /// - Throws: `OpenrukoError` when the project root, bubblewrap or a setting is missing.
-    package func buildPipeline(environment: [String: String] = ProcessInfo.processInfo.environment) throws(OpenrukoError)
-        -> BuildPipeline
-    {
+    package func buildPipeline(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> BuildPipeline {
+        // Untyped on purpose: a large struct returned through typed throws from here was
+        // miscompiled (garbage copy) in the async caller with Swift 6.3.
         let resources = try Resources.locate(environment: environment)
         let settings = try BuildSettings.from(environment: environment)
         let sandbox = try Sandbox(stateDirectory: layout.run + "/sandbox")
@@ -42,9 +43,7 @@ extension Installation {
     }
 
     /// The `BuildService` (source-tarball builds, live build output) for the API.
-    package func buildService(environment: [String: String] = ProcessInfo.processInfo.environment) throws(OpenrukoError)
-        -> any BuildService
-    {
+    package func buildService(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> any BuildService {
         Builds(pipeline: try buildPipeline(environment: environment))
     }
 }

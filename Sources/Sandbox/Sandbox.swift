@@ -21,6 +21,8 @@ package struct Sandbox: Sendable {
     package let identity: SandboxIdentity
     /// The bubblewrap executable.
     package let bubblewrap: String
+    /// util-linux's setpriv, used to drop to the sandbox user when openruko is root.
+    let setpriv = "/usr/bin/setpriv"
     let passwdFile: String
     let groupFile: String
 
@@ -102,17 +104,19 @@ package struct Sandbox: Sendable {
     ) async throws(OpenrukoError) -> SandboxResult {
         var options = PlatformOptions()
         options.createSession = true
-        if identity.switchesUser {
-            options.userID = identity.uid
-            options.groupID = identity.gid
-            options.supplementaryGroups = []
-        }
+        // Dropping to the sandbox user goes through setpriv(1), which then execs bubblewrap
+        // (so bubblewrap stays our child): swift-subprocess's own uid/gid switch calls
+        // setgroups() in a forked child, which can hang on glibc's thread bookkeeping.
+        let launcher: [String] =
+            identity.switchesUser
+            ? [setpriv, "--reuid=\(identity.uid)", "--regid=\(identity.gid)", "--clear-groups", "--", bubblewrap] : [bubblewrap]
         var environment: [Environment.Key: String] = [:]
         for (key, value) in configuration.environment {
             if let key = Environment.Key(rawValue: key) { environment[key] = value }
         }
         let subprocess = Configuration(
-            executable: .path(FilePath(bubblewrap)), arguments: Arguments(arguments(configuration) + configuration.command),
+            executable: .path(FilePath(launcher[0])),
+            arguments: Arguments(Array(launcher.dropFirst()) + arguments(configuration) + configuration.command),
             environment: .custom(environment), workingDirectory: FilePath("/"), platformOptions: options)
         let watch = SandboxWatch()
         let grace = configuration.gracePeriod
