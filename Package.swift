@@ -136,6 +136,7 @@ let package = Package(
         .testTarget(
             name: "BuilderTests", dependencies: ["Builder", "Sandbox", "LibDeflate", "LibGit2", "TestSupport"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "BuildEndToEndTests", dependencies: ["Sandbox", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BuildEndToEndTests", dependencies: ["OpenrukoCore", "Sandbox", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -83,6 +83,7 @@ package struct BuildPipeline: Sendable {
         defer { withExtendedLifetime(lock) {} }
         // The app may have changed (buildpacks, name) while this build waited.
         if let fresh = try? store.app(request.app.id.uuidString.lowercased()) { request.app = fresh }
+        failInterruptedBuilds(of: request.app, except: request.build.id)
         let workspace = BuildWorkspace(
             layout: layout, app: request.app.name, buildID: request.build.id, identity: sandbox.identity)
         defer { workspace.remove() }
@@ -237,6 +238,20 @@ package struct BuildPipeline: Sendable {
         output.detail("Released v\(release.version)")
         output.detail("\(platform.urls.webURL(request.app.name)) deployed to openruko")
         return release
+    }
+
+    /// Marks the app's other pending builds whose process died (their log is no longer
+    /// locked) as failed, keeping what they printed.
+    func failInterruptedBuilds(of app: App, except current: UUID) {
+        for build in (try? store.builds(appID: app.id)) ?? [] where build.status == .pending && build.id != current {
+            let path = logPath(build.id)
+            if let handle = FileHandle(forReadingAtPath: path) {
+                defer { try? handle.close() }
+                guard flock(handle.fileDescriptor, LOCK_SH | LOCK_NB) == 0 else { continue }
+            }
+            let text = (FileTree.text(path, limit: 64 << 20) ?? "") + " !     Build interrupted: its process ended before it finished.\n"
+            _ = try? store.finishBuild(id: build.id, status: .failed, output: text, slugID: nil, releaseID: nil)
+        }
     }
 
     /// Prints the failure, records the outcome and ends the live log.

@@ -9,6 +9,7 @@ import Sandbox
 /// cache (`/tmp/cache`). The whole directory is removed when the build ends.
 struct BuildWorkspace {
     let root: String
+    let layout: DataLayout
     let cache: String
     let identity: SandboxIdentity
     /// `/tmp/build_<id>` inside the sandbox (Heroku builds outside `/app`, too).
@@ -16,7 +17,8 @@ struct BuildWorkspace {
 
     init(layout: DataLayout, app: String, buildID: UUID, identity: SandboxIdentity) {
         let id = buildID.uuidString.lowercased()
-        root = layout.builds + "/" + id
+        self.layout = layout
+        root = layout.builds + "/" + app + "/" + id
         cache = layout.cache(app)
         self.identity = identity
         buildDirectory = "/tmp/build_" + id.replacingOccurrences(of: "-", with: "").prefix(16)
@@ -40,8 +42,13 @@ struct BuildWorkspace {
     /// Creates the directories, owned by the sandbox user and closed to other host users.
     func create() throws {
         let manager = FileManager.default
-        try manager.createDirectory(atPath: (root as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        chmod((root as NSString).deletingLastPathComponent, 0o711)
+        let parent = (root as NSString).deletingLastPathComponent
+        try manager.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        chmod(layout.builds, 0o711)
+        chmod(parent, 0o711)
+        // Only the holder of the app's build lock gets here: anything left is from a build
+        // whose process died.
+        for stale in (try? manager.contentsOfDirectory(atPath: parent)) ?? [] { FileTree.remove(parent + "/" + stale) }
         try manager.createDirectory(atPath: root, withIntermediateDirectories: true)
         chmod(root, 0o711)
         for directory in [source, home, tmp, env, buildpacks, cache] {

@@ -43,14 +43,20 @@ struct BuildpackSteps {
             arguments = ["/tmp/buildpack-source-\(index)", target]
         case .git(let url, let ref):
             if let local = Self.localPath(url) { binds.append(.init(local, at: local)) }
+            // git 2.39 reads safe.directory only from global config: the buildpack
+            // repository belongs to another user than the sandbox's.
             script = #"""
                 set -e
-                clone() { git -c safe.directory='*' -c advice.detachedHead=false clone --quiet "$@"; }
-                if [ -n "$2" ]; then
-                  clone --depth 1 --branch "$2" "$1" "$3" 2>/dev/null || { rm -rf "$3"; clone "$1" "$3" && git -c safe.directory='*' -c advice.detachedHead=false -C "$3" checkout --quiet "$2"; }
-                else
-                  clone --depth 1 "$1" "$3"
+                printf '[safe]\n\tdirectory = *\n[advice]\n\tdetachedHead = false\n' > /tmp/.fetch-gitconfig
+                export GIT_CONFIG_GLOBAL=/tmp/.fetch-gitconfig GIT_TERMINAL_PROMPT=0
+                if [ -z "$2" ]; then
+                  git clone --quiet --depth 1 "$1" "$3"
+                elif ! git clone --quiet --depth 1 --branch "$2" "$1" "$3" 2>/dev/null; then
+                  rm -rf "$3"
+                  git clone --quiet "$1" "$3"
+                  git -C "$3" checkout --quiet "$2"
                 fi
+                rm -f /tmp/.fetch-gitconfig
                 """#
             arguments = [url, ref ?? "", target]
         case .tarball(let url):

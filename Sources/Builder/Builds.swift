@@ -26,9 +26,11 @@ package struct Builds: BuildService {
         let output = try BuildOutput(logPath: pipeline.logPath(build.id)) { _ in }
         // The tarball is copied into the build's workspace before this returns, so the
         // caller may delete its upload afterwards.
-        let staged = pipeline.layout.builds + "/" + build.id.uuidString.lowercased() + ".upload.tgz"
+        let uploads = pipeline.layout.builds + "/uploads"
+        let staged = uploads + "/" + build.id.uuidString.lowercased() + ".tgz"
         do {
-            try? FileManager.default.createDirectory(atPath: pipeline.layout.builds, withIntermediateDirectories: true)
+            try? FileManager.default.createDirectory(atPath: uploads, withIntermediateDirectories: true)
+            chmod(uploads, 0o700)
             try FileManager.default.copyItem(atPath: tarball, toPath: staged)
         } catch {
             output.error("Cannot read the source tarball: \(error.localizedDescription)")

@@ -15,8 +15,9 @@ struct TarWriter {
     /// then the end-of-archive blocks.
     /// - Parameter file: called for each regular file with its relative path and size.
     func archive(_ root: String, excluding: Set<String>, file: (String, Int64) -> Void) throws {
-        if case .directory(let mode, let mtime) = FileTree.kind(root) {
-            entry(name: "./", type: "5", mode: mode, size: 0, mtime: mtime, link: "")
+        if case .directory(_, let mtime) = FileTree.kind(root) {
+            // The slug's root becomes /app: readable by the dyno whatever the build dir's mode.
+            entry(name: "./", type: "5", mode: 0o755, size: 0, mtime: mtime, link: "")
         }
         var excluded: [String] = []
         try FileTree.walk(root) { relative, kind in

@@ -19,9 +19,11 @@ package struct Procfile: Sendable, Hashable {
 
     /// Parses the text of a Procfile.
     package init(parsing text: String) {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // "\r\n" is one Character in Swift: normalise before splitting.
+        let normalized = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "")
+        let lines = normalized.split(separator: "\n", omittingEmptySubsequences: false)
         for (index, raw) in lines.enumerated() {
-            let line = raw.replacingOccurrences(of: "\r", with: "")
+            let line = String(raw)
             let visible = line.drop { $0 == " " || $0 == "\t" }
             if visible.isEmpty || visible.hasPrefix("#") { continue }
             guard let entry = Self.entry(visible) else {
