@@ -134,7 +134,8 @@ let package = Package(
         .testTarget(name: "LibWrapperTests", dependencies: ["LibSSH", "LibGit2", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "BuilderTests", dependencies: ["Builder", "Sandbox", "LibDeflate", "LibGit2", "TestSupport"],
+            name: "BuilderTests",
+            dependencies: ["Builder", "Sandbox", "LibDeflate", "LibGit2", "OpenrukoCore", "Platform", "Store", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "BuildEndToEndTests", dependencies: ["OpenrukoCore", "Sandbox", "TestSupport"], swiftSettings: swiftSettings),
