@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
     ],
     targets: [
         // MARK: - C shims (system libraries)
@@ -37,10 +40,16 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
+        .systemLibrary(
+            name: "CLibDeflate",
+            pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"])]
+        ),
 
         // MARK: - C wrappers
         .target(name: "LibSSH", dependencies: ["CLibSSH"], swiftSettings: swiftSettings),
         .target(name: "LibGit2", dependencies: ["CLibGit2"], swiftSettings: swiftSettings),
+        .target(name: "LibDeflate", dependencies: ["CLibDeflate"], swiftSettings: swiftSettings),
 
         // MARK: - Domain, store, operations
         .target(
@@ -85,15 +94,39 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // MARK: - Features
+        .target(
+            name: "Sandbox",
+            dependencies: [
+                "OpenrukoCore", .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Builder",
+            dependencies: [
+                "OpenrukoCore", "Store", "Platform", "Sandbox", "LibGit2", "LibDeflate",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: - Wiring and executable
         .target(
             name: "Daemon",
             dependencies: [
-                "OpenrukoCore", "Store", "Platform", "Commands", "PlatformAPI", "LibGit2", "LibSSH",
+                "OpenrukoCore", "Store", "Platform", "Commands", "PlatformAPI", "Builder", "LibSSH",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "openruko-bench",
+            dependencies: ["Builder", "LibGit2"],
+            path: "Sources/Bench",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -125,5 +158,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "BuilderTests",
+            dependencies: ["Builder", "Sandbox", "LibDeflate", "LibGit2", "OpenrukoCore", "Platform", "Store", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BuildEndToEndTests", dependencies: ["OpenrukoCore", "Sandbox", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

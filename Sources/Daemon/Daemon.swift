@@ -36,7 +36,8 @@ package struct Daemon: Sendable {
     func services() throws -> [any Service] {
         [
             APIServer(
-                platform: installation.platform, listen: configuration.apiListen, registry: registry, builds: nil, logs: nil,
+                platform: installation.platform, listen: configuration.apiListen, registry: registry,
+                builds: try installation.buildService(), logs: nil,
                 rateLimit: configuration.apiRateLimit, logger: logger)
         ]
     }

@@ -2,6 +2,7 @@ import Foundation
 package import OpenrukoCore
 package import Platform
 package import Store
+import Builder
 
 /// One openruko data directory, opened: its layout, store and operations layer. Every
 /// process (daemon, `openruko admin`, the git hook, `ssh-command`) starts here.

@@ -10,7 +10,7 @@ struct Openruko: AsyncParsableCommand {
         commandName: "openruko",
         abstract: "A self-hosted Heroku: git push, buildpacks, releases, dynos.",
         version: "0.1.0",
-        subcommands: [DaemonCommand.self, AdminCommand.self])
+        subcommands: [DaemonCommand.self, AdminCommand.self, HookCommand.self])
 }
 
 /// `openruko daemon`.
@@ -46,5 +46,22 @@ struct AdminCommand: AsyncParsableCommand {
     func run() async throws {
         let status = await AdminRunner.run(words, layout: DaemonConfiguration.dataDir(flag: dataDir))
         if status != 0 { throw ExitCode(status) }
+    }
+}
+
+/// `openruko hook pre-receive`: what `hooks/pre-receive` runs during a push.
+struct HookCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hook", abstract: "Git hooks of openruko's repositories (run by git, not by hand).",
+        subcommands: [PreReceive.self])
+
+    struct PreReceive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "pre-receive", abstract: "Build and deploy a push of main or master.")
+
+        func run() async throws {
+            let status = await HookRunner.preReceive()
+            if status != 0 { throw ExitCode(status) }
+        }
     }
 }

@@ -21,6 +21,12 @@ package struct DataLayout: Sendable, Hashable {
     package func slug(_ app: String, id: String) -> String { slugs(app) + "/\(id).tgz" }
     /// `DATA_DIR/cache/APP`, the buildpack cache that survives builds.
     package func cache(_ app: String) -> String { root + "/cache/\(app)" }
+    /// `DATA_DIR/builds`, scratch space of running builds (each removed when it ends).
+    package var builds: String { root + "/builds" }
+    /// `DATA_DIR/logs/builds/ID.log`, a build's output as it is written.
+    package func buildLog(_ id: String) -> String { logs + "/builds/\(id).log" }
+    /// `DATA_DIR/run/locks/NAME.lock`, an `flock` lock that dies with its holder.
+    package func lock(_ name: String) -> String { run + "/locks/\(name).lock" }
     /// `DATA_DIR/ssh`, host keys.
     package var ssh: String { root + "/ssh" }
     /// `DATA_DIR/logs`.

@@ -1,0 +1,280 @@
+package import Foundation
+import LibGit2
+package import OpenrukoCore
+package import Platform
+package import Sandbox
+package import Store
+
+/// One build, from source to release — the same pipeline for a `git push` (the
+/// pre-receive hook) and an uploaded source tarball (the builds API): take the app's build
+/// lock, check the source out into a fresh directory, apply `.slugignore`, run the
+/// buildpacks (or hand a Dockerfile app to the container builder), discover process types,
+/// pack and check the slug, record it and deploy it through the operations layer. Output
+/// follows DESIGN.md §2.5; any failure leaves the app's current release untouched.
+package struct BuildPipeline: Sendable {
+    /// Where the source comes from.
+    package enum Source: Sendable, Hashable {
+        /// A commit of the app's bare repository; `objectDirectories` adds receive-pack's
+        /// quarantine, where a pre-receive hook finds the pushed objects.
+        case commit(repository: String, id: String, objectDirectories: [String])
+        /// A gzipped source tarball on the server (it is copied into the build).
+        case tarball(String)
+    }
+
+    /// What to build.
+    package struct Request: Sendable {
+        package var app: App
+        package var build: Build
+        package var source: Source
+        package var actor: Attribution
+        /// Buildpacks for this build only; nil to use the app's (or detect).
+        package var buildpacks: [String]?
+
+        package init(app: App, build: Build, source: Source, actor: Attribution, buildpacks: [String]? = nil) {
+            self.app = app
+            self.build = build
+            self.source = source
+            self.actor = actor
+            self.buildpacks = buildpacks
+        }
+    }
+
+    /// A build that stopped: what to tell the user (` !     ` lines).
+    struct Failure: Error {
+        var message: String
+    }
+
+    package let platform: Platform
+    package let resources: Resources
+    package let settings: BuildSettings
+    package let sandbox: Sandbox
+    package let containerBuilder: any ContainerBuilder
+
+    package init(
+        platform: Platform, resources: Resources, settings: BuildSettings, sandbox: Sandbox,
+        containerBuilder: any ContainerBuilder = UnavailableContainerBuilder()
+    ) {
+        self.platform = platform
+        self.resources = resources
+        self.settings = settings
+        self.sandbox = sandbox
+        self.containerBuilder = containerBuilder
+    }
+
+    var layout: DataLayout { platform.layout }
+    var store: PlatformStore { platform.store }
+
+    /// The build log of a build, written live while it runs.
+    package func logPath(_ buildID: UUID) -> String { layout.buildLog(buildID.uuidString.lowercased()) }
+
+    /// Runs the build to its end and records the outcome on the build record.
+    /// - Returns: the finished build (`succeeded` with its slug and release, or `failed`).
+    package func run(_ request: Request, output: BuildOutput) async -> Build {
+        var request = request
+        let holder = "build \(request.build.id.uuidString.lowercased().prefix(8)) by \(request.actor.email)"
+        let lock: BuildLock
+        do {
+            lock = try await BuildLock.acquire(app: request.app.name, layout: layout, holder: holder) { current in
+                output.heading("Waiting for \(current) to finish: \(request.app.name) builds one push at a time...")
+            }
+        } catch {
+            return finish(request, output: output, outcome: .failure(Failure(message: error.message)), used: [])
+        }
+        defer { withExtendedLifetime(lock) {} }
+        // The app may have changed (buildpacks, name) while this build waited.
+        if let fresh = try? store.app(request.app.id.uuidString.lowercased()) { request.app = fresh }
+        failInterruptedBuilds(of: request.app, except: request.build.id)
+        let workspace = BuildWorkspace(
+            layout: layout, app: request.app.name, buildID: request.build.id, identity: sandbox.identity)
+        defer { workspace.remove() }
+        var used: [String] = []
+        do {
+            output.heading("Building on the \(request.app.stack) stack")
+            try await prepare(request, workspace: workspace, output: output)
+            let compiled = try await compile(request, workspace: workspace, output: output, used: &used)
+            let slug = try await pack(request, workspace: workspace, compiled: compiled, output: output)
+            let release = try await launch(request, slug: slug, output: output)
+            return finish(request, output: output, outcome: .success((slug, release)), used: used)
+        } catch let failure as Failure {
+            return finish(request, output: output, outcome: .failure(failure), used: used)
+        } catch {
+            return finish(request, output: output, outcome: .failure(Failure(message: "\(error)")), used: used)
+        }
+    }
+
+    /// Workspace, source, `.slugignore`, ENV_DIR.
+    func prepare(_ request: Request, workspace: BuildWorkspace, output: BuildOutput) async throws {
+        do {
+            try workspace.create()
+        } catch {
+            throw Failure(message: "Cannot prepare the build directory: \(error.localizedDescription)")
+        }
+        switch request.source {
+        case .commit(let repository, let id, let objectDirectories):
+            do {
+                let repo = try GitRepository.openBare(at: repository)
+                for directory in objectDirectories { try repo.addObjectDirectory(directory) }
+                try repo.checkout(commit: id, into: workspace.source)
+            } catch {
+                throw Failure(message: "Cannot check out \(id.prefix(7)): \(error.message)")
+            }
+            workspace.ownSource()
+        case .tarball(let path):
+            do {
+                try FileManager.default.copyItem(atPath: path, toPath: workspace.upload)
+                chmod(workspace.upload, 0o400)
+                sandbox.identity.own(workspace.upload)
+            } catch {
+                throw Failure(message: "Cannot read the source tarball: \(error.localizedDescription)")
+            }
+            if let problem = try await steps(request, workspace: workspace, output: output).unpackSource() {
+                throw Failure(message: "The source tarball could not be unpacked:\n\(problem)")
+            }
+        }
+        if let text = FileTree.text(workspace.source + "/.slugignore") {
+            let removed = Slugignore(parsing: text).apply(to: workspace.source)
+            if !removed.isEmpty {
+                output.detail("Removed \(removed.count) path\(removed.count == 1 ? "" : "s") listed in .slugignore")
+            }
+        }
+        do {
+            try workspace.writeConfig(try store.config(appID: request.app.id))
+        } catch {
+            throw Failure(message: "Cannot prepare the config vars for the build: \(error)")
+        }
+    }
+
+    /// The sandboxed steps of this build.
+    func steps(_ request: Request, workspace: BuildWorkspace, output: BuildOutput) -> BuildpackSteps {
+        let commit: String
+        switch request.source {
+        case .commit(_, let id, _): commit = id
+        case .tarball: commit = request.build.commit ?? ""
+        }
+        return BuildpackSteps(
+            sandbox: sandbox, workspace: workspace, settings: settings, output: output,
+            environment: [
+                "PATH": SandboxConfiguration.defaultPath, "HOME": "/app", "STACK": request.app.stack,
+                "SOURCE_VERSION": commit, "REQUEST_ID": request.build.id.uuidString.lowercased(),
+            ])
+    }
+
+    /// Compresses the build directory (or takes the container artifact) and records the slug.
+    func pack(_ request: Request, workspace: BuildWorkspace, compiled: Compiled, output: BuildOutput) async throws -> Slug {
+        let slugID = UUID()
+        let directory = layout.slugs(request.app.name)
+        let final = layout.slug(request.app.name, id: slugID.uuidString.lowercased())
+        let partial = final + ".partial"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var processTypes = compiled.processTypes
+        if compiled.container {
+            let request = ContainerBuildRequest(
+                app: request.app, sourceDirectory: workspace.source, artifactPath: partial, cacheDirectory: workspace.cache,
+                commit: request.build.commit)
+            do {
+                processTypes = try await containerBuilder.build(request) { output.write($0) }
+            } catch {
+                try? FileManager.default.removeItem(atPath: partial)
+                throw Failure(message: error.message)
+            }
+        }
+        output.heading("Compressing...")
+        let packed: SlugPacker.Result
+        if compiled.container {
+            packed = try Self.measure(partial)
+        } else {
+            do {
+                packed = try SlugPacker.pack(workspace.source, to: partial)
+            } catch {
+                throw Failure(message: error.message)
+            }
+        }
+        guard packed.size <= settings.slugMaxBytes else {
+            try? FileManager.default.removeItem(atPath: partial)
+            var lines = [
+                "Compiled slug size: \(SlugPacker.megabytes(packed.size)) is too large (max is \(SlugPacker.limit(settings.slugMaxBytes))).",
+                "See: http://devcenter.heroku.com/articles/slug-size",
+                "The largest paths in the slug (uncompressed):",
+            ]
+            lines += packed.largest.map { "  \(SlugPacker.megabytes($0.size).padding(toLength: 8, withPad: " ", startingAt: 0)) \($0.path)" }
+            throw Failure(message: lines.joined(separator: "\n"))
+        }
+        output.detail("Done: \(SlugPacker.megabytes(packed.size))")
+        do {
+            try FileManager.default.moveItem(atPath: partial, toPath: final)
+            chmod(final, 0o600)
+            return try store.createSlug(
+                appID: request.app.id, id: slugID, processTypes: processTypes, size: packed.size, checksum: "SHA256:" + packed.sha256,
+                commit: request.build.commit, commitDescription: compiled.commitDescription,
+                buildpackDescription: compiled.buildpackDescription, stack: request.app.stack)
+        } catch {
+            try? FileManager.default.removeItem(atPath: final)
+            throw Failure(message: "Cannot store the slug: \(error)")
+        }
+    }
+
+    /// Size and checksum of a finished artifact.
+    static func measure(_ path: String) throws -> SlugPacker.Result {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Failure(message: "The container build wrote no artifact.")
+        }
+        return SlugPacker.Result(size: Int64(data.count), sha256: SlugChecksum.sha256(data), largest: [])
+    }
+
+    /// Creates the release through the operations layer ("Deploy abc1234").
+    func launch(_ request: Request, slug: Slug, output: BuildOutput) async throws -> Release {
+        output.heading("Launching...")
+        let release: Release
+        do {
+            release = try await platform.deploy(request.app, slug: slug, actor: request.actor) { line in
+                output.write(line.hasSuffix("\n") ? line : line + "\n")
+            }
+        } catch {
+            throw Failure(message: "Could not create the release: \(error.message)")
+        }
+        guard release.status == .succeeded else {
+            throw Failure(message: "Release command failed: v\(release.version) was not released; the current release keeps running.")
+        }
+        output.detail("Released v\(release.version)")
+        output.detail("\(platform.urls.webURL(request.app.name)) deployed to openruko")
+        return release
+    }
+
+    /// Marks the app's other pending builds whose process died (their log is no longer
+    /// locked) as failed, keeping what they printed.
+    func failInterruptedBuilds(of app: App, except current: UUID) {
+        for build in (try? store.builds(appID: app.id)) ?? [] where build.status == .pending && build.id != current {
+            let path = logPath(build.id)
+            if let handle = FileHandle(forReadingAtPath: path) {
+                defer { try? handle.close() }
+                guard flock(handle.fileDescriptor, LOCK_SH | LOCK_NB) == 0 else { continue }
+            }
+            let text = (FileTree.text(path, limit: 64 << 20) ?? "") + " !     Build interrupted: its process ended before it finished.\n"
+            _ = try? store.finishBuild(id: build.id, status: .failed, output: text, slugID: nil, releaseID: nil)
+        }
+    }
+
+    /// Prints the failure, records the outcome and ends the live log.
+    func finish(_ request: Request, output: BuildOutput, outcome: Result<(Slug, Release), Failure>, used: [String]) -> Build {
+        let status: Build.Status
+        var slugID: UUID?
+        var releaseID: UUID?
+        switch outcome {
+        case .success(let (slug, release)):
+            status = .succeeded
+            slugID = slug.id
+            releaseID = release.id
+        case .failure(let failure):
+            status = .failed
+            output.error(failure.message)
+            output.write("\n")
+            if case .commit = request.source { output.error("Push failed") } else { output.error("Build failed") }
+        }
+        let finished = (try? store.finishBuild(
+            id: request.build.id, status: status, output: output.text, buildpacks: used, slugID: slugID, releaseID: releaseID))
+        output.finish()
+        var fallback = request.build
+        fallback.status = status
+        return finished ?? fallback
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+package import OpenrukoCore
+
+/// Limits of a build, from the environment of the process that builds.
+package struct BuildSettings: Sendable, Hashable {
+    /// The largest compressed slug (`OPENRUKO_SLUG_MAX_BYTES`, default 200 MiB).
+    package var slugMaxBytes: Int64
+    /// The wall-clock limit of each `bin/compile` (`OPENRUKO_COMPILE_TIMEOUT` seconds, default 15 minutes).
+    package var compileTimeout: Duration
+    /// The limit of `bin/detect`, `bin/release` and fetching a buildpack.
+    package var stepTimeout: Duration
+
+    package init(slugMaxBytes: Int64 = 200 * 1_048_576, compileTimeout: Duration = .seconds(900), stepTimeout: Duration = .seconds(300)) {
+        self.slugMaxBytes = slugMaxBytes
+        self.compileTimeout = compileTimeout
+        self.stepTimeout = stepTimeout
+    }
+
+    /// The settings from `OPENRUKO_SLUG_MAX_BYTES` and `OPENRUKO_COMPILE_TIMEOUT`.
+    /// - Throws: `OpenrukoError.invalid` for a value that is not a positive integer.
+    package static func from(environment: [String: String] = ProcessInfo.processInfo.environment) throws(OpenrukoError)
+        -> BuildSettings
+    {
+        var settings = BuildSettings()
+        if let text = environment["OPENRUKO_SLUG_MAX_BYTES"] {
+            guard let value = Int64(text), value > 0 else {
+                throw OpenrukoError(.invalid, "OPENRUKO_SLUG_MAX_BYTES must be a positive number of bytes, not \(text.debugDescription).")
+            }
+            settings.slugMaxBytes = value
+        }
+        if let text = environment["OPENRUKO_COMPILE_TIMEOUT"] {
+            guard let value = Int(text), value > 0 else {
+                throw OpenrukoError(.invalid, "OPENRUKO_COMPILE_TIMEOUT must be a positive number of seconds, not \(text.debugDescription).")
+            }
+            settings.compileTimeout = .seconds(value)
+        }
+        return settings
+    }
+
+    /// `15 minutes`, `90 seconds`.
+    var compileTimeoutText: String {
+        let seconds = compileTimeout.components.seconds
+        return seconds % 60 == 0 ? "\(seconds / 60) minute\(seconds == 60 ? "" : "s")" : "\(seconds) seconds"
+    }
+}

@@ -1,0 +1,49 @@
+package import Builder
+import Foundation
+package import OpenrukoCore
+import Sandbox
+
+/// `openruko hook pre-receive`: the build of a push, run by git's pre-receive hook with the
+/// environment `GitService.invocation` set (`OPENRUKO_DATA_DIR`, `OPENRUKO_ROOT`,
+/// `OPENRUKO_APP`, `OPENRUKO_PUSHER`).
+package enum HookRunner {
+    /// Runs the hook and returns its exit status.
+    package static func preReceive(environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
+        let stderr = FileHandle.standardError
+        guard let root = environment["OPENRUKO_DATA_DIR"], root.hasPrefix("/") else {
+            stderr.write(Data(" !     openruko hook pre-receive runs inside a push to openruko (OPENRUKO_DATA_DIR is not set).\n".utf8))
+            return 1
+        }
+        let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        do {
+            let installation = try Installation.open(DataLayout(root: root))
+            let pipeline = try installation.buildPipeline(environment: environment)
+            return await PreReceiveHook(pipeline: pipeline).run(input: input, environment: environment) { data in
+                stderr.write(data)
+            }
+        } catch {
+            let message = (error as? OpenrukoError)?.message ?? "\(error)"
+            stderr.write(Data(" !     \(message)\n !     Push failed\n".utf8))
+            return 1
+        }
+    }
+}
+
+extension Installation {
+    /// The build pipeline of this data directory (bundled buildpacks from `Resources`,
+    /// limits from `OPENRUKO_SLUG_MAX_BYTES`/`OPENRUKO_COMPILE_TIMEOUT`, the sandbox user).
+    /// - Throws: `OpenrukoError` when the project root, bubblewrap or a setting is missing.
+    package func buildPipeline(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> BuildPipeline {
+        // Untyped on purpose: a large struct returned through typed throws from here was
+        // miscompiled (garbage copy) in the async caller with Swift 6.3.
+        let resources = try Resources.locate(environment: environment)
+        let settings = try BuildSettings.from(environment: environment)
+        let sandbox = try Sandbox(stateDirectory: layout.run + "/sandbox")
+        return BuildPipeline(platform: platform, resources: resources, settings: settings, sandbox: sandbox)
+    }
+
+    /// The `BuildService` (source-tarball builds, live build output) for the API.
+    package func buildService(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> any BuildService {
+        Builds(pipeline: try buildPipeline(environment: environment))
+    }
+}

@@ -1,0 +1,99 @@
+/// What one sandboxed command sees and may do: a private writable `/app` and `/tmp`, the
+/// host's `/usr` (and a few `/etc` files) read-only, and only the directories it is handed.
+/// Used for builds (each step of a build shares its `/app` and `/tmp` directories) and for
+/// dynos (a throw-away `/app` holding the extracted slug).
+package struct SandboxConfiguration: Sendable, Hashable {
+    /// A private directory of the sandbox (`/app`, `/tmp`).
+    package enum Scratch: Sendable, Hashable {
+        /// An empty tmpfs, gone when the command ends.
+        case tmpfs
+        /// A host directory owned by the sandbox user, bound writable (survives the command).
+        case directory(String)
+    }
+
+    /// A host directory or file made visible inside the sandbox.
+    package struct Bind: Sendable, Hashable {
+        /// Host path.
+        package var source: String
+        /// Path inside the sandbox.
+        package var target: String
+        package var writable: Bool
+
+        package init(_ source: String, at target: String, writable: Bool = false) {
+            self.source = source
+            self.target = target
+            self.writable = writable
+        }
+    }
+
+    /// The command and its arguments (`argv[0]` is resolved inside the sandbox).
+    package var command: [String]
+    /// The complete environment of the command (nothing is inherited from the host).
+    package var environment: [String: String]
+    /// The working directory inside the sandbox.
+    package var workingDirectory: String
+    /// What `/app` is.
+    package var app: Scratch
+    /// What `/tmp` is.
+    package var tmp: Scratch
+    /// Extra directories, in order (later binds may nest inside earlier ones or `/tmp`).
+    package var binds: [Bind]
+    /// Whether the command shares the host's network (builds download, dynos listen).
+    package var network: Bool
+    /// The sandbox's host name.
+    package var hostname: String
+    /// Wall-clock limit; when it passes the sandbox is terminated as a group.
+    package var timeLimit: Duration?
+    /// Between SIGTERM to every process of the sandbox and SIGKILL.
+    package var gracePeriod: Duration
+
+    package init(
+        command: [String], environment: [String: String] = [:], workingDirectory: String = "/app", app: Scratch = .tmpfs,
+        tmp: Scratch = .tmpfs, binds: [Bind] = [], network: Bool = true, hostname: String = "openruko",
+        timeLimit: Duration? = nil, gracePeriod: Duration = .seconds(30)
+    ) {
+        self.command = command
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.app = app
+        self.tmp = tmp
+        self.binds = binds
+        self.network = network
+        self.hostname = hostname
+        self.timeLimit = timeLimit
+        self.gracePeriod = gracePeriod
+    }
+
+    /// The `PATH` of builds and dynos (Heroku's).
+    package static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+}
+
+/// How a sandboxed command ended.
+package struct SandboxResult: Sendable, Hashable {
+    /// The exit status of the command, or the signal that killed it.
+    package enum Termination: Sendable, Hashable {
+        case exited(Int32)
+        case signaled(Int32)
+    }
+
+    package var termination: Termination
+    /// Whether the wall-clock limit ended it.
+    package var timedOut: Bool
+
+    package init(termination: Termination, timedOut: Bool) {
+        self.termination = termination
+        self.timedOut = timedOut
+    }
+
+    /// Exited 0 within the limit.
+    package var succeeded: Bool { termination == .exited(0) && !timedOut }
+
+    /// `exit status 1`, `signal 9`, `timed out`.
+    package var summary: String {
+        if timedOut { return "timed out" }
+        switch termination {
+        case .exited(let code): return "exit status \(code)"
+        case .signaled(let signal): return "signal \(signal)"
+        }
+    }
+}

@@ -1,0 +1,131 @@
+@testable import Builder
+import Foundation
+import OpenrukoCore
+import Platform
+import Sandbox
+import Store
+import Testing
+import TestSupport
+
+@Suite struct SandboxTests {
+    func run(_ script: String, _ configuration: (inout SandboxConfiguration) -> Void = { _ in }) async throws -> (SandboxResult, String) {
+        let state = TemporaryDirectory("sandbox-state")
+        let sandbox = try Sandbox(stateDirectory: state.path)
+        var config = SandboxConfiguration(command: ["/bin/bash", "-c", script], environment: ["PATH": SandboxConfiguration.defaultPath])
+        configuration(&config)
+        let output = OutputBox()
+        let result = try await sandbox.run(config) { output.append($0) }
+        return (result, output.text)
+    }
+
+    @Test func runsUnprivilegedWithPrivateAppAndTmpAndNoHostFiles() async throws {
+        let secret = TemporaryDirectory("host-secret")
+        _ = FileManager.default.createFile(atPath: secret.appending("data.txt"), contents: Data("secret".utf8))
+        let (result, text) = try await run(
+            "id -u; touch /app/x /tmp/y && echo writable; touch /usr/z 2>/dev/null || echo usr-readonly; "
+                + "ls \(secret.path) 2>/dev/null || echo host-hidden; ls /root 2>/dev/null || echo root-hidden; whoami")
+        #expect(result.succeeded, "\(text)")
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.first != "0")
+        if getuid() == 0 { #expect(lines.first == String(SandboxIdentity.defaultID)) }
+        #expect(lines.contains("writable"))
+        #expect(lines.contains("usr-readonly"))
+        #expect(lines.contains("host-hidden"))
+        #expect(lines.contains("root-hidden"))
+        #expect(lines.last == "dyno")
+    }
+
+    @Test func wallClockLimitKillsTheWholeGroup() async throws {
+        let marker = TemporaryDirectory("sandbox-marker")
+        if getuid() == 0 { chown(marker.path, SandboxIdentity.defaultID, SandboxIdentity.defaultID) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let (result, _) = try await run(
+            "trap 'echo term >> /m/log; exit 0' TERM; (setsid sleep 301 &); sleep 301 & wait") { config in
+                config.binds = [.init(marker.path, at: "/m", writable: true)]
+                config.timeLimit = .milliseconds(500)
+                config.gracePeriod = .seconds(5)
+            }
+        #expect(result.timedOut)
+        #expect(clock.now - start < .seconds(60))
+        #expect((try? String(contentsOfFile: marker.appending("log"), encoding: .utf8)) == "term\n")
+        // The kernel empties the PID namespace asynchronously once its init is gone.
+        var leftover = ""
+        for _ in 0..<50 {
+            leftover = try await ProcessRunner.run("/usr/bin/pgrep", ["-f", "^sleep 301$"]).stdout
+            if leftover.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(leftover.isEmpty, "a sandboxed process survived: \(leftover)")
+    }
+}
+
+@Suite struct BuildLockTests {
+    @Test func aSecondBuildWaitsAndTheLockDiesWithItsHolder() async throws {
+        let directory = TemporaryDirectory("locks")
+        let layout = DataLayout(root: directory.path)
+        let first = try await BuildLock.acquire(app: "a1", layout: layout, holder: "build one by a@b") { _ in }
+        let waited = OutputBox()
+        let second = Task {
+            try await BuildLock.acquire(app: "a1", layout: layout, holder: "build two") { waited.append(Data($0.utf8)) }
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(waited.text == "build one by a@b")
+        withExtendedLifetime(first) {}
+        _ = first
+        // A holder process that dies releases the lock (flock(1) holds it for `sleep`).
+        let path = layout.lock("build-a2")
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        holder.arguments = ["-c", "import fcntl, sys, time; f = open(sys.argv[1], 'w'); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(120)", path]
+        try FileManager.default.createDirectory(atPath: layout.run + "/locks", withIntermediateDirectories: true)
+        try holder.run()
+        try await Task.sleep(for: .milliseconds(300))
+        let blocked = Task { try await BuildLock.acquire(app: "a2", layout: layout, holder: "x") { _ in } }
+        try await Task.sleep(for: .milliseconds(300))
+        kill(holder.processIdentifier, SIGKILL)
+        _ = try await blocked.value
+        holder.waitUntilExit()
+        second.cancel()
+    }
+}
+
+@Suite struct BuildServiceTests {
+    @Test func aSourceTarballBuildsInTheBackgroundAndItsOutputCanBeFollowed() async throws {
+        let installation = try TestInstallation()
+        let (admin, _) = try installation.seedUsers()
+        let app = try installation.platform.createApp(name: "tar1", owner: nil, as: .user(admin))
+        let source = TemporaryDirectory("tar-source")
+        try FileManager.default.createDirectory(atPath: source.appending("src"), withIntermediateDirectories: true)
+        try Data("web: ./run.sh\n".utf8).write(to: URL(fileURLWithPath: source.appending("src/Procfile")))
+        try Data("#!/bin/sh\necho hi\n".utf8).write(to: URL(fileURLWithPath: source.appending("src/run.sh")))
+        chmod(source.appending("src/run.sh"), 0o755)
+        let tar = try await ProcessRunner.run("/usr/bin/tar", ["-czf", source.appending("source.tgz"), "-C", source.path, "src"])
+        #expect(tar.status == 0)
+        let pipeline = BuildPipeline(
+            platform: installation.platform, resources: Resources(root: OpenrukoBinary.packageRoot), settings: BuildSettings(),
+            sandbox: try Sandbox(stateDirectory: installation.layout.run + "/sandbox"))
+        let builds = Builds(pipeline: pipeline)
+        let build = try await builds.startBuild(
+            app: app, tarball: source.appending("source.tgz"), version: "v1.0", buildpacks: nil, user: admin)
+        #expect(build.status == .pending)
+        var text = ""
+        for await chunk in builds.output(buildID: build.id) { text += chunk }
+        #expect(text.contains("-----> Procfile app detected"), "\(text)")
+        #expect(text.contains("Released v2"))
+        let finished = try installation.store.build(id: build.id)
+        #expect(finished?.status == .succeeded)
+        #expect(finished?.slugID != nil)
+        #expect(try installation.store.buildOutput(id: build.id) == text)
+        #expect(try installation.store.currentRelease(appID: app.id)?.description == "Deploy v1.0")
+    }
+}
+
+/// Collected bytes.
+final class OutputBox: @unchecked Sendable {
+    // @unchecked: `data` is only touched while holding `lock`.
+    private let lock = NSLock()
+    private var data = Data()
+    func append(_ chunk: Data) { lock.withLock { data.append(chunk) } }
+    var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+}
