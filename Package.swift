@@ -113,6 +113,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "Runtime",
+            dependencies: [
+                "OpenrukoCore", "Store", "Sandbox",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Wiring and executable
         .target(
             name: "Daemon",
@@ -162,6 +176,7 @@ let package = Package(
             name: "BuilderTests",
             dependencies: ["Builder", "Sandbox", "LibDeflate", "LibGit2", "OpenrukoCore", "Platform", "Store", "TestSupport"],
             swiftSettings: swiftSettings),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "OpenrukoCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BuildEndToEndTests", dependencies: ["OpenrukoCore", "Sandbox", "TestSupport"], swiftSettings: swiftSettings),
     ]
