@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 import OpenrukoCore
 import Sandbox
 
@@ -34,10 +34,15 @@ package actor DynoDriver {
     private var finishWaiters: [CheckedContinuation<Void, Never>] = []
     private var finished = false
     private let tail: OutputTail
+    private nonisolated let initialStatus: DynoStatus
 
     /// - Parameters:
+    ///   - echo: also receives every line the dyno prints (the release phase's caller).
     ///   - onChange: called on every state change (from the driver's executor; keep it short).
-    package init(spec: DynoSpec, port: Int, host: DynoHost, onChange: @escaping @Sendable (DynoStatus) -> Void) {
+    package init(
+        spec: DynoSpec, port: Int, host: DynoHost, echo: (@Sendable (String) -> Void)? = nil,
+        onChange: @escaping @Sendable (DynoStatus) -> Void
+    ) {
         self.spec = spec
         self.port = port
         self.host = host
@@ -46,12 +51,14 @@ package actor DynoDriver {
             kind: spec.kind, command: spec.command, bootTimeout: host.settings.bootTimeout, stopGrace: host.settings.stopGrace,
             backoff: host.settings.backoff, stableAfter: host.settings.stableAfter)
         let now = Date()
-        status = DynoStatus(spec: spec, instance: instance, port: port, state: .starting, createdAt: now, updatedAt: now)
+        status = DynoStatus(spec: spec, slot: UUID(), instance: instance, port: port, state: .starting, createdAt: now, updatedAt: now)
+        initialStatus = status
         let logs = host.logs
         let appID = spec.app.id
         let name = spec.name
         tail = OutputTail(limit: 30) { line in
             logs.emit(LogLine(appID: appID, source: "app", process: name, message: line))
+            echo?(line)
         }
     }
 
@@ -81,6 +88,9 @@ package actor DynoDriver {
 
     /// What the dyno looks like now.
     package var current: DynoStatus { status }
+
+    /// The slot's identity (stable across restarts).
+    package nonisolated var slot: UUID { initialStatus.slot }
 
     /// Whether a one-off dyno exited 0.
     package var completed: Bool { machine.phase == .complete }

@@ -32,6 +32,8 @@ package struct DynoSpec: Sendable, Hashable {
 /// A dyno as its driver last saw it: what `ps` shows and what the route table needs.
 package struct DynoStatus: Sendable, Hashable {
     package var spec: DynoSpec
+    /// The slot's identity for the life of its driver.
+    package var slot: UUID
     /// The running (or last) process instance; a restart makes a new one.
     package var instance: UUID
     package var port: Int
