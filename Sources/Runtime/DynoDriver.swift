@@ -98,13 +98,8 @@ package actor DynoDriver {
     /// The last lines it printed.
     package nonisolated var lastLines: [String] { tail.lines }
 
-    private var settledOutcome: Outcome? {
-        switch machine.phase {
-        case .up, .complete: .up
-        case .crashed, .down: .failed(tail.lines)
-        case .starting, .created, .stopping: finished ? .failed(tail.lines) : nil
-        }
-    }
+    /// The first outcome since the dyno started: up, or a crash (or stop) before that.
+    private var settledOutcome: Outcome?
 
     // MARK: Effects
 
@@ -112,10 +107,13 @@ package actor DynoDriver {
         if let origin, origin != instance { return }
         let effects = machine.handle(event, at: .now)
         for effect in effects { perform(effect) }
-        if let outcome = settledOutcome, !settleWaiters.isEmpty {
-            settleWaiters.forEach { $0.resume(returning: outcome) }
-            settleWaiters.removeAll()
-        }
+    }
+
+    private func settle(_ outcome: Outcome) {
+        guard settledOutcome == nil else { return }
+        settledOutcome = outcome
+        settleWaiters.forEach { $0.resume(returning: outcome) }
+        settleWaiters.removeAll()
     }
 
     private func perform(_ effect: DynoLifecycle.Effect) {
@@ -142,12 +140,18 @@ package actor DynoDriver {
             status.state = state
             status.updatedAt = Date()
             onChange(status)
+            switch state {
+            case .up: settle(.up)
+            case .crashed, .down: settle(.failed(tail.lines))
+            case .starting, .idle: break
+            }
         case .finished:
             finished = true
             watcher?.cancel()
             timers.values.forEach { $0.cancel() }
             timers.removeAll()
             host.ports.release(port)
+            settle(.failed(tail.lines))
             finishWaiters.forEach { $0.resume() }
             finishWaiters.removeAll()
         }
