@@ -41,6 +41,16 @@ package struct DynoStatus: Sendable, Hashable {
     package var createdAt: Date
     package var updatedAt: Date
 
+    package init(spec: DynoSpec, slot: UUID, instance: UUID, port: Int, state: Dyno.State, createdAt: Date, updatedAt: Date) {
+        self.spec = spec
+        self.slot = slot
+        self.instance = instance
+        self.port = port
+        self.state = state
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
     /// The `Dyno` value of `ps` and the API.
     package var dyno: Dyno {
         Dyno(
