@@ -43,7 +43,7 @@ struct DaemonRuntime: Sendable {
 
     /// The services: the supervisor first (it stops last), then the control socket.
     func services() -> [any Service] {
-        [supervisor, ControlServer(layout: layout, runtime: supervisor, releasePhase: ReleasePhase(host: host), logs: logs)]
+        [supervisor, ControlServer(layout: layout, runtime: supervisor, releasePhase: ReleasePhase(host: host), logs: logs, sink: logs)]
     }
 }
 

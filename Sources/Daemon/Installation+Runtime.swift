@@ -19,6 +19,6 @@ extension Installation {
             }
             return ReleasePhase(host: try DynoHost(layout: layout, logs: DiscardingLogSink(), settings: settings))
         }
-        return (try open(layout, runtime: client, releasePhase: client), client)
+        return (try open(layout, runtime: client, releasePhase: client, logs: client), client)
     }
 }

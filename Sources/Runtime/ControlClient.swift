@@ -2,14 +2,16 @@ import Foundation
 import NIOCore
 import NIOPosix
 package import OpenrukoCore
+import Synchronization
 
 /// The runtime of processes other than the daemon (`openruko admin`, the git hook,
 /// `openruko ssh-command`): every call goes to the daemon over its control socket, with
 /// output streamed back. When no daemon runs, changes are only recorded (the daemon converges
 /// on them when it starts), a release is deferred with a note saying so, and the release
 /// phase runs here with the same runner as in the daemon.
-package struct ControlClient: RuntimeControl, ReleasePhaseRunner, LogReader {
+package struct ControlClient: RuntimeControl, ReleasePhaseRunner, LogReader, LogSink {
     package let layout: DataLayout
+    private let pending = PendingLines()
     /// Builds the local release-phase runner when it is needed (no daemon).
     package let localReleasePhase: @Sendable () throws(OpenrukoError) -> any ReleasePhaseRunner
 
@@ -107,6 +109,12 @@ package struct ControlClient: RuntimeControl, ReleasePhaseRunner, LogReader {
         return stream
     }
 
+    // MARK: LogSink
+
+    /// Keeps the line for the daemon's log; it travels with this process's next call (without
+    /// a daemon it is dropped, like any log line with no log store).
+    package func emit(_ line: LogLine) { pending.add(line) }
+
     // MARK: Calls
 
     /// A call that needs the daemon: its error (or the daemon's absence) is thrown.
@@ -124,6 +132,9 @@ package struct ControlClient: RuntimeControl, ReleasePhaseRunner, LogReader {
 
     /// Sends `request` and reads replies until the final one.
     func call(_ request: ControlRequest, output: @escaping @Sendable (String) -> Void) async -> Result<ControlReply, CallError> {
+        var request = request
+        let lines = pending.take()
+        if !lines.isEmpty { request.forwarded = lines }
         let connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
             connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -150,6 +161,25 @@ package struct ControlClient: RuntimeControl, ReleasePhaseRunner, LogReader {
             }
         } catch {
             return .failure(.broken("\(error)"))
+        }
+    }
+}
+
+/// Log lines waiting for the next call to the daemon (at most 1,000; older ones are dropped).
+final class PendingLines: Sendable {
+    private let lines = Mutex<[LogLine]>([])
+
+    func add(_ line: LogLine) {
+        lines.withLock { lines in
+            lines.append(line)
+            if lines.count > 1000 { lines.removeFirst(lines.count - 1000) }
+        }
+    }
+
+    func take() -> [LogLine] {
+        lines.withLock { lines in
+            defer { lines.removeAll() }
+            return lines
         }
     }
 }

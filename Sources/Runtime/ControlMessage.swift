@@ -20,6 +20,8 @@ package struct ControlRequest: Codable, Sendable {
     package var logTail: Bool?
     package var logDyno: String?
     package var logSource: String?
+    /// Log lines the calling process wrote (`app[api]`), for the daemon's log.
+    package var forwarded: [LogLine]?
 
     package init(_ operation: Operation, app: App) {
         self.operation = operation

@@ -12,12 +12,18 @@ package struct ControlServer: Service {
     package let runtime: any RuntimeControl
     package let releasePhase: any ReleasePhaseRunner
     package let logs: (any LogReader)?
+    /// Where lines forwarded by other processes go.
+    package let sink: any LogSink
 
-    package init(layout: DataLayout, runtime: any RuntimeControl, releasePhase: any ReleasePhaseRunner, logs: (any LogReader)?) {
+    package init(
+        layout: DataLayout, runtime: any RuntimeControl, releasePhase: any ReleasePhaseRunner, logs: (any LogReader)?,
+        sink: any LogSink
+    ) {
         self.layout = layout
         self.runtime = runtime
         self.releasePhase = releasePhase
         self.logs = logs
+        self.sink = sink
     }
 
     package func run() async throws {
@@ -62,6 +68,7 @@ package struct ControlServer: Service {
     /// Performs one request; `output` streams lines; returns the final reply.
     func handle(_ request: ControlRequest, output: @escaping @Sendable (String) -> Void) async -> ControlReply {
         let app = request.app
+        for line in request.forwarded ?? [] { sink.emit(line) }
         do throws(OpenrukoError) {
             var reply = ControlReply(done: true)
             switch request.operation {

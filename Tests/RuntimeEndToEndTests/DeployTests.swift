@@ -36,6 +36,9 @@ import TestSupport
         #expect(log.contains("heroku[web.1]: Starting process with command `python3 server`"))
         #expect(log.contains("heroku[web.1]: State changed from starting to up"))
         #expect(log.contains("app[web.1]: listening on \(env["PORT"]!) as web.1"))
+        // The hook's own lines reach the daemon's log with its calls.
+        #expect(log.contains("app[api]: Deploy "))
+        #expect(log.contains("app[api]: Release v3 created by user dev@example.com"))
     }
 
     @Test func aFailingReleaseCommandKeepsTheOldReleaseServing() async throws {
