@@ -29,6 +29,7 @@ package actor DynoDriver {
     private var pendingSignal: DynoSignal?
     private var timers: [DynoLifecycle.Timer: Task<Void, Never>] = [:]
     private var watcher: Task<Void, Never>?
+    private var resender: Task<Void, Never>?
     private var status: DynoStatus
     private var settleWaiters: [CheckedContinuation<Outcome, Never>] = []
     private var finishWaiters: [CheckedContinuation<Void, Never>] = []
@@ -172,8 +173,22 @@ package actor DynoDriver {
             return
         }
         switch signal {
-        case .term: Sandbox.signal(pid, SIGTERM)
-        case .kill: Sandbox.killAll(pid)
+        case .term:
+            Sandbox.signal(pid, SIGTERM)
+            // A process that starts meanwhile (the sandbox was still starting its command, or
+            // the app forks) gets it too: Heroku's processes may receive SIGTERM more than once.
+            let origin = instance
+            resender?.cancel()
+            resender = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(250))
+                    guard !Task.isCancelled, self.machine.phase == .stopping, self.instance == origin, let pid = self.pid else { return }
+                    Sandbox.signal(pid, SIGTERM)
+                }
+            }
+        case .kill:
+            resender?.cancel()
+            Sandbox.killAll(pid)
         }
     }
 
@@ -188,6 +203,7 @@ package actor DynoDriver {
 
     private func exited(_ status: Int32, origin: UUID) {
         guard origin == instance else { return }
+        resender?.cancel()
         pid = nil
         pendingSignal = nil
         tail.flush()
