@@ -106,6 +106,9 @@ import TestSupport
         try await fixture.eventually("the old web dyno stopped") { try await fixture.get("confy", port: oldPort) == nil }
         try await fixture.eventually("the worker was replaced") { try await fixture.log("confy").contains("app[worker.1]: worker sees teal") }
         #expect(try await fixture.dynos("confy").allSatisfy { $0.release == 3 })
+
+        try await fixture.admin(["apps:destroy", "confy", "--confirm", "confy"])
+        try await fixture.eventually("a destroyed app's dynos stop") { try await fixture.get("confy", port: newPort) == nil }
     }
 
     @Test func theSandboxSeesNothingOfTheHostOrOtherApps() async throws {
