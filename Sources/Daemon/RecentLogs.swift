@@ -23,7 +23,8 @@ package final class RecentLogs: LogSink, LogReader {
     package func emit(_ line: LogLine) {
         state.withLock { state in
             state.lines[line.appID, default: []].append(line)
-            if state.lines[line.appID]!.count > perApp { state.lines[line.appID]!.removeFirst(state.lines[line.appID]!.count - perApp) }
+            // Trimmed in batches, so a chatty dyno costs O(1) per line.
+            if state.lines[line.appID]!.count >= 2 * perApp { state.lines[line.appID]!.removeFirst(perApp) }
             for reader in state.readers.values where reader.appID == line.appID && reader.query.matches(line) {
                 if case .dropped = reader.continuation.yield(line.formatted) { state.dropped += 1 }
             }
@@ -34,7 +35,7 @@ package final class RecentLogs: LogSink, LogReader {
         let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
         let id = UUID()
         state.withLock { state in
-            let recent = (state.lines[app.id] ?? []).filter { query.matches($0) }.suffix(query.lines)
+            let recent = (state.lines[app.id] ?? []).suffix(perApp).filter { query.matches($0) }.suffix(query.lines)
             for line in recent { continuation.yield(line.formatted) }
             if query.tail {
                 state.readers[id] = (app.id, query, continuation)

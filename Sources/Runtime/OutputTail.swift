@@ -30,17 +30,18 @@ package final class OutputTail: Sendable {
         let complete: [String] = state.withLock { state in
             state.pending.append(chunk)
             var found: [String] = []
-            while let newline = state.pending.firstIndex(of: UInt8(ascii: "\n")) {
-                found.append(Self.text(state.pending[state.pending.startIndex..<newline]))
-                state.pending.removeSubrange(state.pending.startIndex...newline)
+            var start = state.pending.startIndex
+            while let newline = state.pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                found.append(Self.text(state.pending[start..<newline]))
+                start = newline + 1
             }
-            while state.pending.count > Self.maximumLineBytes {
-                let cut = state.pending.startIndex + Self.maximumLineBytes
-                found.append(Self.text(state.pending[state.pending.startIndex..<cut]))
-                state.pending.removeSubrange(state.pending.startIndex..<cut)
+            while state.pending.endIndex - start > Self.maximumLineBytes {
+                found.append(Self.text(state.pending[start..<start + Self.maximumLineBytes]))
+                start += Self.maximumLineBytes
             }
+            state.pending.removeSubrange(state.pending.startIndex..<start)
             state.lines.append(contentsOf: found)
-            if state.lines.count > limit { state.lines.removeFirst(state.lines.count - limit) }
+            if state.lines.count >= 2 * limit { state.lines.removeFirst(state.lines.count - limit) }
             return found
         }
         if let onLine { complete.forEach(onLine) }
@@ -60,7 +61,7 @@ package final class OutputTail: Sendable {
     }
 
     /// The last lines kept.
-    package var lines: [String] { state.withLock { $0.lines } }
+    package var lines: [String] { state.withLock { Array($0.lines.suffix(limit)) } }
 
     static func text(_ bytes: Data) -> String {
         var text = String(decoding: bytes, as: UTF8.self)
