@@ -29,11 +29,11 @@ package struct Daemon: Sendable {
     }
 
     /// The listeners announced in the ready line, in order.
-    static let listenerNames: [String] = []
+    static let listenerNames: [String] = ["router"]
 
     /// Every long-running part, dependencies first (they stop in reverse order).
     func services() throws -> [any Service] {
-        []
+        routerServices()
     }
 
     /// Runs until SIGTERM or SIGINT, then stops every service gracefully.
