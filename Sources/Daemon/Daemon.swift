@@ -62,6 +62,7 @@ struct ReadyAnnouncer: Service {
 
     func run() async throws {
         let bound = await registry.waitForAll()
+        guard !Task.isCancelled else { return }  // a listener failed: the group is stopping
         let names = await registry.names
         let info = DaemonInfo(
             ssh: bound["ssh"], api: bound["api"], router: bound["router"], domain: domain, pid: getpid())

@@ -51,6 +51,7 @@ struct Announcer: Service {
     let registry: ListenerRegistry
     func run() async throws {
         let bound = await registry.waitForAll()
+        guard !Task.isCancelled else { return }
         FileHandle.standardOutput.write(Data("router=\(bound["router"]!)\n".utf8))
         try? await gracefulShutdown()
     }

@@ -56,24 +56,7 @@ package struct RouterService: Service {
         }
         let poolsByLoop = pools
         let quiescing = ServerQuiescingHelper(group: group)
-        let server = try await ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 1024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
-                }
-            }
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.maxMessagesPerRead, value: 16)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let pool = poolsByLoop[ObjectIdentifier(channel.eventLoop)]!.value
-                    try channel.pipeline.syncOperations.addHandlers(ProxyHandler.handlers(environment: environment, pool: pool))
-                }
-            }
-            .bind(host: configuration.listen.host, port: configuration.listen.port)
-            .get()
+        let server = try await bind(group: group, environment: environment, pools: poolsByLoop, quiescing: quiescing)
         let port = server.localAddress?.port ?? configuration.listen.port
         await registry?.bound("router", address: ListenAddress(host: configuration.listen.host, port: port).description)
 
@@ -87,6 +70,34 @@ package struct RouterService: Service {
         timeout.cancel()
         for box in poolsByLoop.values {
             try? await box.eventLoop.submit { box.value.closeAll() }.get()
+        }
+    }
+
+    private func bind(
+        group: MultiThreadedEventLoopGroup, environment: ProxyEnvironment,
+        pools: [ObjectIdentifier: NIOLoopBoundBox<BackendPool>], quiescing: ServerQuiescingHelper
+    ) async throws -> any Channel {
+        do {
+            return try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 1024)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
+                    }
+                }
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.maxMessagesPerRead, value: 16)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let pool = pools[ObjectIdentifier(channel.eventLoop)]!.value
+                        try channel.pipeline.syncOperations.addHandlers(ProxyHandler.handlers(environment: environment, pool: pool))
+                    }
+                }
+                .bind(host: configuration.listen.host, port: configuration.listen.port)
+                .get()
+        } catch {
+            throw OpenrukoError(.unavailable, "The router cannot listen on \(configuration.listen) (--router-listen): \(error)")
         }
     }
 }

@@ -36,6 +36,13 @@ import Testing
         }
         #expect(custom.hasPrefix("HTTP/1.1 503"), "\(custom)")
 
+        // A second daemon cannot take the same port: it says so and exits instead of hanging.
+        let other = TemporaryDirectory("openruko-e2e")
+        let clash = try await ProcessRunner.run(
+            OpenrukoBinary.path, ["daemon", "--data-dir", other.path, "--router-listen", "127.0.0.1:\(port)"])
+        #expect(clash.status != 0)
+        #expect(clash.stderr.contains("The router cannot listen on 127.0.0.1:\(port)"), "\(clash.stderr)")
+
         let status = daemon.terminate()
         #expect(status == 0)
         #expect(!FileManager.default.fileExists(atPath: data + "/daemon.json"))
