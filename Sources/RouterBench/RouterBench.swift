@@ -35,7 +35,12 @@ struct RouterBench {
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: router), .init(service: announcer)], gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: Logger(label: "router-bench")))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            FileHandle.standardError.write(Data("RouterBench: \(error)\n".utf8))
+            exit(1)
+        }
     }
 }
 

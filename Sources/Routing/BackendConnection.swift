@@ -1,49 +1,59 @@
 import NIOCore
-import NIOHTTP1
 import OpenrukoCore
 
-/// The router's end of one HTTP/1.1 connection to a dyno: the last handler of that channel.
-/// While a request uses it, it hands every response part to its owner (the client's
-/// `ProxyHandler`, on the same event loop); while pooled it only watches for the dyno closing.
+/// The router's end of one HTTP/1.1 connection to a dyno, the only handler of that channel.
+/// It reads the dyno's response heads strictly and follows body framing to find where each
+/// response ends; bodies pass through as the bytes that arrived. While a request uses the
+/// connection, its owner (the client's `ProxyHandler`, on the same event loop) gets every
+/// piece; while pooled it only watches for the dyno closing.
 final class BackendConnection: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private enum Phase {
+        case idle
+        case awaitingHead(toHEAD: Bool)
+        case body(BodyTracker)
+        /// After a 101: raw bytes both ways.
+        case tunnel
+    }
 
     let backend: Backend
-    /// The request using this connection; nil while pooled.
-    weak var owner: ProxyHandler?
+    /// The request using this connection; nil while pooled. Strong (it is cleared whenever an
+    /// exchange lets go of the connection): the router avoids weak-reference traffic per event.
+    var owner: ProxyHandler?
     /// The pool holding it while idle.
     weak var pool: BackendPool?
     /// When it last went back to the pool.
     var idleSince = NIODeadline.uptimeNanoseconds(0)
     private(set) var isOpen = true
+    /// The dyno keeps the connection open after the current response.
+    private(set) var isReusable = true
     private var context: ChannelHandlerContext?
     private var readPending = false
+    /// The client whose writes this read batch made; flushed once when the batch ends.
+    private var flushTarget: ProxyHandler?
+    private var phase = Phase.idle
+    /// Bytes read but not yet handed on (a head still arriving).
+    private var inbound: ByteBuffer?
+    private var scanned = 0
 
     init(backend: Backend) {
         self.backend = backend
     }
 
-    /// The encoders and decoders of a connection to a dyno, then this handler. The encoder keeps
-    /// the framing headers the router chose; the decoder forwards 1xx heads and, after a 101,
-    /// hands the bytes that followed to whatever replaces it.
-    static func handlers(for backend: Backend) -> [any ChannelHandler] {
-        var encoding = HTTPRequestEncoder.Configuration()
-        encoding.automaticallySetFramingHeaders = false
-        return [
-            HTTPRequestEncoder(configuration: encoding),
-            ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .forward)),
-            BackendConnection(backend: backend),
-        ]
+    var isWritable: Bool { context?.channel.isWritable ?? false }
+    var allocator: ByteBufferAllocator { context?.channel.allocator ?? ByteBufferAllocator() }
+
+    /// A request is about to be sent: read a response to it next.
+    func expectResponse(toHEAD: Bool) {
+        phase = .awaitingHead(toHEAD: toHEAD)
+        scanned = 0
     }
 
-    /// The channel, while the handler is in its pipeline.
-    var channel: (any Channel)? { context?.channel }
-    var isWritable: Bool { context?.channel.isWritable ?? false }
-
-    func write(_ part: HTTPClientRequestPart) {
-        context?.write(wrapOutboundOut(part), promise: nil)
+    func send(_ buffer: ByteBuffer) {
+        context?.write(wrapOutboundOut(buffer), promise: nil)
     }
 
     func flush() {
@@ -53,10 +63,11 @@ final class BackendConnection: ChannelDuplexHandler, RemovableChannelHandler {
     func close() {
         guard isOpen else { return }
         isOpen = false
+        isReusable = false
         context?.close(promise: nil)
     }
 
-    /// The client can take more response bytes again.
+    /// The client can take more bytes again.
     func resumeReading() {
         guard readPending, let context else { return }
         readPending = false
@@ -74,27 +85,107 @@ final class BackendConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if let owner {
-            owner.backendReceived(self, unwrapInboundIn(data))
+        if flushTarget == nil { flushTarget = owner }
+        var buffer = unwrapInboundIn(data)
+        if var pending = inbound, pending.readableBytes > 0 {
+            inbound = nil
+            pending.writeBuffer(&buffer)
+            inbound = pending
         } else {
-            // A dyno talking on a connection nobody asked anything on: not reusable.
-            close()
+            inbound = buffer
         }
+        process()
+    }
+
+    /// Hands the buffered bytes on as heads, body pieces and ends.
+    private func process() {
+        while var data = inbound, data.readableBytes > 0 {
+            inbound = nil
+            guard let owner else {
+                // A dyno talking when nobody asked: not a connection to reuse.
+                return close()
+            }
+            switch phase {
+            case .idle:
+                return close()
+            case .awaitingHead(let toHEAD):
+                let end: Int?
+                do {
+                    end = try HeadParser.headEnd(in: data.readableBytesUInt8Span, from: scanned - 3)
+                } catch {
+                    return failed(owner)
+                }
+                guard let end else {
+                    scanned = data.readableBytes
+                    inbound = data
+                    return
+                }
+                scanned = 0
+                let headBytes = data.readSlice(length: end)!
+                inbound = data
+                guard let head = try? HeadParser.parseResponse(headBytes.readableBytesUInt8Span) else { return failed(owner) }
+                if head.status == 101 {
+                    phase = .tunnel
+                    isReusable = false
+                    owner.backendSwitched(self, head, headBytes)
+                } else if head.status < 200 {
+                    owner.backendInformational(self, head, headBytes)
+                } else {
+                    let length = HeadParser.responseBody(head, toHEAD: toHEAD)
+                    if !head.keepAlive || length == .untilClose { isReusable = false }
+                    let tracker = BodyTracker(length)
+                    phase = tracker.isComplete ? .idle : .body(tracker)
+                    owner.backendResponseHead(self, head, headBytes, length: length)
+                    if tracker.isComplete { owner.backendResponseEnd(self) }
+                }
+            case .body(var tracker):
+                let count: Int
+                let payloadBefore = tracker.payload
+                do {
+                    count = try tracker.take(data.readableBytesUInt8Span)
+                } catch {
+                    return failed(owner)
+                }
+                let piece = data.readSlice(length: count)!
+                inbound = data
+                phase = tracker.isComplete ? .idle : .body(tracker)
+                if count > 0 { owner.backendResponseBody(self, piece, payload: tracker.payload - payloadBefore) }
+                if tracker.isComplete { owner.backendResponseEnd(self) }
+            case .tunnel:
+                owner.backendTunnel(self, data)
+            }
+        }
+        inbound = nil
+    }
+
+    private func failed(_ owner: ProxyHandler) {
+        close()
+        owner.backendClosed(self)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        owner?.backendReadComplete(self)
+        let target = flushTarget
+        flushTarget = nil
+        target?.backendReadComplete(self)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         isOpen = false
+        isReusable = false
         pool?.discard(self)
-        owner?.backendClosed(self, error: nil)
+        let owner = self.owner
+        if case .body(let tracker) = phase, tracker.endsWithClose {
+            phase = .idle
+            owner?.backendResponseEnd(self)
+            owner?.backendReadComplete(self)
+        } else {
+            owner?.backendClosed(self)
+        }
+        self.owner = nil
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        owner?.backendClosed(self, error: error)
         close()
     }
 

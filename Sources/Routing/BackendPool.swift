@@ -54,7 +54,7 @@ final class BackendPool {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers(BackendConnection.handlers(for: backend))
+                    try channel.pipeline.syncOperations.addHandler(BackendConnection(backend: backend))
                 }
             }
         let connecting: EventLoopFuture<any Channel>

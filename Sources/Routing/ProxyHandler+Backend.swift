@@ -1,61 +1,83 @@
 import NIOCore
-import NIOHTTP1
 import OpenrukoCore
 
-/// What the dyno connection reports back: response parts, its end, its failure.
+/// What the dyno connection reports back: response heads, body pieces, ends, upgrades, failures.
 extension ProxyHandler {
-    func backendReceived(_ connection: BackendConnection, _ part: HTTPClientResponsePart) {
-        guard connection === exchange?.connection else { return connection.close() }
-        switch part {
-        case .head(let head):
-            receivedHead(head)
-        case .body(let buffer):
-            exchange!.bytes += buffer.readableBytes
-            if exchange!.framing != .none { write(.body(.byteBuffer(buffer))) }
-        case .end(let trailers):
-            if let switching = exchange!.switchingHead {
-                return upgrade(connection, response: switching)
-            }
-            write(.end(exchange!.framing == .chunked ? trailers : nil))
-            finishExchange()
-        }
+    func backendResponseHead(_ connection: BackendConnection, _ head: ParsedHead, _ headBytes: ByteBuffer, length: BodyLength) {
+        guard let exchange, connection === exchange.connection else { return connection.close() }
+        let keepAlive = exchange.clientKeepAlive && !closeWhenIdle && !exchange.wantsUpgrade && length != .untilClose
+        exchange.responseStarted = true
+        exchange.responseKeepAlive = keepAlive
+        exchange.log.status = head.status
+        var out = context.channel.allocator.buffer(capacity: headBytes.readableBytes + 64)
+        HeadWriter.writeResponse(
+            head, from: headBytes, keepAlive: keepAlive, clientMinorVersion: exchange.clientMinorVersion, via: forwarding.via,
+            into: &out)
+        write(out)
     }
 
-    private func receivedHead(_ head: HTTPResponseHead) {
-        let status = head.status.code
-        if status == 101 {
-            guard exchange!.wantsUpgrade else { return fail(.connectionClosed) }
-            exchange!.switchingHead = head
-            exchange!.responseStarted = true
-            return
-        }
-        let response = HeaderRewriter.respond(
-            head, method: exchange!.method, clientVersion: exchange!.clientVersion,
-            clientKeepAlive: exchange!.clientKeepAlive && !closeWhenIdle && !exchange!.wantsUpgrade,
-            via: forwarding.via)
-        if (100..<200).contains(status) {
-            write(.head(response.head))  // 100 Continue, 103 Early Hints: the final head follows
-            return
-        }
-        exchange!.responseStarted = true
-        exchange!.framing = response.framing
-        exchange!.responseKeepAlive = response.keepAlive
-        exchange!.backendKeepAlive = head.isKeepAlive
-        exchange!.log.status = Int(status)
-        write(.head(response.head))
+    /// 100 Continue, 103 Early Hints: passed on; the final head follows.
+    func backendInformational(_ connection: BackendConnection, _ head: ParsedHead, _ headBytes: ByteBuffer) {
+        guard let exchange, connection === exchange.connection, exchange.clientMinorVersion >= 1 else { return }
+        var out = context.channel.allocator.buffer(capacity: headBytes.readableBytes + 32)
+        HeadWriter.writeResponse(head, from: headBytes, keepAlive: true, clientMinorVersion: 1, via: forwarding.via, into: &out)
+        write(out)
     }
 
+    /// - Parameter payload: body bytes in `piece`, without chunked framing (for the log).
+    func backendResponseBody(_ connection: BackendConnection, _ piece: ByteBuffer, payload: Int) {
+        guard let exchange, connection === exchange.connection else { return }
+        exchange.bytes += payload
+        write(piece)
+    }
+
+    func backendResponseEnd(_ connection: BackendConnection) {
+        guard connection === exchange?.connection else { return }
+        finishExchange()
+    }
+
+    /// A read batch of a dyno connection ended: what it wrote to the client goes out.
     func backendReadComplete(_ connection: BackendConnection) {
-        context.flush()
+        flushClientIfNeeded()
     }
 
     func backendWritabilityChanged(_ connection: BackendConnection) {
         if connection.isWritable { resumeReadingIfPossible() }
     }
 
-    /// The dyno closed the connection or it failed.
-    func backendClosed(_ connection: BackendConnection, error: (any Error)?) {
-        guard connection === exchange?.connection, var exchange else { return }
+    /// The dyno switched protocols: both connections become one byte tunnel.
+    func backendSwitched(_ connection: BackendConnection, _ head: ParsedHead, _ headBytes: ByteBuffer) {
+        guard let exchange, connection === exchange.connection else { return connection.close() }
+        guard exchange.wantsUpgrade else { return fail(.connectionClosed) }
+        self.exchange = nil
+        timer?.cancel()
+        timer = nil
+        var out = context.channel.allocator.buffer(capacity: headBytes.readableBytes + 64)
+        HeadWriter.writeResponse(head, from: headBytes, keepAlive: true, clientMinorVersion: 1, via: forwarding.via, into: &out)
+        write(out)
+        flushClientIfNeeded()
+        if let counted = exchange.counted { environment.inFlight.end(counted) }
+        exchange.log.status = 101
+        finishLog(exchange, now: .now())
+        emit(exchange)
+        state = .tunnel
+        tunnel = connection
+        processInbound()  // bytes the client sent right after its request
+        flushBackendIfNeeded()
+    }
+
+    func backendTunnel(_ connection: BackendConnection, _ bytes: ByteBuffer) {
+        guard connection === tunnel else { return }
+        write(bytes)
+    }
+
+    /// The dyno closed the connection or sent something unreadable.
+    func backendClosed(_ connection: BackendConnection) {
+        if connection === tunnel {
+            tunnel = nil
+            return closeAfterFlush()
+        }
+        guard let exchange, connection === exchange.connection else { return }
         connection.owner = nil
         if !exchange.responseStarted {
             if exchange.reused && !exchange.bodyForwarded && !exchange.replayed, let backend = exchange.backend {
@@ -63,7 +85,6 @@ extension ProxyHandler {
                 exchange.replayed = true
                 exchange.connection = nil
                 exchange.sentAt = nil
-                self.exchange = exchange
                 state = .routing
                 return openConnection(to: backend)
             }
@@ -72,31 +93,30 @@ extension ProxyHandler {
         // The response was cut short: all the client can be told is the connection closing.
         self.exchange = nil
         if let counted = exchange.counted { environment.inFlight.end(counted) }
-        finishLog(&exchange, now: .now())
+        finishLog(exchange, now: .now())
         emit(exchange)
         closeAfterFlush()
     }
 
     /// The response ended: log it, pool the dyno connection, and go on with the next request.
     func finishExchange() {
-        guard var exchange else { return }
+        guard let exchange else { return }
         self.exchange = nil
         let now = NIODeadline.now()
         lastActivity = now
         if let counted = exchange.counted { environment.inFlight.end(counted) }
-        finishLog(&exchange, now: now)
+        finishLog(exchange, now: now)
         emit(exchange)
         if let connection = exchange.connection {
             connection.owner = nil
-            if exchange.requestEnded && exchange.backendKeepAlive {
+            if exchange.requestEnded && connection.isReusable {
                 pool.release(connection)
             } else {
                 connection.close()
             }
         }
         guard exchange.responseKeepAlive && !closeWhenIdle else { return closeAfterFlush() }
-        context.flush()  // the dyno connection's read-complete no longer reaches this exchange
         state = exchange.requestEnded ? .idle : .discarding
-        drainQueue()
+        processInbound()
     }
 }

@@ -1,25 +1,28 @@
 import Foundation
 import NIOCore
-import NIOHTTP1
 import OpenrukoCore
 
 /// From a request head to a dyno connection: host lookup, waiting for booting dynos,
-/// round-robin choice, pooled or new connection, and the router's own error answers.
+/// round-robin choice, pooled or new connection, and the router's own answers.
 extension ProxyHandler {
     /// A request head arrived: rewrite it and find where it goes.
-    func begin(_ head: HTTPRequestHead) {
+    func begin(_ head: ParsedHead, _ headBytes: ByteBuffer) {
         let now = NIODeadline.now()
         lastActivity = now
         exchangeNumber &+= 1
-        let host = RequestHost.of(head)
+        let host = RequestHost.of(head, in: headBytes)
         let millisecondsSince1970 = Int64(Date().timeIntervalSince1970 * 1000)
-        let forwarded = HeaderRewriter.forward(head, context: forwarding, requestStart: millisecondsSince1970) {
-            RequestID.generate(using: &random)
-        }
+        var request = context.channel.allocator.buffer(capacity: headBytes.readableBytes + 256)
+        let (requestID, forwardedFor) = HeadWriter.writeRequest(
+            head, from: headBytes, context: forwarding, requestStart: millisecondsSince1970,
+            makeRequestID: { RequestID.generate(using: &random) }, into: &request)
+        let method = HeadWriter.string(headBytes, head.method)
         let log = RouterLogEntry(
-            method: head.method.rawValue, path: head.uri, host: host ?? "", requestID: forwarded.requestID,
-            forwardedFor: forwarded.forwardedFor, status: 0, proto: forwarding.proto)
-        exchange = Exchange(log: log, forwarded: forwarded, client: head, started: now)
+            method: method, path: HeadWriter.string(headBytes, head.target), host: host ?? "", requestID: requestID,
+            forwardedFor: forwardedFor, status: 0, proto: forwarding.proto)
+        let body = HeadParser.requestBody(head)
+        requestBody = BodyTracker(body)
+        exchange = Exchange(log: log, request: request, head: head, isHEAD: method == "HEAD", body: body, started: now)
         state = .routing
         guard let host else { return fail(.noSuchApp) }
         route(host)
@@ -27,32 +30,34 @@ extension ProxyHandler {
 
     /// Asks the route table (again, while the app boots) and acts on the answer.
     func route(_ host: String) {
+        guard let exchange else { return }
         switch environment.routes.target(forHost: host) {
         case .unknownHost:
             fail(.noSuchApp)
         case .noWebDynos(_, let appID):
-            exchange!.appID = appID
+            exchange.appID = appID
             fail(.noWebDynos)
         case .crashed(_, let appID):
-            exchange!.appID = appID
+            exchange.appID = appID
             fail(.appCrashed)
         case .starting(_, let appID):
-            exchange!.appID = appID
+            exchange.appID = appID
             waitForBoot(host)
         case .backends(_, let appID, let backends):
-            exchange!.appID = appID
+            exchange.appID = appID
             guard !backends.isEmpty else { return fail(.noWebDynos) }
-            let first = environment.roundRobin.next(appID, count: backends.count)
-            exchange!.candidates = Array(backends[first...] + backends[..<first])
+            exchange.backends = backends
+            exchange.firstBackend = environment.roundRobin.next(appID, count: backends.count)
             connectNext()
         }
     }
 
     /// The app's web dynos are booting: look again shortly, until the boot wait runs out (H20).
     private func waitForBoot(_ host: String) {
+        guard let exchange else { return }
         let now = NIODeadline.now()
-        let deadline = exchange!.bootDeadline ?? now + environment.configuration.bootWait
-        exchange!.bootDeadline = deadline
+        let deadline = exchange.bootDeadline ?? now + environment.configuration.bootWait
+        exchange.bootDeadline = deadline
         guard now < deadline else { return fail(.bootTimeout) }
         let number = exchangeNumber
         context.eventLoop.assumeIsolated().scheduleTask(in: environment.configuration.bootPollInterval) { [self] in
@@ -63,8 +68,9 @@ extension ProxyHandler {
 
     /// Connects to the next candidate dyno: a pooled connection if there is one.
     func connectNext(error lastError: RoutingError = .connectionRefused) {
-        guard var exchange, exchange.attempts < exchange.candidates.count else { return fail(lastError) }
-        let backend = exchange.candidates[exchange.attempts]
+        guard let exchange else { return }
+        guard exchange.attempts < exchange.backends.count else { return fail(lastError) }
+        let backend = exchange.candidate(exchange.attempts)
         exchange.attempts += 1
         exchange.backend = backend
         exchange.log.dyno = backend.dyno
@@ -73,7 +79,6 @@ extension ProxyHandler {
             environment.inFlight.begin(backend.id)
             exchange.counted = backend.id
         }
-        self.exchange = exchange
         if let connection = pool.take(backend) {
             attach(connection, reused: true, connectTime: 0)
         } else {
@@ -103,28 +108,27 @@ extension ProxyHandler {
         }
     }
 
-    /// Sends the request (and whatever body is queued) on `connection`.
+    /// Sends the request head (and whatever body has arrived) on `connection`.
     func attach(_ connection: BackendConnection, reused: Bool, connectTime: Int) {
+        guard let exchange else { return }
         connection.owner = self
-        exchange!.connection = connection
-        exchange!.reused = reused
-        exchange!.log.connect = connectTime
+        connection.expectResponse(toHEAD: exchange.isHEAD)
+        exchange.connection = connection
+        exchange.reused = reused
+        exchange.log.connect = connectTime
         let now = NIODeadline.now()
-        exchange!.sentAt = now
+        exchange.sentAt = now
         state = .forwarding
-        connection.write(.head(exchange!.request))
-        if exchange!.requestEnded {
-            connection.write(.end(nil))  // a replayed request without body
-        }
+        connection.send(exchange.request)
         backendNeedsFlush = true
-        drainQueue()
+        processInbound()
         if !inReadBatch { flushBackendIfNeeded() }
         armTimer(now + environment.configuration.responseTimeout)
     }
 
     /// Answers the request with one of Heroku's error pages and logs it.
     func fail(_ error: RoutingError) {
-        guard var exchange else { return }
+        guard let exchange else { return }
         self.exchange = nil
         if let connection = exchange.connection {
             connection.owner = nil
@@ -133,39 +137,50 @@ extension ProxyHandler {
         if let counted = exchange.counted { environment.inFlight.end(counted) }
         let now = NIODeadline.now()
         exchange.log.error = error
-        exchange.log.status = Int(error.status.code)
-        if exchange.backend != nil {
-            finishLog(&exchange, now: now)
-        }
+        exchange.log.status = error.status
+        if exchange.backend != nil { finishLog(exchange, now: now) }
         emit(exchange)
 
         let keepAlive =
             exchange.clientKeepAlive && !closeWhenIdle && !exchange.wantsUpgrade
             && (exchange.requestEnded || !exchange.expectsBody)
-        let page = ByteBuffer(string: error.html)
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(5)
-        headers.add(name: "content-type", value: "text/html; charset=utf-8")
-        headers.add(name: "content-length", value: String(page.readableBytes))
-        headers.add(name: "cache-control", value: "no-cache, no-store")
-        headers.add(name: "via", value: forwarding.via)
-        headers.add(name: "connection", value: keepAlive ? "keep-alive" : "close")
-        write(.head(HTTPResponseHead(version: .http1_1, status: error.status, headers: headers)))
-        if exchange.method != .HEAD { write(.body(.byteBuffer(page))) }
-        write(.end(nil))
+        var answer = context.channel.allocator.buffer(capacity: 1024)
+        HeadWriter.writeAnswer(
+            status: error.status, reason: error.reason, body: error.html,
+            contentType: "text/html; charset=utf-8", keepAlive: keepAlive, via: forwarding.via, includeBody: !exchange.isHEAD,
+            into: &answer)
+        write(answer)
         lastActivity = now
-        if !keepAlive { return closeAfterFlush() }
-        context.flush()
-        state = exchange.requestEnded ? .idle : .discarding
-        drainQueue()
+        guard keepAlive else { return closeAfterFlush() }
+        flushClientIfNeeded()
+        state = requestBody.isComplete ? .idle : .discarding
+        processInbound()
+    }
+
+    /// Answers a request whose head could not be read, then hangs up (nothing is logged: the
+    /// app is unknown).
+    func refuse(_ error: any Error) {
+        let (status, reason): (Int, String) =
+            switch error as? HTTPHeadError {
+            case .tooLarge: (431, "Request Header Fields Too Large")
+            case .unsupportedVersion: (505, "HTTP Version Not Supported")
+            case .unsupportedTransferCoding: (501, "Not Implemented")
+            case .malformed, nil: (400, "Bad Request")
+            }
+        var answer = context.channel.allocator.buffer(capacity: 256)
+        HeadWriter.writeAnswer(
+            status: status, reason: reason, body: reason + "\n", contentType: "text/plain; charset=utf-8", keepAlive: false,
+            via: forwarding.via, includeBody: true, into: &answer)
+        write(answer)
+        closeAfterFlush()
     }
 
     /// Fills in dyno timing and size for the log line.
-    func finishLog(_ exchange: inout Exchange, now: NIODeadline) {
+    func finishLog(_ exchange: Exchange, now: NIODeadline) {
         if let sentAt = exchange.sentAt {
             exchange.log.service = Exchange.milliseconds(since: sentAt, now: now)
-        } else {
-            exchange.log.connect = exchange.log.connect ?? Exchange.milliseconds(since: exchange.started, now: now)
+        } else if exchange.log.connect == nil {
+            exchange.log.connect = Exchange.milliseconds(since: exchange.started, now: now)
         }
         exchange.log.connect = exchange.log.connect ?? 0
         exchange.log.service = exchange.log.service ?? 0

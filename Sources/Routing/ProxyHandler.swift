@@ -1,30 +1,31 @@
 import Foundation
 import NIOCore
-import NIOHTTP1
 import OpenrukoCore
 
-/// One client connection: takes its requests in order, routes each to a dyno over a pooled
-/// connection on the same event loop, and streams both bodies with backpressure (the client is
-/// read only while the dyno connection is writable, and the other way round).
+/// One client connection, the only handler of its channel: reads request heads strictly, routes
+/// each request to a dyno over a pooled connection on the same event loop, and streams bodies
+/// both ways as they arrive, with backpressure (the client is read only while the dyno
+/// connection is writable, and the other way round). After a 101 both connections become a
+/// raw byte tunnel.
 ///
-/// The routing, backend and upgrade halves live in `ProxyHandler+Routing.swift`,
-/// `ProxyHandler+Backend.swift` and `ProxyHandler+Upgrade.swift`.
+/// Routing and the router's own answers are in `ProxyHandler+Routing.swift`, what comes back
+/// from the dyno in `ProxyHandler+Backend.swift`.
 final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     enum State {
-        /// Waiting for a request head.
+        /// Waiting for (the rest of) a request head.
         case idle
         /// Waiting for the route table (a booting app) or a connection to a dyno.
         case routing
-        /// Request parts go to the dyno; response parts come back.
+        /// The request body goes to the dyno; the response comes back.
         case forwarding
         /// The response is done; the rest of the request body is thrown away.
         case discarding
-        /// The connection is being handed to a raw byte tunnel.
-        case upgrading
+        /// After a 101: bytes go straight through.
+        case tunnel
         case closed
     }
 
@@ -36,11 +37,18 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var exchange: Exchange?
     /// Bumped per exchange, so late callbacks (connects, boot polls) can tell they are stale.
     var exchangeNumber = 0
-    /// Request parts not yet handled: the body while connecting, pipelined requests.
-    var queue = CircularBuffer<HTTPServerRequestPart>(initialCapacity: 4)
-    var isDraining = false
+    /// Bytes read but not handled yet: a head still arriving, a body waiting for its dyno, or a
+    /// pipelined request waiting for the current response.
+    var inbound: ByteBuffer?
+    var scanned = 0
+    /// What is left of the current request's body.
+    var requestBody = BodyTracker(.none)
+    /// The dyno connection of an upgraded (tunnelled) connection.
+    var tunnel: BackendConnection?
+    var isProcessing = false
     var inReadBatch = false
     var backendNeedsFlush = false
+    var clientNeedsFlush = false
     var readPending = false
     /// Graceful shutdown: finish the current response, then close.
     var closeWhenIdle = false
@@ -54,18 +62,6 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.pool = pool
         forwarding = ForwardingContext(
             clientAddress: "", proto: environment.configuration.forwardedProto, port: 0, via: environment.configuration.via)
-    }
-
-    /// The handlers of a client connection, this one last. The encoder keeps the framing the
-    /// router chose; the decoder keeps bytes after an upgrade request for the tunnel.
-    static func handlers(environment: ProxyEnvironment, pool: BackendPool) -> [any ChannelHandler] {
-        var encoding = HTTPResponseEncoder.Configuration()
-        encoding.automaticallySetFramingHeaders = false
-        return [
-            HTTPResponseEncoder(configuration: encoding),
-            ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)),
-            ProxyHandler(environment: environment, pool: pool),
-        ]
     }
 
     var clientIsWritable: Bool { context?.channel.isWritable ?? false }
@@ -92,57 +88,61 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         inReadBatch = true
-        queue.append(unwrapInboundIn(data))
-        drainQueue()
+        var buffer = unwrapInboundIn(data)
+        if var pending = inbound, pending.readableBytes > 0 {
+            inbound = nil
+            pending.writeBuffer(&buffer)
+            inbound = pending
+        } else {
+            inbound = buffer
+        }
+        processInbound()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
         inReadBatch = false
         flushBackendIfNeeded()
-        context.flush()
+        flushClientIfNeeded()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        let wasUpgrading = state == .upgrading
+        let wasTunnel = state == .tunnel
         state = .closed
         timer?.cancel()
         timer = nil
-        queue.removeAll()
-        if !wasUpgrading, var exchange {
+        inbound = nil
+        if wasTunnel {
+            tunnel?.owner = nil
+            tunnel?.flush()
+            tunnel?.close()
+            tunnel = nil
+        } else if let exchange {
+            // The client went away mid-request (H27).
             self.exchange = nil
             exchange.connection?.owner = nil
             exchange.connection?.close()
             if let counted = exchange.counted { environment.inFlight.end(counted) }
-            if exchange.appID != nil {
-                exchange.log.error = .clientInterrupted
-                exchange.log.status = Int(RoutingError.clientInterrupted.status.code)
-                finishLog(&exchange, now: .now())
-                emit(exchange)
-            }
+            exchange.log.error = .clientInterrupted
+            exchange.log.status = RoutingError.clientInterrupted.status
+            finishLog(exchange, now: .now())
+            emit(exchange)
         }
         context.fireChannelInactive()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { exchange?.connection?.resumeReading() }
+        if context.channel.isWritable { (tunnel ?? exchange?.connection)?.resumeReading() }
         context.fireChannelWritabilityChanged()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A malformed request: answer 400 unless a response is under way, then hang up.
-        if error is HTTPParserError, state == .idle || state == .routing, exchange?.responseStarted != true {
-            var headers = HTTPHeaders([("connection", "close"), ("content-length", "0"), ("via", forwarding.via)])
-            headers.reserveCapacity(3)
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
-            context.write(wrapOutboundOut(.end(nil)), promise: nil)
-        }
-        closeAfterFlush()
+        context.close(promise: nil)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
             closeWhenIdle = true
-            if state == .idle && queue.isEmpty { closeAfterFlush() }
+            if state == .idle && (inbound?.readableBytes ?? 0) == 0 { closeAfterFlush() }
         } else {
             context.fireUserInboundEventTriggered(event)
         }
@@ -157,16 +157,27 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// While a request body streams, the client is read only as fast as the dyno takes it. Once
+    /// the request is complete, reading goes on (a pipelined request may wait in `inbound`):
+    /// so a waiting keep-alive connection keeps its read interest and costs no epoll changes.
     private var shouldRead: Bool {
+        let buffered = inbound?.readableBytes ?? 0
         switch state {
         case .idle, .discarding:
-            queue.isEmpty
+            return true
         case .forwarding:
-            queue.isEmpty && exchange.map { !$0.requestEnded && $0.connection?.isWritable == true } ?? false
-        case .routing, .upgrading, .closed:
-            false
+            guard let exchange else { return false }
+            if exchange.requestEnded { return buffered < Self.readAheadLimit }
+            return buffered == 0 && exchange.connection?.isWritable == true
+        case .tunnel:
+            return buffered == 0 && tunnel?.isWritable == true
+        case .routing, .closed:
+            return false
         }
     }
+
+    /// Bytes of a pipelined request read ahead while a response is still on its way.
+    static let readAheadLimit = 64 * 1024
 
     func resumeReadingIfPossible() {
         guard readPending, shouldRead else { return }
@@ -174,65 +185,109 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.read()
     }
 
-    // MARK: - Request parts
+    // MARK: - Request bytes
 
-    /// Handles queued request parts in order until one has to wait.
-    func drainQueue() {
-        guard !isDraining else { return }
-        isDraining = true
-        while let part = queue.popFirst() {
-            guard handle(part) else {
-                queue.prepend(part)
-                break
+    /// Handles buffered bytes in order until something has to wait.
+    func processInbound() {
+        guard !isProcessing else { return }
+        isProcessing = true
+        defer {
+            isProcessing = false
+            resumeReadingIfPossible()
+        }
+        while var data = inbound, data.readableBytes > 0 {
+            inbound = nil
+            switch state {
+            case .idle:
+                guard readHead(&data) else { return }
+            case .routing:
+                inbound = data
+                return
+            case .forwarding:
+                guard let exchange, !exchange.requestEnded, let connection = exchange.connection else {
+                    inbound = data
+                    return
+                }
+                guard let piece = takeBody(&data) else { return }
+                inbound = data
+                if piece.readableBytes > 0 {
+                    exchange.bodyForwarded = true
+                    connection.send(piece)
+                    backendNeedsFlush = true
+                }
+                if requestBody.isComplete { exchange.requestEnded = true }
+            case .discarding:
+                guard takeBody(&data) != nil else { return }
+                inbound = data
+                if requestBody.isComplete {
+                    state = .idle
+                    if closeWhenIdle { return closeAfterFlush() }
+                }
+            case .tunnel:
+                tunnel?.send(data)
+                backendNeedsFlush = true
+            case .closed:
+                return
             }
         }
-        isDraining = false
-        resumeReadingIfPossible()
     }
 
-    /// Handles one request part; false when it has to wait (the caller keeps it queued).
-    private func handle(_ part: HTTPServerRequestPart) -> Bool {
-        switch (state, part) {
-        case (.idle, .head(let head)):
-            begin(head)
+    /// Parses a head at the front of `data` and starts its exchange; false when it must wait
+    /// for more bytes or the request was refused.
+    private func readHead(_ data: inout ByteBuffer) -> Bool {
+        // Empty lines before a request line are ignored (RFC 9112 §2.2).
+        while data.readableBytes >= 2, data.getInteger(at: data.readerIndex, as: UInt16.self) == 0x0D0A {
+            data.moveReaderIndex(forwardBy: 2)
+        }
+        do {
+            guard let end = try HeadParser.headEnd(in: data.readableBytesUInt8Span, from: scanned - 3) else {
+                scanned = data.readableBytes
+                inbound = data
+                return false
+            }
+            scanned = 0
+            let headBytes = data.readSlice(length: end)!
+            inbound = data
+            let head = try HeadParser.parseRequest(headBytes.readableBytesUInt8Span)
+            begin(head, headBytes)
             return true
-        case (.idle, _):
-            return true  // the decoder never sends these before a head
-        case (_, .head):
-            return false  // a pipelined request waits for the current one
-        case (.routing, _):
+        } catch {
+            refuse(error)
             return false
-        case (.forwarding, .body(let buffer)):
-            exchange!.bodyForwarded = true
-            exchange!.connection?.write(.body(.byteBuffer(buffer)))
-            backendNeedsFlush = true
-            return true
-        case (.forwarding, .end(let trailers)):
-            exchange!.requestEnded = true
-            exchange!.connection?.write(.end(trailers))
-            backendNeedsFlush = true
-            return true
-        case (.discarding, .body):
-            return true
-        case (.discarding, .end):
-            state = .idle
-            if closeWhenIdle { closeAfterFlush() }
-            return true
-        case (.upgrading, _), (.closed, _):
-            return true
+        }
+    }
+
+    /// The bytes at the front of `data` that belong to the request body; nil (after closing)
+    /// when the body is not well-formed chunked framing.
+    private func takeBody(_ data: inout ByteBuffer) -> ByteBuffer? {
+        do {
+            let count = try requestBody.take(data.readableBytesUInt8Span)
+            return data.readSlice(length: count)!
+        } catch {
+            exchange?.connection?.close()
+            closeAfterFlush()
+            return nil
         }
     }
 
     func flushBackendIfNeeded() {
         guard backendNeedsFlush else { return }
         backendNeedsFlush = false
-        exchange?.connection?.flush()
+        (tunnel ?? exchange?.connection)?.flush()
     }
 
     // MARK: - Writing to the client
 
-    func write(_ part: HTTPServerResponsePart) {
-        context.write(wrapOutboundOut(part), promise: nil)
+    /// Writes to the client; the flush comes when the current read batch (client or dyno) ends.
+    func write(_ buffer: ByteBuffer) {
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        clientNeedsFlush = true
+    }
+
+    func flushClientIfNeeded() {
+        guard clientNeedsFlush else { return }
+        clientNeedsFlush = false
+        context.flush()
     }
 
     /// Closes the connection once everything written has gone out.
@@ -240,6 +295,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard state != .closed else { return }
         state = .closed
         let context = self.context!
+        clientNeedsFlush = false
         context.flush()
         let outputClosed = context.eventLoop.makePromise(of: Void.self)
         context.close(mode: .output, promise: outputClosed)
@@ -269,11 +325,12 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let deadline = (exchange?.sentAt ?? now) + configuration.responseTimeout
             if now >= deadline { return fail(.requestTimeout) }
             armTimer(deadline)
-        case .idle where queue.isEmpty:
+        case .idle:
+            // Also closes a client that started a head and stalled.
             let deadline = lastActivity + configuration.clientIdleTimeout
             if now >= deadline { return closeAfterFlush() }
             armTimer(deadline)
-        case .closed, .upgrading:
+        case .closed, .tunnel:
             return
         default:
             armTimer(now + configuration.clientIdleTimeout)

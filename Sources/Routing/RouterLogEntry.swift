@@ -1,3 +1,5 @@
+import NIOCore
+
 /// One `heroku[router]` line, in Heroku's shape:
 /// `at=info method=GET path="/" host=… request_id=… fwd="…" dyno=web.1 connect=1ms service=5ms status=200 bytes=123 protocol=http`,
 /// or `at=error code=H14 desc="No web processes running" method=… dyno= connect= service= status=503 bytes= protocol=http`.
@@ -41,62 +43,78 @@ package struct RouterLogEntry: Hashable, Sendable {
         self.proto = proto
     }
 
-    /// The log message (without timestamp and `heroku[router]:` tag).
+    /// The log message (without timestamp and `heroku[router]:` tag). Built in a byte buffer:
+    /// one of these is made per request.
     package var message: String {
-        var line = ""
-        line.reserveCapacity(200 + path.utf8.count + host.utf8.count)
+        var line = ByteBuffer()
+        line.reserveCapacity(200 + path.utf8.count + host.utf8.count + forwardedFor.utf8.count)
         if let error {
-            line += "at=error code="
-            line += error.code ?? "-"
-            line += " desc=\""
-            line += error.description
-            line += "\" method="
+            line.writeStaticString("at=error code=")
+            line.writeString(error.code ?? "-")
+            line.writeStaticString(" desc=\"")
+            line.writeString(error.description)
+            line.writeStaticString("\" method=")
         } else {
-            line += "at=info method="
+            line.writeStaticString("at=info method=")
         }
-        line += method
-        line += " path=\""
-        Self.appendQuoted(path, to: &line)
-        line += "\" host="
-        line += host
-        line += " request_id="
-        line += requestID
-        line += " fwd=\""
-        Self.appendQuoted(forwardedFor, to: &line)
-        line += "\" dyno="
-        line += dyno ?? ""
-        line += " connect="
-        Self.appendMilliseconds(connect, to: &line)
-        line += " service="
-        Self.appendMilliseconds(service, to: &line)
-        line += " status="
-        line += String(status)
-        line += " bytes="
-        if let bytes { line += String(bytes) }
-        line += " protocol="
-        line += proto
-        return line
+        line.writeString(method)
+        line.writeStaticString(" path=\"")
+        Self.writeQuoted(path, to: &line)
+        line.writeStaticString("\" host=")
+        line.writeString(host)
+        line.writeStaticString(" request_id=")
+        line.writeString(requestID)
+        line.writeStaticString(" fwd=\"")
+        Self.writeQuoted(forwardedFor, to: &line)
+        line.writeStaticString("\" dyno=")
+        if let dyno { line.writeString(dyno) }
+        line.writeStaticString(" connect=")
+        Self.writeMilliseconds(connect, to: &line)
+        line.writeStaticString(" service=")
+        Self.writeMilliseconds(service, to: &line)
+        line.writeStaticString(" status=")
+        line.writeDecimal(status)
+        line.writeStaticString(" bytes=")
+        if let bytes { line.writeDecimal(bytes) }
+        line.writeStaticString(" protocol=")
+        line.writeString(proto)
+        return line.readString(length: line.readableBytes) ?? ""
     }
 
-    private static func appendMilliseconds(_ value: Int?, to line: inout String) {
+    private static func writeMilliseconds(_ value: Int?, to line: inout ByteBuffer) {
         guard let value else { return }
-        line += String(value)
-        line += "ms"
+        line.writeDecimal(value)
+        line.writeStaticString("ms")
     }
 
     /// Keeps the value on one line and inside its quotes.
-    private static func appendQuoted(_ value: String, to line: inout String) {
+    private static func writeQuoted(_ value: String, to line: inout ByteBuffer) {
         guard value.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else {
-            line += value
+            line.writeString(value)
             return
         }
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": line += "\\\""
-            case "\\": line += "\\\\"
-            case _ where scalar.value < 0x20: line += "\\x" + String(scalar.value, radix: 16)
-            default: line.unicodeScalars.append(scalar)
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): line.writeStaticString("\\\"")
+            case UInt8(ascii: "\\"): line.writeStaticString("\\\\")
+            case _ where byte < 0x20: line.writeString("\\x" + String(byte, radix: 16))
+            default: line.writeInteger(byte)
             }
+        }
+    }
+}
+
+extension ByteBuffer {
+    /// Writes `value` in decimal without making a string.
+    mutating func writeDecimal(_ value: some BinaryInteger) {
+        if value < 0 { writeStaticString("-") }
+        var magnitude = UInt64(value.magnitude)
+        var scale: UInt64 = 1
+        while magnitude / scale >= 10 { scale *= 10 }
+        while scale > 0 {
+            writeInteger(UInt8(ascii: "0") + UInt8(magnitude / scale))
+            magnitude %= scale
+            scale /= 10
         }
     }
 }

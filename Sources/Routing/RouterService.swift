@@ -91,7 +91,7 @@ package struct RouterService: Service {
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let pool = pools[ObjectIdentifier(channel.eventLoop)]!.value
-                        try channel.pipeline.syncOperations.addHandlers(ProxyHandler.handlers(environment: environment, pool: pool))
+                        try channel.pipeline.syncOperations.addHandler(ProxyHandler(environment: environment, pool: pool))
                     }
                 }
                 .bind(host: configuration.listen.host, port: configuration.listen.port)

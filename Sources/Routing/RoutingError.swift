@@ -1,12 +1,12 @@
-package import NIOHTTP1
-
 /// A request the router answers itself, with Heroku's error code (H10, H12…) where Heroku has one.
 package struct RoutingError: Hashable, Sendable {
     /// `H12`; nil for the unknown-host 404, which Heroku logs nowhere (there is no app).
     package var code: String?
     /// Heroku's `desc="…"` text.
     package var description: String
-    package var status: HTTPResponseStatus
+    /// The HTTP status and its reason phrase.
+    package var status: Int
+    package var reason: String
     /// Which page the client sees.
     package var page: Page
 
@@ -31,14 +31,19 @@ package struct RoutingError: Hashable, Sendable {
     package static let connectionRefused = RoutingError(code: "H21", description: "Backend connection refused")
     /// H27: the client went away before the response finished (logged only, status 499).
     package static let clientInterrupted = RoutingError(
-        code: "H27", description: "Client Request Interrupted", status: .custom(code: 499, reasonPhrase: "Client Closed Request"))
+        code: "H27", description: "Client Request Interrupted", status: 499, reason: "Client Closed Request")
     /// No app has this host (Heroku's "no such app" page).
-    package static let noSuchApp = RoutingError(code: nil, description: "No such app", status: .notFound, page: .noSuchApp)
+    package static let noSuchApp = RoutingError(
+        code: nil, description: "No such app", status: 404, reason: "Not Found", page: .noSuchApp)
 
-    init(code: String?, description: String, status: HTTPResponseStatus = .serviceUnavailable, page: Page = .applicationError) {
+    init(
+        code: String?, description: String, status: Int = 503, reason: String = "Service Unavailable",
+        page: Page = .applicationError
+    ) {
         self.code = code
         self.description = description
         self.status = status
+        self.reason = reason
         self.page = page
     }
 
