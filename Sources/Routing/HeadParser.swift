@@ -21,14 +21,15 @@ enum HeadParser {
     /// - Throws: `.malformed` on a bare LF, `.tooLarge` past the limit.
     static func headEnd(in bytes: Span<UInt8>, from: Int) throws(HTTPHeadError) -> Int? {
         var index = max(from, 0)
-        while index < bytes.count {
+        let limit = min(bytes.count, maxHeadBytes)
+        while index < limit {
             if bytes[index] == ASCII.lf {
                 guard index > 0, bytes[index - 1] == ASCII.cr else { throw .malformed }
                 if index >= 3, bytes[index - 2] == ASCII.lf, bytes[index - 3] == ASCII.cr { return index + 1 }
             }
             index += 1
         }
-        if bytes.count > maxHeadBytes { throw .tooLarge }
+        if bytes.count >= maxHeadBytes { throw .tooLarge }
         return nil
     }
 

@@ -193,6 +193,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         isProcessing = true
         defer {
             isProcessing = false
+            // Outside a client read batch (a pipelined request started by a dyno's answer, a
+            // connect that completed) nothing else would flush what was sent to the dyno.
+            if !inReadBatch { flushBackendIfNeeded() }
             resumeReadingIfPossible()
         }
         while var data = inbound, data.readableBytes > 0 {

@@ -40,6 +40,41 @@ import Testing
         }
     }
 
+    @Test func unreadableRequestsAreRefusedAndNeverReachADyno() async throws {
+        let backend = try await TestBackend.start(name: "web.1")
+        try await RouterHarness.with { router in
+            router.routes.set("strict.localhost", .backends(app: "strict", appID: UUID(), [backend.backend]))
+            let script = """
+                import socket, sys
+                for raw in [b"POST / HTTP/1.1\\r\\nHost: strict.localhost\\r\\nContent-Length: 4\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n",
+                            b"GET / HTTP/1.1\\r\\nHost: strict.localhost\\r\\n folded\\r\\n\\r\\n",
+                            b"GET / HTTP/3.0\\r\\nHost: strict.localhost\\r\\n\\r\\n",
+                            b"GET / HTTP/1.1\\r\\nHost: strict.localhost\\r\\nX: " + b"a" * 70000 + b"\\r\\n\\r\\n"]:
+                    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+                    try:
+                        s.sendall(raw)
+                    except OSError:
+                        pass
+                    data = b""
+                    while True:
+                        try:
+                            chunk = s.recv(65536)
+                        except OSError:
+                            break
+                        if not chunk: break
+                        data += chunk
+                    print(data.split(b"\\r\\n")[0].decode())
+                """
+            let result = try await ProcessRunner.run("/usr/bin/env", ["python3", "-c", script, String(router.port)])
+            #expect(
+                result.stdout
+                    == "HTTP/1.1 400 Bad Request\nHTTP/1.1 400 Bad Request\nHTTP/1.1 505 HTTP Version Not Supported\nHTTP/1.1 431 Request Header Fields Too Large\n",
+                "\(result.stdout)\(result.stderr)")
+            #expect(backend.requests.isEmpty)
+        }
+        await backend.stop()
+    }
+
     @Test func aSilentDynoTimesOutWithH12() async throws {
         let backend = try await TestBackend.start(name: "web.1")
         try await RouterHarness.with(configure: { $0.responseTimeout = .milliseconds(300) }) { router in

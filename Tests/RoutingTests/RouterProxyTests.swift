@@ -152,6 +152,36 @@ import Testing
         await backend.stop()
     }
 
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        let backend = try await TestBackend.start(name: "web.1")
+        try await RouterHarness.with { router in
+            router.routes.set("pipe.localhost", .backends(app: "pipe", appID: UUID(), [backend.backend]))
+            // Three requests in one write, the middle one with a body; the answers come back in order.
+            let script = """
+                import socket, sys
+                s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+                s.sendall(b"GET /one HTTP/1.1\\r\\nHost: pipe.localhost\\r\\n\\r\\n"
+                          b"POST /two HTTP/1.1\\r\\nHost: pipe.localhost\\r\\nContent-Length: 3\\r\\n\\r\\nabc"
+                          b"GET /three HTTP/1.1\\r\\nHost: pipe.localhost\\r\\nConnection: close\\r\\n\\r\\n")
+                data = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk: break
+                    data += chunk
+                for path in [b"/one", b"/two", b"/three"]:
+                    print(data.index(b'"path":"\\\\' + path + b'"') if b'"path":"\\\\' + path + b'"' in data else -1)
+                print(data.count(b"HTTP/1.1 200 OK"))
+                """
+            let result = try await ProcessRunner.run("/usr/bin/env", ["python3", "-c", script, String(router.port)])
+            let lines = result.stdout.split(separator: "\n").compactMap { Int($0) }
+            #expect(lines.count == 4, "\(result.stdout)\(result.stderr)")
+            #expect(lines.prefix(3).allSatisfy { $0 >= 0 } && lines[0] < lines[1] && lines[1] < lines[2], "\(lines)")
+            #expect(lines.last == 3)
+            #expect(backend.requests.map(\.uri) == ["/one", "/two", "/three"])
+        }
+        await backend.stop()
+    }
+
     @Test func headAndPostRequestsKeepTheirSemantics() async throws {
         let backend = try await TestBackend.start(name: "web.1")
         try await RouterHarness.with { router in

@@ -49,6 +49,20 @@ import Testing
         await backend.stop()
     }
 
+    @Test func interimResponsesReachTheClient() async throws {
+        let backend = try await TestBackend.start(name: "web.1")
+        try await RouterHarness.with { router in
+            router.routes.set("expect.localhost", .backends(app: "expect", appID: UUID(), [backend.backend]))
+            let body = Data(repeating: UInt8(ascii: "x"), count: 5000)
+            let result = try await router.curl(
+                "expect.localhost", ["/upload"],
+                ["-v", "--expect100-timeout", "20", "-H", "Expect: 100-continue", "--data-binary", "@-"], input: body)
+            #expect(result.stderr.contains("< HTTP/1.1 100 Continue"), "\(result.stderr)")
+            #expect(try decode(result.stdout).bodyBytes == 5000)
+        }
+        await backend.stop()
+    }
+
     @Test func chunkedDownloadsReachTheClientAsTheDynoSendsThem() async throws {
         let backend = try await TestBackend.start(name: "web.1")
         try await RouterHarness.with { router in

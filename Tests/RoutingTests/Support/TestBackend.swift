@@ -157,6 +157,10 @@ private final class BackendServerHandler: ChannelInboundHandler, RemovableChanne
             counters.record(
                 SeenRequest(method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) }, connection: connection))
             if head.uri == "/close" { context.close(promise: nil) }
+            if head.headers["expect"].first?.lowercased() == "100-continue" {
+                let proceed = HTTPResponseHead(version: .http1_1, status: .continue)
+                context.writeAndFlush(wrapOutboundOut(.head(proceed)), promise: nil)
+            }
         case .body(var buffer):
             bodyParts += 1
             if head?.uri == "/upload" && bodyParts == 1 { gates.open("upload-first-part") }
