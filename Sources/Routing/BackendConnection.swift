@@ -43,8 +43,9 @@ final class BackendConnection: ChannelDuplexHandler, RemovableChannelHandler {
         self.backend = backend
     }
 
-    var isWritable: Bool { context?.channel.isWritable ?? false }
-    var allocator: ByteBufferAllocator { context?.channel.allocator ?? ByteBufferAllocator() }
+    var isWritable: Bool { channel?.isWritable ?? false }
+    /// The channel, kept from `handlerAdded`.
+    private var channel: (any Channel)?
 
     /// A request is about to be sent: read a response to it next.
     func expectResponse(toHEAD: Bool) {
@@ -78,10 +79,12 @@ final class BackendConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        channel = context.channel
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        channel = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

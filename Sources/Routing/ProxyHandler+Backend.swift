@@ -9,7 +9,7 @@ extension ProxyHandler {
         exchange.responseStarted = true
         exchange.responseKeepAlive = keepAlive
         exchange.log.status = head.status
-        var out = context.channel.allocator.buffer(capacity: headBytes.readableBytes + 64)
+        var out = allocator.buffer(capacity: headBytes.readableBytes + 64)
         HeadWriter.writeResponse(
             head, from: headBytes, keepAlive: keepAlive, clientMinorVersion: exchange.clientMinorVersion, via: forwarding.via,
             into: &out)
@@ -19,7 +19,7 @@ extension ProxyHandler {
     /// 100 Continue, 103 Early Hints: passed on; the final head follows.
     func backendInformational(_ connection: BackendConnection, _ head: ParsedHead, _ headBytes: ByteBuffer) {
         guard let exchange, connection === exchange.connection, exchange.clientMinorVersion >= 1 else { return }
-        var out = context.channel.allocator.buffer(capacity: headBytes.readableBytes + 32)
+        var out = allocator.buffer(capacity: headBytes.readableBytes + 32)
         HeadWriter.writeResponse(head, from: headBytes, keepAlive: true, clientMinorVersion: 1, via: forwarding.via, into: &out)
         write(out)
     }
@@ -52,7 +52,7 @@ extension ProxyHandler {
         self.exchange = nil
         timer?.cancel()
         timer = nil
-        var out = context.channel.allocator.buffer(capacity: headBytes.readableBytes + 64)
+        var out = allocator.buffer(capacity: headBytes.readableBytes + 64)
         HeadWriter.writeResponse(head, from: headBytes, keepAlive: true, clientMinorVersion: 1, via: forwarding.via, into: &out)
         write(out)
         flushClientIfNeeded()

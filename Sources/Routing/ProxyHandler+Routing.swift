@@ -12,7 +12,7 @@ extension ProxyHandler {
         exchangeNumber &+= 1
         let host = RequestHost.of(head, in: headBytes)
         let millisecondsSince1970 = Int64(Date().timeIntervalSince1970 * 1000)
-        var request = context.channel.allocator.buffer(capacity: headBytes.readableBytes + 256)
+        var request = allocator.buffer(capacity: headBytes.readableBytes + 256)
         let (requestID, forwardedFor) = HeadWriter.writeRequest(
             head, from: headBytes, context: forwarding, requestStart: millisecondsSince1970,
             makeRequestID: { RequestID.generate(using: &random) }, into: &request)
@@ -144,7 +144,7 @@ extension ProxyHandler {
         let keepAlive =
             exchange.clientKeepAlive && !closeWhenIdle && !exchange.wantsUpgrade
             && (exchange.requestEnded || !exchange.expectsBody)
-        var answer = context.channel.allocator.buffer(capacity: 1024)
+        var answer = allocator.buffer(capacity: 1024)
         HeadWriter.writeAnswer(
             status: error.status, reason: error.reason, body: error.html,
             contentType: "text/html; charset=utf-8", keepAlive: keepAlive, via: forwarding.via, includeBody: !exchange.isHEAD,
@@ -167,7 +167,7 @@ extension ProxyHandler {
             case .unsupportedTransferCoding: (501, "Not Implemented")
             case .malformed, nil: (400, "Bad Request")
             }
-        var answer = context.channel.allocator.buffer(capacity: 256)
+        var answer = allocator.buffer(capacity: 256)
         HeadWriter.writeAnswer(
             status: status, reason: reason, body: reason + "\n", contentType: "text/plain; charset=utf-8", keepAlive: false,
             via: forwarding.via, includeBody: true, into: &answer)

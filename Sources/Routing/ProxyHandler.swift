@@ -64,13 +64,24 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             clientAddress: "", proto: environment.configuration.forwardedProto, port: 0, via: environment.configuration.via)
     }
 
-    var clientIsWritable: Bool { context?.channel.isWritable ?? false }
+    /// The client channel and its allocator, kept from `handlerAdded` (cheaper than going
+    /// through the context on every request).
+    private var channel: (any Channel)?
+    var allocator = ByteBufferAllocator()
+
+    var clientIsWritable: Bool { channel?.isWritable ?? false }
 
     // MARK: - Client events
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        channel = context.channel
+        allocator = context.channel.allocator
         if context.channel.isActive { start() }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        channel = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
