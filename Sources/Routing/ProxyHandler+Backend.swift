@@ -9,11 +9,31 @@ extension ProxyHandler {
         exchange.responseStarted = true
         exchange.responseKeepAlive = keepAlive
         exchange.log.status = head.status
-        var out = allocator.buffer(capacity: headBytes.readableBytes + 64)
+        var coalesced = 0
+        if case .length(let count) = length, count <= Self.coalescedBodyLimit { coalesced = count }
+        var out = allocator.buffer(capacity: headBytes.readableBytes + 64 + coalesced)
         HeadWriter.writeResponse(
             head, from: headBytes, keepAlive: keepAlive, clientMinorVersion: exchange.clientMinorVersion, via: forwarding.via,
             into: &out)
-        write(out)
+        if coalesced > 0 {
+            pendingResponseHead = out
+        } else {
+            write(out)
+        }
+    }
+
+    /// Bodies up to this size are copied behind their head: one write instead of two.
+    static let coalescedBodyLimit = 16 * 1024
+
+    /// Writes a held response head, with `piece` behind it when there is one.
+    func emitPendingHead(with piece: ByteBuffer? = nil) {
+        guard var head = pendingResponseHead else {
+            if let piece { write(piece) }
+            return
+        }
+        pendingResponseHead = nil
+        if var piece { head.writeBuffer(&piece) }
+        write(head)
     }
 
     /// 100 Continue, 103 Early Hints: passed on; the final head follows.
@@ -28,7 +48,7 @@ extension ProxyHandler {
     func backendResponseBody(_ connection: BackendConnection, _ piece: ByteBuffer, payload: Int) {
         guard let exchange, connection === exchange.connection else { return }
         exchange.bytes += payload
-        write(piece)
+        emitPendingHead(with: piece)
     }
 
     func backendResponseEnd(_ connection: BackendConnection) {
@@ -38,6 +58,7 @@ extension ProxyHandler {
 
     /// A read batch of a dyno connection ended: what it wrote to the client goes out.
     func backendReadComplete(_ connection: BackendConnection) {
+        emitPendingHead()
         flushClientIfNeeded()
     }
 
@@ -91,6 +112,7 @@ extension ProxyHandler {
             return fail(.connectionClosed)
         }
         // The response was cut short: all the client can be told is the connection closing.
+        emitPendingHead()
         self.exchange = nil
         if let counted = exchange.counted { environment.inFlight.end(counted) }
         finishLog(exchange, now: .now())
@@ -101,6 +123,7 @@ extension ProxyHandler {
     /// The response ended: log it, pool the dyno connection, and go on with the next request.
     func finishExchange() {
         guard let exchange else { return }
+        emitPendingHead()
         self.exchange = nil
         let now = NIODeadline.now()
         lastActivity = now

@@ -49,6 +49,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var inReadBatch = false
     var backendNeedsFlush = false
     var clientNeedsFlush = false
+    /// A small response's head, held until its body arrives in the same read batch so both go
+    /// out as one write.
+    var pendingResponseHead: ByteBuffer?
     var readPending = false
     /// Graceful shutdown: finish the current response, then close.
     var closeWhenIdle = false
