@@ -23,8 +23,10 @@ final class BackendConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// The request using this connection; nil while pooled. Strong (it is cleared whenever an
     /// exchange lets go of the connection): the router avoids weak-reference traffic per event.
     var owner: ProxyHandler?
-    /// The pool holding it while idle.
-    weak var pool: BackendPool?
+    /// The pool that opened it (strong: pools live as long as the router).
+    var pool: BackendPool?
+    /// It waits in the pool for the next request.
+    var isIdleInPool = false
     /// When it last went back to the pool.
     var idleSince = NIODeadline.uptimeNanoseconds(0)
     private(set) var isOpen = true
@@ -85,6 +87,7 @@ final class BackendConnection: ChannelDuplexHandler, RemovableChannelHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         channel = nil
+        pool = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -175,7 +178,7 @@ final class BackendConnection: ChannelDuplexHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         isOpen = false
         isReusable = false
-        pool?.discard(self)
+        if isIdleInPool { pool?.discard(self) }
         let owner = self.owner
         if case .body(let tracker) = phase, tracker.endsWithClose {
             phase = .idle

@@ -20,22 +20,23 @@ final class BackendPool {
     /// An idle open connection to `backend`, if the pool has one.
     func take(_ backend: Backend) -> BackendConnection? {
         while let connection = idle[backend.id]?.popLast() {
-            connection.pool = nil
+            connection.isIdleInPool = false
             if connection.isOpen { return connection }
         }
         return nil
     }
 
     /// Keeps a connection whose exchange ended cleanly for the next request to its dyno.
-    func release(_ connection: BackendConnection) {
+    func release(_ connection: BackendConnection, now: NIODeadline = .now()) {
         guard connection.isOpen else { return }
         connection.owner = nil
         connection.pool = self
-        connection.idleSince = .now()
+        connection.isIdleInPool = true
+        connection.idleSince = now
         idle[connection.backend.id, default: []].append(connection)
         if let list = idle[connection.backend.id], list.count > configuration.maxIdleConnectionsPerBackend {
             let oldest = idle[connection.backend.id]!.removeFirst()
-            oldest.pool = nil
+            oldest.isIdleInPool = false
             oldest.close()
         }
         scheduleSweep()
@@ -43,7 +44,7 @@ final class BackendPool {
 
     /// Forgets a pooled connection the dyno closed.
     func discard(_ connection: BackendConnection) {
-        connection.pool = nil
+        connection.isIdleInPool = false
         idle[connection.backend.id]?.removeAll { $0 === connection }
     }
 
@@ -80,7 +81,7 @@ final class BackendPool {
             for (id, connections) in idle {
                 let (stale, fresh) = (connections.filter { $0.idleSince <= limit }, connections.filter { $0.idleSince > limit })
                 for connection in stale {
-                    connection.pool = nil
+                    connection.isIdleInPool = false
                     connection.close()
                 }
                 idle[id] = fresh.isEmpty ? nil : fresh
@@ -92,7 +93,7 @@ final class BackendPool {
     /// Closes every idle connection (shutdown).
     func closeAll() {
         for connection in idle.values.joined() {
-            connection.pool = nil
+            connection.isIdleInPool = false
             connection.close()
         }
         idle.removeAll()

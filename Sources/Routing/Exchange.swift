@@ -17,6 +17,8 @@ final class Exchange {
     /// The request declares a body.
     let expectsBody: Bool
     let started: NIODeadline
+    /// The wall clock at `started` (`X-Request-Start`, log timestamps).
+    let startedWall: Date
     /// The client sent the whole request.
     var requestEnded: Bool
 
@@ -44,7 +46,8 @@ final class Exchange {
     var bytes = 0
 
     init(
-        log: RouterLogEntry, request: ByteBuffer, head: ParsedHead, isHEAD: Bool, body: BodyLength, started: NIODeadline
+        log: RouterLogEntry, request: ByteBuffer, head: ParsedHead, isHEAD: Bool, body: BodyLength, started: NIODeadline,
+        startedWall: Date
     ) {
         self.log = log
         self.request = request
@@ -55,6 +58,12 @@ final class Exchange {
         self.expectsBody = body != .none
         self.requestEnded = body == .none
         self.started = started
+        self.startedWall = startedWall
+    }
+
+    /// The wall clock at `now`, without asking the system again.
+    func wallClock(at now: NIODeadline) -> Date {
+        startedWall.addingTimeInterval(Double((now - started).nanoseconds) / 1_000_000_000)
     }
 
     /// The `attempt`-th dyno to try, in round-robin order.

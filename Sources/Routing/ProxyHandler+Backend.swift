@@ -79,8 +79,9 @@ extension ProxyHandler {
         flushClientIfNeeded()
         if let counted = exchange.counted { environment.inFlight.end(counted) }
         exchange.log.status = 101
-        finishLog(exchange, now: .now())
-        emit(exchange)
+        let now = NIODeadline.now()
+        finishLog(exchange, now: now)
+        emit(exchange, now: now)
         state = .tunnel
         tunnel = connection
         processInbound()  // bytes the client sent right after its request
@@ -115,8 +116,9 @@ extension ProxyHandler {
         emitPendingHead()
         self.exchange = nil
         if let counted = exchange.counted { environment.inFlight.end(counted) }
-        finishLog(exchange, now: .now())
-        emit(exchange)
+        let now = NIODeadline.now()
+        finishLog(exchange, now: now)
+        emit(exchange, now: now)
         closeAfterFlush()
     }
 
@@ -129,11 +131,11 @@ extension ProxyHandler {
         lastActivity = now
         if let counted = exchange.counted { environment.inFlight.end(counted) }
         finishLog(exchange, now: now)
-        emit(exchange)
+        emit(exchange, now: now)
         if let connection = exchange.connection {
             connection.owner = nil
             if exchange.requestEnded && connection.isReusable {
-                pool.release(connection)
+                pool.release(connection, now: now)
             } else {
                 connection.close()
             }

@@ -11,7 +11,8 @@ extension ProxyHandler {
         lastActivity = now
         exchangeNumber &+= 1
         let host = RequestHost.of(head, in: headBytes)
-        let millisecondsSince1970 = Int64(Date().timeIntervalSince1970 * 1000)
+        let wall = Date()
+        let millisecondsSince1970 = Int64(wall.timeIntervalSince1970 * 1000)
         var request = allocator.buffer(capacity: headBytes.readableBytes + 256)
         let (requestID, forwardedFor) = HeadWriter.writeRequest(
             head, from: headBytes, context: forwarding, requestStart: millisecondsSince1970,
@@ -22,7 +23,8 @@ extension ProxyHandler {
             forwardedFor: forwardedFor, status: 0, proto: forwarding.proto)
         let body = HeadParser.requestBody(head)
         requestBody = BodyTracker(body)
-        exchange = Exchange(log: log, request: request, head: head, isHEAD: method == "HEAD", body: body, started: now)
+        exchange = Exchange(
+            log: log, request: request, head: head, isHEAD: method == "HEAD", body: body, started: now, startedWall: wall)
         state = .routing
         guard let host else { return fail(.noSuchApp) }
         route(host)
@@ -80,7 +82,7 @@ extension ProxyHandler {
             exchange.counted = backend.id
         }
         if let connection = pool.take(backend) {
-            attach(connection, reused: true, connectTime: 0)
+            attach(connection, reused: true, connectTime: 0, now: exchange.attempts == 1 ? exchange.started : .now())
         } else {
             openConnection(to: backend)
         }
@@ -97,7 +99,8 @@ extension ProxyHandler {
             }
             switch result {
             case .success(let connection):
-                attach(connection, reused: false, connectTime: Exchange.milliseconds(since: started, now: .now()))
+                let now = NIODeadline.now()
+                attach(connection, reused: false, connectTime: Exchange.milliseconds(since: started, now: now), now: now)
             case .failure(let error):
                 if case .connectTimeout = error as? ChannelError {
                     connectNext(error: .connectTimeout)
@@ -109,14 +112,13 @@ extension ProxyHandler {
     }
 
     /// Sends the request head (and whatever body has arrived) on `connection`.
-    func attach(_ connection: BackendConnection, reused: Bool, connectTime: Int) {
+    func attach(_ connection: BackendConnection, reused: Bool, connectTime: Int, now: NIODeadline) {
         guard let exchange else { return }
         connection.owner = self
         connection.expectResponse(toHEAD: exchange.isHEAD)
         exchange.connection = connection
         exchange.reused = reused
         exchange.log.connect = connectTime
-        let now = NIODeadline.now()
         exchange.sentAt = now
         state = .forwarding
         connection.send(exchange.request)
@@ -139,7 +141,7 @@ extension ProxyHandler {
         exchange.log.error = error
         exchange.log.status = error.status
         if exchange.backend != nil { finishLog(exchange, now: now) }
-        emit(exchange)
+        emit(exchange, now: now)
 
         let keepAlive =
             exchange.clientKeepAlive && !closeWhenIdle && !exchange.wantsUpgrade
@@ -188,8 +190,11 @@ extension ProxyHandler {
     }
 
     /// Sends the exchange's line to the app's log (requests for no app are logged nowhere).
-    func emit(_ exchange: Exchange) {
+    func emit(_ exchange: Exchange, now: NIODeadline) {
         guard let appID = exchange.appID else { return }
-        environment.logs.emit(LogLine(appID: appID, source: "heroku", process: "router", message: exchange.log.message))
+        environment.logs.emit(
+            LogLine(
+                timestamp: exchange.wallClock(at: now), appID: appID, source: "heroku", process: "router",
+                message: exchange.log.message))
     }
 }

@@ -138,8 +138,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if let counted = exchange.counted { environment.inFlight.end(counted) }
             exchange.log.error = .clientInterrupted
             exchange.log.status = RoutingError.clientInterrupted.status
-            finishLog(exchange, now: .now())
-            emit(exchange)
+            let now = NIODeadline.now()
+            finishLog(exchange, now: now)
+            emit(exchange, now: now)
         }
         context.fireChannelInactive()
     }
