@@ -40,6 +40,8 @@ final class BackendConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// Bytes read but not yet handed on (a head still arriving).
     private var inbound: ByteBuffer?
     private var scanned = 0
+    /// Reused from response to response.
+    private var fieldScratch: [HeaderField] = []
 
     init(backend: Backend) {
         self.backend = backend
@@ -129,7 +131,12 @@ final class BackendConnection: ChannelDuplexHandler, RemovableChannelHandler {
                 scanned = 0
                 let headBytes = data.readSlice(length: end)!
                 inbound = data
-                guard let head = try? HeadParser.parseResponse(headBytes.readableBytesUInt8Span) else { return failed(owner) }
+                let fields = fieldScratch
+                fieldScratch = []
+                guard let head = try? HeadParser.parseResponse(headBytes.readableBytesUInt8Span, fields: fields) else {
+                    return failed(owner)
+                }
+                defer { fieldScratch = head.fields }
                 if head.status == 101 {
                     phase = .tunnel
                     isReusable = false

@@ -34,8 +34,11 @@ enum HeadParser {
     }
 
     /// Parses a request head (`bytes` is exactly the head, blank line included).
-    static func parseRequest(_ bytes: Span<UInt8>) throws(HTTPHeadError) -> ParsedHead {
+    /// - Parameter fields: an array to fill (emptied first), so a connection can reuse one.
+    static func parseRequest(_ bytes: Span<UInt8>, fields: [HeaderField] = []) throws(HTTPHeadError) -> ParsedHead {
         var head = ParsedHead()
+        head.fields = fields
+        head.fields.removeAll(keepingCapacity: true)
         let lineEnd = try endOfLine(bytes, from: 0)
         var index = 0
         while index < lineEnd, ASCII.isTokenChar(bytes[index]) { index += 1 }
@@ -58,8 +61,11 @@ enum HeadParser {
     }
 
     /// Parses a response head (`bytes` is exactly the head, blank line included).
-    static func parseResponse(_ bytes: Span<UInt8>) throws(HTTPHeadError) -> ParsedHead {
+    /// - Parameter fields: an array to fill (emptied first), so a connection can reuse one.
+    static func parseResponse(_ bytes: Span<UInt8>, fields: [HeaderField] = []) throws(HTTPHeadError) -> ParsedHead {
         var head = ParsedHead()
+        head.fields = fields
+        head.fields.removeAll(keepingCapacity: true)
         let lineEnd = try endOfLine(bytes, from: 0)
         head.minorVersion = try version(bytes, at: 0, end: min(8, lineEnd))
         guard lineEnd >= 12, bytes[8] == ASCII.space else { throw .malformed }
@@ -122,7 +128,7 @@ enum HeadParser {
 
     private static func parseFields(_ bytes: Span<UInt8>, from start: Int, into head: inout ParsedHead) throws(HTTPHeadError) {
         var lineStart = start
-        head.fields.reserveCapacity(12)
+        head.fields.reserveCapacity(16)
         while true {
             let lineEnd = try endOfLine(bytes, from: lineStart)
             if lineEnd == lineStart {

@@ -195,6 +195,6 @@ extension ProxyHandler {
         environment.logs.emit(
             LogLine(
                 timestamp: exchange.wallClock(at: now), appID: appID, source: "heroku", process: "router",
-                message: exchange.log.message))
+                message: exchange.log.message(using: &logScratch)))
     }
 }

@@ -52,6 +52,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A small response's head, held until its body arrives in the same read batch so both go
     /// out as one write.
     var pendingResponseHead: ByteBuffer?
+    /// Reused from request to request: the parsed fields and the log line's bytes.
+    private var fieldScratch: [HeaderField] = []
+    var logScratch = ByteBuffer()
     var readPending = false
     /// Graceful shutdown: finish the current response, then close.
     var closeWhenIdle = false
@@ -266,8 +269,11 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             scanned = 0
             let headBytes = data.readSlice(length: end)!
             inbound = data
-            let head = try HeadParser.parseRequest(headBytes.readableBytesUInt8Span)
+            let fields = fieldScratch
+            fieldScratch = []
+            let head = try HeadParser.parseRequest(headBytes.readableBytesUInt8Span, fields: fields)
             begin(head, headBytes)
+            fieldScratch = head.fields
             return true
         } catch {
             refuse(error)

@@ -47,6 +47,12 @@ package struct RouterLogEntry: Hashable, Sendable {
     /// one of these is made per request.
     package var message: String {
         var line = ByteBuffer()
+        return message(using: &line)
+    }
+
+    /// The message, built in `line` (cleared first; a connection reuses one).
+    func message(using line: inout ByteBuffer) -> String {
+        line.clear()
         line.reserveCapacity(200 + path.utf8.count + host.utf8.count + forwardedFor.utf8.count)
         if let error {
             line.writeStaticString("at=error code=")
