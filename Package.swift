@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.0"),
     ],
     targets: [
         // MARK: - C shims (system libraries)
@@ -112,6 +113,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Routing",
+            dependencies: [
+                "OpenrukoCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         .target(
             name: "Runtime",
@@ -131,7 +143,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "OpenrukoCore", "Store", "Platform", "Commands", "PlatformAPI", "Builder", "Runtime", "LibSSH",
+                "OpenrukoCore", "Store", "Platform", "Commands", "PlatformAPI", "Builder", "Runtime", "LibSSH", "Routing",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -148,6 +160,18 @@ let package = Package(
             dependencies: [
                 "Daemon", "OpenrukoCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The router alone in front of a fixed backend, for scripts/bench/router (release build).
+        .executableTarget(
+            name: "RouterBench",
+            dependencies: [
+                "OpenrukoCore", "Routing",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -180,5 +204,17 @@ let package = Package(
         .testTarget(name: "RuntimeEndToEndTests", dependencies: ["OpenrukoCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BuildEndToEndTests", dependencies: ["OpenrukoCore", "Sandbox", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RoutingTests",
+            dependencies: [
+                "Routing", "OpenrukoCore", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

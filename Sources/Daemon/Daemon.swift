@@ -33,7 +33,7 @@ package struct Daemon: Sendable {
     }
 
     /// The listeners announced in the ready line, in order.
-    static let listenerNames: [String] = ["api"]
+    static let listenerNames: [String] = ["api", "router"]
 
     /// Every long-running part, dependencies first (they stop in reverse order).
     func services() throws -> [any Service] {
@@ -42,7 +42,7 @@ package struct Daemon: Sendable {
                 platform: installation.platform, listen: configuration.apiListen, registry: registry,
                 builds: try installation.buildService(), logs: runtime.logs,
                 rateLimit: configuration.apiRateLimit, logger: logger)
-        ]
+        ] + routerServices()
     }
 
     /// Runs until SIGTERM or SIGINT, then stops every service gracefully.
@@ -71,6 +71,7 @@ struct ReadyAnnouncer: Service {
 
     func run() async throws {
         let bound = await registry.waitForAll()
+        guard !Task.isCancelled else { return }  // a listener failed: the group is stopping
         let names = await registry.names
         let info = DaemonInfo(
             ssh: bound["ssh"], api: bound["api"], router: bound["router"], domain: domain, pid: getpid())

@@ -16,26 +16,20 @@ package final class RuntimeRoutes: RouteTable, Sendable {
 
     private struct State {
         var apps: [UUID: AppRoute] = [:]
-        var byName: [String: UUID] = [:]
-        var customDomains: [String: String] = [:]
+        var hosts: AppHosts
     }
 
-    private let domain: String
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     /// - Parameter domain: `--domain`; apps answer at `APP.DOMAIN`.
     package init(domain: String) {
-        self.domain = domain.lowercased()
+        state = Mutex(State(hosts: AppHosts(domain: domain)))
     }
 
     package func target(forHost host: String) -> RouteTarget {
         let host = host.lowercased()
         return state.withLock { state in
-            let name: String? =
-                if let custom = state.customDomains[host] { custom }
-                else if host.count > domain.count + 1, host.hasSuffix("." + domain) { String(host.dropLast(domain.count + 1)) }
-                else { nil }
-            guard let name, let id = state.byName[name], let route = state.apps[id] else { return .unknownHost }
+            guard let (_, id) = state.hosts.app(forHost: host), let route = state.apps[id] else { return .unknownHost }
             return route.target
         }
     }
@@ -43,8 +37,7 @@ package final class RuntimeRoutes: RouteTable, Sendable {
     /// Records the apps that exist (name → id) and the custom domains (host → app name).
     package func setApps(_ apps: [String: UUID], customDomains: [String: String]) {
         state.withLock { state in
-            state.byName = apps
-            state.customDomains = Dictionary(customDomains.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
+            state.hosts = AppHosts(domain: state.hosts.domain, apps: apps, customDomains: customDomains)
             for (name, id) in apps where state.apps[id] == nil {
                 state.apps[id] = AppRoute(name: name, target: .noWebDynos(app: name, appID: id))
             }
@@ -94,7 +87,7 @@ package final class RuntimeRoutes: RouteTable, Sendable {
     package func remove(_ appID: UUID) {
         state.withLock { state in
             state.apps[appID] = nil
-            state.byName = state.byName.filter { $0.value != appID }
+            state.hosts.apps = state.hosts.apps.filter { $0.value != appID }
         }
     }
 
@@ -102,7 +95,7 @@ package final class RuntimeRoutes: RouteTable, Sendable {
         state.withLock { state in
             if state.apps[app.id] == nil {
                 state.apps[app.id] = AppRoute(name: app.name, target: .noWebDynos(app: app.name, appID: app.id))
-                state.byName[app.name] = app.id
+                state.hosts.apps[app.name] = app.id
             }
             change(&state.apps[app.id]!)
             Self.recompute(&state.apps[app.id]!, id: app.id)

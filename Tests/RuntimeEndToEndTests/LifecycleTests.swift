@@ -10,12 +10,11 @@ import TestSupport
         let fixture = try await RuntimeFixture.start()
         defer { Task { await fixture.daemon.stop() } }
         try await fixture.deploy("steady", TestApp.files())
-        let steadyPort = try #require(try await fixture.webPorts("steady").first)
         let failures = Atomic<Int>(0)
         let requests = Atomic<Int>(0)
         let poller = Task {
             while !Task.isCancelled {
-                if try await fixture.get("steady", port: steadyPort) == nil { failures.add(1, ordering: .relaxed) }
+                if try await fixture.get("steady") == nil { failures.add(1, ordering: .relaxed) }
                 requests.add(1, ordering: .relaxed)
                 try await Task.sleep(for: .milliseconds(100))
             }

@@ -53,12 +53,13 @@ enum TestApp {
 }
 
 extension RuntimeFixture {
-    /// `GET path` from one of the app's web dynos; the body (nil on a connection error or a
-    /// status other than 200/403).
+    /// `GET path` through the router, or from the web dyno listening on `port`; the JSON body
+    /// (nil on a connection error or a status other than 200/403).
     func get(_ app: String, _ path: String = "/", port: Int? = nil) async throws -> [String: Any]? {
-        let ports: [Int]
-        if let port { ports = [port] } else { ports = try await webPorts(app) }
-        guard let port = ports.randomElement() else { return nil }
+        guard let port else {
+            guard let answer = try await routed(app, path), [200, 403].contains(answer.status) else { return nil }
+            return answer.json
+        }
         let result = try await ProcessRunner.run("/usr/bin/curl", ["-s", "--max-time", "5", "http://127.0.0.1:\(port)\(path)"])
         guard result.status == 0 else { return nil }
         return try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
@@ -74,5 +75,31 @@ extension RuntimeFixture {
             if words.count == 3, let port = Int(words[0]) { latest[String(words[2])] = port }
         }
         return up.compactMap { latest[$0] }
+    }
+}
+
+/// One answer through the router.
+struct RoutedAnswer: Sendable {
+    var status: Int
+    var body: String
+    var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] }
+}
+
+extension RuntimeFixture {
+    /// `GET path` through the daemon's router with `Host: APP.localhost` (nil when curl got no
+    /// HTTP answer at all).
+    func routed(_ app: String, _ path: String = "/") async throws -> RoutedAnswer? {
+        // The running daemon's router (daemon.json: a restarted daemon listens elsewhere).
+        let info = FileManager.default.contents(atPath: dataDir + "/daemon.json")
+            .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        guard let router = info?["router"] as? String ?? daemon.ready["router"] else {
+            throw TestFailure("the daemon announced no router")
+        }
+        let result = try await ProcessRunner.run(
+            "/usr/bin/curl", ["-s", "--max-time", "10", "-H", "Host: \(app).localhost", "-w", "\n%{http_code}", "http://\(router)\(path)"])
+        guard result.status == 0, let newline = result.stdout.lastIndex(of: "\n"),
+            let status = Int(result.stdout[result.stdout.index(after: newline)...])
+        else { return nil }
+        return RoutedAnswer(status: status, body: String(result.stdout[..<newline]))
     }
 }

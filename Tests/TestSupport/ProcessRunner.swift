@@ -16,32 +16,45 @@ package enum ProcessRunner {
         _ executable: String, _ arguments: [String], input: Data = Data(), environment: [String: String] = [:],
         directory: String? = nil
     ) async throws -> ProcessResult {
-        try await Task.detached {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-            if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-            let stdin = Pipe()
-            let stdout = Pipe()
-            let stderr = Pipe()
-            process.standardInput = stdin
-            process.standardOutput = stdout
-            process.standardError = stderr
-            try process.run()
-            let writer = Thread {
-                try? stdin.fileHandleForWriting.write(contentsOf: input)
-                try? stdin.fileHandleForWriting.close()
-            }
-            writer.start()
-            let errorReader = DataReader(stderr.fileHandleForReading)
-            let out = stdout.fileHandleForReading.readDataToEndOfFile()
-            let err = errorReader.wait()
-            process.waitUntilExit()
-            return ProcessResult(
-                status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-                stderr: String(decoding: err, as: UTF8.self))
-        }.value
+        // The waiting blocks, so it runs on its own thread, not on Swift's small cooperative
+        // pool (where a few concurrent long runs would starve every other task).
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(
+                    with: Result {
+                        try runBlocking(executable, arguments, input: input, environment: environment, directory: directory)
+                    })
+            }.start()
+        }
+    }
+
+    private static func runBlocking(
+        _ executable: String, _ arguments: [String], input: Data, environment: [String: String], directory: String?
+    ) throws -> ProcessResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let stdin = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        let writer = Thread {
+            try? stdin.fileHandleForWriting.write(contentsOf: input)
+            try? stdin.fileHandleForWriting.close()
+        }
+        writer.start()
+        let errorReader = DataReader(stderr.fileHandleForReading)
+        let out = stdout.fileHandleForReading.readDataToEndOfFile()
+        let err = errorReader.wait()
+        process.waitUntilExit()
+        return ProcessResult(
+            status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+            stderr: String(decoding: err, as: UTF8.self))
     }
 
     /// Finds a program on PATH.

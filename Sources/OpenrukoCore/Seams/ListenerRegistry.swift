@@ -3,7 +3,8 @@
 package actor ListenerRegistry {
     private var expected: [String]
     private var bound: [String: String] = [:]
-    private var waiters: [CheckedContinuation<[String: String], Never>] = []
+    private var waiters: [Int: CheckedContinuation<[String: String], Never>] = [:]
+    private var nextWaiter = 0
 
     /// - Parameter expected: listener names in announcement order (`ssh`, `api`, `router`).
     package init(expected: [String]) {
@@ -15,19 +16,36 @@ package actor ListenerRegistry {
         bound[name] = address
         if isComplete {
             let result = bound
-            waiters.forEach { $0.resume(returning: result) }
+            waiters.values.forEach { $0.resume(returning: result) }
             waiters.removeAll()
         }
     }
 
-    /// Waits until every expected listener is bound; returns name → address.
+    /// Waits until every expected listener is bound; returns name → address. When the waiting
+    /// task is cancelled (a listener failed to bind), returns what is bound so far.
     package func waitForAll() async -> [String: String] {
         if isComplete { return bound }
-        return await withCheckedContinuation { waiters.append($0) }
+        nextWaiter += 1
+        let id = nextWaiter
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if Task.isCancelled {
+                    continuation.resume(returning: bound)
+                } else {
+                    waiters[id] = continuation
+                }
+            }
+        } onCancel: {
+            Task { await self.giveUp(id) }
+        }
     }
 
     /// The expected names, in order.
     package var names: [String] { expected }
 
     private var isComplete: Bool { expected.allSatisfy { bound[$0] != nil } }
+
+    private func giveUp(_ id: Int) {
+        waiters.removeValue(forKey: id)?.resume(returning: bound)
+    }
 }

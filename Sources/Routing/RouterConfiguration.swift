@@ -1,0 +1,34 @@
+package import NIOCore
+package import OpenrukoCore
+
+/// The router's settings. Heroku's values are the defaults; tests shorten the timeouts.
+package struct RouterConfiguration: Sendable {
+    /// `--router-listen` (port 0 picks a free port).
+    package var listen: ListenAddress
+    /// H12 when a dyno has not started its response this long after the request was sent.
+    package var responseTimeout: TimeAmount = .seconds(30)
+    /// How long a request waits for a `.starting` app's web dynos before H20.
+    package var bootWait: TimeAmount = .seconds(75)
+    /// How often a waiting request re-reads the route table.
+    package var bootPollInterval: TimeAmount = .milliseconds(100)
+    /// H19 when a dyno does not accept the connection this fast.
+    package var connectTimeout: TimeAmount = .seconds(5)
+    /// A kept-alive client connection with no request for this long is closed.
+    package var clientIdleTimeout: TimeAmount = .seconds(60)
+    /// A pooled connection to a dyno unused for this long is closed.
+    package var backendIdleTimeout: TimeAmount = .seconds(20)
+    /// Pooled idle connections per dyno and event loop.
+    package var maxIdleConnectionsPerBackend = 64
+    /// On shutdown, how long in-flight requests may take before connections are cut.
+    package var shutdownGrace: TimeAmount = .seconds(25)
+    /// Event loop threads; defaults to one per core.
+    package var threads: Int = System.coreCount
+    /// `X-Forwarded-Proto`.
+    package var forwardedProto = "http"
+    /// This hop's `Via` entry, on requests and responses (Heroku's is `1.1 vegur`).
+    package var via = "1.1 openruko"
+
+    package init(listen: ListenAddress) {
+        self.listen = listen
+    }
+}
