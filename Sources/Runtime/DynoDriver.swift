@@ -244,7 +244,7 @@ package actor DynoDriver {
                     await self?.send(.portAccepted, from: origin)
                     return
                 }
-                try? await Task.sleep(for: .milliseconds(50))
+                try? await Task.sleep(for: .milliseconds(20))
             }
         }
     }
