@@ -7,13 +7,14 @@ package enum AdminRunner {
     package static func run(_ words: [String], layout: DataLayout) async -> Int32 {
         let io = StandardIO()
         let installation: Installation
+        let logs: any LogReader
         do {
-            installation = try Installation.open(layout)
+            (installation, logs) = try Installation.openClient(layout)
         } catch {
             io.writeError(" !     \(error.message)\n")
             return 1
         }
-        let context = CommandContext(platform: installation.platform, principal: .superuser, io: io)
+        let context = CommandContext(platform: installation.platform, principal: .superuser, io: io, logs: logs)
         return await CommandTable.standard.run(words, in: context)
     }
 }

@@ -18,6 +18,7 @@ package struct Daemon: Sendable {
     package let installation: Installation
     let registry: ListenerRegistry
     let logger: Logger
+    let runtime: DaemonRuntime
 
     /// Opens the data directory and migrates the store.
     /// - Throws: `OpenrukoError` when the data directory cannot be prepared.
@@ -26,7 +27,9 @@ package struct Daemon: Sendable {
         self.logger = logger
         // Listeners register here as the parts that listen (SSH, API, router) are added.
         registry = ListenerRegistry(expected: Self.listenerNames)
-        installation = try Installation.open(configuration.layout)
+        let runtime = try DaemonRuntime(layout: configuration.layout, domain: configuration.domain)
+        self.runtime = runtime
+        installation = try Installation.open(configuration.layout, logs: runtime.logs) { store in runtime.seams(store) }
     }
 
     /// The listeners announced in the ready line, in order.
@@ -34,10 +37,10 @@ package struct Daemon: Sendable {
 
     /// Every long-running part, dependencies first (they stop in reverse order).
     func services() throws -> [any Service] {
-        [
+        runtime.services() + [
             APIServer(
                 platform: installation.platform, listen: configuration.apiListen, registry: registry,
-                builds: try installation.buildService(), logs: nil,
+                builds: try installation.buildService(), logs: runtime.logs,
                 rateLimit: configuration.apiRateLimit, logger: logger)
         ] + routerServices()
     }

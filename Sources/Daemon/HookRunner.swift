@@ -16,7 +16,7 @@ package enum HookRunner {
         }
         let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         do {
-            let installation = try Installation.open(DataLayout(root: root))
+            let (installation, _) = try Installation.openClient(DataLayout(root: root), environment: environment)
             let pipeline = try installation.buildPipeline(environment: environment)
             return await PreReceiveHook(pipeline: pipeline).run(input: input, environment: environment) { data in
                 stderr.write(data)
