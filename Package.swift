@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
     ],
     targets: [
         // MARK: - C shims (system libraries)
@@ -68,12 +69,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: - Front ends
+        .target(
+            name: "SSHFrontend",
+            dependencies: [
+                "OpenrukoCore", "Platform", "Commands", "LibSSH",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Wiring and executable
         .target(
             name: "Daemon",
             dependencies: [
-                "OpenrukoCore", "Store", "Platform", "Commands", "LibGit2", "LibSSH",
+                "OpenrukoCore", "Store", "Platform", "Commands", "LibGit2", "LibSSH", "SSHFrontend",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -88,6 +102,17 @@ let package = Package(
         ),
 
         // MARK: - Tests
+        // The daemon with test-only commands (`cat`…) for the SSH pump tests and benchmark.
+        .executableTarget(
+            name: "openruko-ssh-testserver",
+            dependencies: [
+                "Daemon", "Commands", "OpenrukoCore", "Store",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/SSHTestServer",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "TestSupport",
             dependencies: ["OpenrukoCore", "Store", "Platform"],
@@ -99,5 +124,8 @@ let package = Package(
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LibWrapperTests", dependencies: ["LibSSH", "LibGit2", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SSHFrontendTests", dependencies: ["SSHFrontend", "OpenrukoCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SSHEndToEndTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
     ]
 )

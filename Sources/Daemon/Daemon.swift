@@ -1,3 +1,4 @@
+package import Commands
 import Foundation
 package import Logging
 package import OpenrukoCore
@@ -17,23 +18,28 @@ package struct Daemon: Sendable {
     package let installation: Installation
     let registry: ListenerRegistry
     let logger: Logger
+    /// The commands served over SSH (tests add some).
+    let commandTable: CommandTable
 
     /// Opens the data directory and migrates the store.
     /// - Throws: `OpenrukoError` when the data directory cannot be prepared.
-    package init(configuration: DaemonConfiguration, logger: Logger = Logger(label: "openruko")) throws(OpenrukoError) {
+    package init(
+        configuration: DaemonConfiguration, logger: Logger = Logger(label: "openruko"), commandTable: CommandTable = .standard
+    ) throws(OpenrukoError) {
         self.configuration = configuration
         self.logger = logger
+        self.commandTable = commandTable
         // Listeners register here as the parts that listen (SSH, API, router) are added.
         registry = ListenerRegistry(expected: Self.listenerNames)
         installation = try Installation.open(configuration.layout)
     }
 
     /// The listeners announced in the ready line, in order.
-    static let listenerNames: [String] = []
+    static let listenerNames: [String] = ["ssh"]
 
     /// Every long-running part, dependencies first (they stop in reverse order).
     func services() throws -> [any Service] {
-        []
+        [try sshServer()]
     }
 
     /// Runs until SIGTERM or SIGINT, then stops every service gracefully.
