@@ -1,0 +1,75 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `ssh -L` reaches the API listener and nothing else.
+@Suite struct ForwardTests {
+    /// Connects to a local port (retrying while ssh sets up its listener), sends an HTTP
+    /// request and prints whatever comes back until the connection closes.
+    static let client = """
+        import socket, sys, time
+        port = int(sys.argv[1]); deadline = time.time() + 15
+        while True:
+            try:
+                s = socket.create_connection(('127.0.0.1', port)); break
+            except OSError:
+                if time.time() > deadline: raise
+                time.sleep(0.1)
+        s.settimeout(15)
+        try:
+            s.sendall(b'GET / HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n')
+        except OSError:
+            pass
+        data = b''
+        while True:
+            try:
+                chunk = s.recv(4096)
+            except (OSError, socket.timeout):
+                break
+            if not chunk: break
+            data += chunk
+        sys.stdout.write(data.decode(errors='replace'))
+        """
+
+    @Test func aLocalForwardReachesOnlyTheAPIListener() async throws {
+        let bed = Testbed()
+        let key = try await bed.user("dev@example.com")
+        // Stand-in for the API listener, which another engineer builds in parallel: a TCP
+        // peer on 127.0.0.1:0 passed as --api-listen. After merging, the lead switches this
+        // test to the daemon's real API listener.
+        let api = try await FakeAPI()
+        defer { api.stop() }
+        let client = try bed.script("client.py", Self.client)
+        try await DaemonProcess.with(dataDir: bed.data, arguments: ["--api-listen", "127.0.0.1:\(api.port)"]) { daemon in
+            let ssh = SSHClient(port: daemon.sshPort, key: key)
+            let allowed = try await bed.freePort()
+            let allowedByName = try await bed.freePort()
+            let blocked = try await bed.freePort()
+            let tunnelLog = bed.directory.appending("tunnel.log")
+            let tunnel = try await BackgroundProcess(
+                ["/usr/bin/ssh"] + ssh.options.map { $0 == "LogLevel=ERROR" ? "LogLevel=INFO" : $0 } + [
+                    "-N",
+                    "-L", "\(allowed):127.0.0.1:\(api.port)",
+                    "-L", "\(allowedByName):localhost:\(api.port)",
+                    "-L", "\(blocked):127.0.0.1:\(daemon.sshPort)",
+                    "git@127.0.0.1",
+                ], log: tunnelLog)
+            defer { tunnel.stop() }
+
+            let reached = try await ProcessRunner.run("/usr/bin/python3", [client, String(allowed)])
+            #expect(reached.stdout.hasSuffix("openruko-api"), "\(reached.stdout) \(reached.stderr)")
+            let byName = try await ProcessRunner.run("/usr/bin/python3", [client, String(allowedByName)])
+            #expect(byName.stdout.hasSuffix("openruko-api"), "\(byName.stdout) \(byName.stderr)")
+
+            let refused = try await ProcessRunner.run("/usr/bin/python3", [client, String(blocked)])
+            #expect(refused.stdout.isEmpty, "the SSH port must not be reachable: \(refused.stdout)")
+            let said = await bed.eventually(seconds: 10) {
+                ((try? String(contentsOfFile: tunnelLog, encoding: .utf8)) ?? "").contains("administratively prohibited")
+            }
+            #expect(said, "\((try? String(contentsOfFile: tunnelLog, encoding: .utf8)) ?? "")")
+            // The tunnel still works after a refusal.
+            let again = try await ProcessRunner.run("/usr/bin/python3", [client, String(allowed)])
+            #expect(again.stdout.hasSuffix("openruko-api"))
+        }
+    }
+}
