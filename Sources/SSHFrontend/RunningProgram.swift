@@ -25,8 +25,10 @@ final class RunningProgram: Sendable {
     private let status = Mutex<Int32?>(nil)
     private let task = Mutex<Task<Void, Never>?>(nil)
 
-    /// The kernel pipe buffer for program streams: fewer wake-ups per megabyte.
-    static let pipeSize = 1 << 20
+    /// The kernel pipe buffer for program stdin and stdout: fewer wake-ups per megabyte,
+    /// small enough that many sessions stay under the per-user pipe budget
+    /// (`/proc/sys/fs/pipe-user-pages-soft`, 64 MiB), past which Linux shrinks new pipes.
+    static let pipeSize = 256 << 10
 
     private init(stdin: Int32, stdout: Int32, stderr: Int32) {
         self.stdin = stdin

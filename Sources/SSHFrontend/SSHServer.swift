@@ -73,7 +73,7 @@ package struct SSHServer: Service {
         await registry.bound("ssh", address: address.description)
 
         try? await gracefulShutdown()
-        acceptor.stop()
+        await acceptor.stop()
         connections.requestShutdown(deadline: .now + shutdownGrace)
         await connections.waitUntilEmpty()
         context.logger.info("SSH server stopped")
@@ -89,7 +89,7 @@ private final class Acceptor: @unchecked Sendable {
     private let limit: Int
     private let stopSignal: WakeSignal
     private let stopped = Mutex(false)
-    private let finished = DispatchSemaphore(value: 0)
+    private let finished = Mutex<(done: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
     init(bind: SSHBind, context: SSHServerContext, connections: ConnectionRegistry, limit: Int) throws(SSHError) {
         self.bind = bind
@@ -102,17 +102,26 @@ private final class Acceptor: @unchecked Sendable {
     func start() {
         let thread = Thread { [self] in
             loop()
-            finished.signal()
+            finished.withLock { state in
+                state.done = true
+                return state.waiter.take()
+            }?.resume()
         }
         thread.name = "ssh-accept"
         thread.start()
     }
 
-    /// Stops accepting and waits for the accept thread to end.
-    func stop() {
+    /// Stops accepting and waits for the accept thread to end (the listener then closes).
+    func stop() async {
         stopped.withLock { $0 = true }
         stopSignal.signal()
-        finished.wait()
+        await withCheckedContinuation { continuation in
+            let done = finished.withLock { state in
+                if !state.done { state.waiter = continuation }
+                return state.done
+            }
+            if done { continuation.resume() }
+        }
     }
 
     private func loop() {

@@ -111,6 +111,27 @@ import Testing
     }
 }
 
+extension ConcurrencyTests {
+    @Test func sigtermLetsARunningSessionFinish() async throws {
+        let bed = Testbed()
+        let key = try await bed.user("dev@example.com")
+        let daemon = try await DaemonProcess.start(executable: StreamTests.testServer, subcommand: ["serve"], dataDir: bed.data)
+        let ssh = SSHClient(port: daemon.sshPort, key: key)
+        let marker = bed.directory.appending("started")
+        // The session echoes a first line (proof it runs), then waits for the second.
+        async let session = bed.shell(
+            "(echo started; sleep 3; echo finished) | ssh \(ssh.options.joined(separator: " ")) git@127.0.0.1 cat"
+                + " | { read first; echo \"$first\" > \(marker); cat; }")
+        let running = await bed.eventually(seconds: 30) { FileManager.default.fileExists(atPath: marker) }
+        try #require(running)
+        let stopped = await daemon.stop()
+        let result = try await session
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "finished\n")
+        #expect(stopped == 0, "\(daemon.log)")
+    }
+}
+
 extension Testbed {
     /// Process ids whose command line contains `text`.
     func processesOf(containing text: String) -> [Int32] {

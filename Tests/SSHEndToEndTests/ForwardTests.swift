@@ -70,6 +70,10 @@ import Testing
             // The tunnel still works after a refusal.
             let again = try await ProcessRunner.run("/usr/bin/python3", [client, String(allowed)])
             #expect(again.stdout.hasSuffix("openruko-api"))
+
+            // Remote forwards (-R) are refused too.
+            let remote = try await ssh.run("whoami", extra: ["-o", "ExitOnForwardFailure=yes", "-R", "0:127.0.0.1:\(api.port)"])
+            #expect(remote.status == 255, "\(remote.stdout) \(remote.stderr)")
         }
     }
 }

@@ -55,20 +55,19 @@ package final class AsyncPipeReader: @unchecked Sendable {
             watch(false)
             return continuation.resume(returning: nil)
         }
-        switch Result(catching: { try Descriptor.readSome(fd, maximum: chunk) }) {
-        case .success(nil):
-            watch(true)
-        case .success(let bytes?):
-            waiting = nil
-            watch(false)
-            if bytes.isEmpty { atEnd = true }
-            continuation.resume(returning: bytes.isEmpty ? nil : Data(bytes))
-        case .failure:
-            waiting = nil
-            atEnd = true
-            watch(false)
-            continuation.resume(returning: nil)
+        var data = Data(count: chunk)
+        let count = data.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+            return watch(true)
         }
+        waiting = nil
+        watch(false)
+        guard count > 0 else {
+            atEnd = true  // end of file, or an error: either way no more input
+            return continuation.resume(returning: nil)
+        }
+        data.count = count
+        continuation.resume(returning: data)
     }
 
     private func watch(_ on: Bool) {

@@ -14,7 +14,10 @@ package final class AsyncPipeWriter: @unchecked Sendable {
     // @unchecked: every mutable field is only touched on `queue` (a serial queue).
     private let fd: Int32
     private let queue: DispatchQueue
-    private var pending = Data()
+    /// Chunks not yet written, in order; `offset` bytes of the first are already out.
+    private var pending: [Data] = []
+    private var offset = 0
+    private var pendingBytes = 0
     private var source: (any DispatchSourceWrite)?
     private var sourceRunning = false
     private var closed = false
@@ -50,7 +53,7 @@ package final class AsyncPipeWriter: @unchecked Sendable {
                 self.append(data)
                 if self.broken {
                     continuation.resume(throwing: Closed())
-                } else if self.pending.count <= self.limit {
+                } else if self.pendingBytes <= self.limit {
                     continuation.resume()
                 } else {
                     self.senders.append(continuation)
@@ -64,7 +67,7 @@ package final class AsyncPipeWriter: @unchecked Sendable {
     package func finish() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             queue.async {
-                if self.pending.isEmpty || self.broken || self.closed {
+                if self.pendingBytes == 0 || self.broken || self.closed {
                     self.close()
                     continuation.resume()
                 } else {
@@ -75,16 +78,23 @@ package final class AsyncPipeWriter: @unchecked Sendable {
     }
 
     private func append(_ data: Data) {
-        guard !broken, !closed else { return }
+        guard !broken, !closed, !data.isEmpty else { return }
         pending.append(data)
+        pendingBytes += data.count
         flush()
     }
 
+    /// Writes queued chunks straight from their storage (no copy into a joined buffer).
     private func flush() {
-        while !pending.isEmpty {
-            let written = pending.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        while let first = pending.first {
+            let written = first.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if written > 0 {
-                pending.removeFirst(written)
+                offset += written
+                pendingBytes -= written
+                if offset == first.count {
+                    pending.removeFirst()
+                    offset = 0
+                }
                 continue
             }
             if written < 0 && errno == EINTR { continue }
@@ -94,12 +104,14 @@ package final class AsyncPipeWriter: @unchecked Sendable {
                 return
             }
             broken = true
-            pending = Data()
+            pending.removeAll()
+            offset = 0
+            pendingBytes = 0
             break
         }
         watch(false)
         releaseSenders()
-        if pending.isEmpty || broken {
+        if pendingBytes == 0 || broken {
             let waiting = finishers
             finishers.removeAll()
             if !waiting.isEmpty { close() }
@@ -108,7 +120,7 @@ package final class AsyncPipeWriter: @unchecked Sendable {
     }
 
     private func releaseSenders() {
-        guard broken || pending.count <= limit else { return }
+        guard broken || pendingBytes <= limit else { return }
         let waiting = senders
         senders.removeAll()
         for sender in waiting {
