@@ -124,7 +124,7 @@ final class ChannelPump: SSHChannelDelegate {
         if clientEOF != eofHandled || clientGone != goneHandled { return true }
         if let program, !statusHandled, program.exitStatus != nil { return true }
         guard channel.window > 0 else { return false }
-        return outputs.contains { $0.open && $0.ready }
+        return outputs.contains { $0.open && $0.ready && !channel.hasUnsent(stderr: $0.stderr) }
     }
 
     /// The nearest timer.
