@@ -75,9 +75,12 @@ package struct ChannelLifecycle: Sendable, Equatable {
         return advance()
     }
 
-    /// The client sent EOF.
-    package mutating func clientSentEOF() -> [Action] {
+    /// The client sent EOF. `stillHeld` must be read now, after delivering what could be
+    /// delivered: bytes that arrived just before the EOF may still wait in the channel, and
+    /// the input closes only once they are written.
+    package mutating func clientSentEOF(stillHeld: Bool) -> [Action] {
         clientEOF = true
+        inputHeld = stillHeld
         return advance()
     }
 

@@ -141,14 +141,17 @@ final class ChannelPump: SSHChannelDelegate {
                 outputs[index].ready = true
             }
         }
-        if clientEOF && !eofHandled {
-            eofHandled = true
-            apply(lifecycle.clientSentEOF())
-        }
+        // Deliver held client bytes first; only then may the client's EOF close the input
+        // (bytes that arrived just before the EOF may still wait in the channel).
         if lifecycle.inputOpen, channel.hasHeldInput, case .descriptor = channel.input {
             _ = channel.flushInput()
         }
-        if lifecycle.inputOpen { apply(lifecycle.inputHeld(channel.hasHeldInput)) }
+        if clientEOF && !eofHandled {
+            eofHandled = true
+            apply(lifecycle.clientSentEOF(stillHeld: channel.hasHeldInput))
+        } else if lifecycle.inputOpen {
+            apply(lifecycle.inputHeld(channel.hasHeldInput))
+        }
         pumpOutputs()
         if let program, !statusHandled, let status = program.exitStatus {
             statusHandled = true

@@ -136,9 +136,9 @@ final class Connection: SSHSessionDelegate, @unchecked Sendable {
                 program = .refusal(ExecDispatcher.noShell)
                 logger.info("shell refused", metadata: ["user": .string(user.email)])
             case .exec(let command):
-                program = context.dispatcher.program(
-                    for: ExecRequest(parsing: command), as: user, gitProtocol: pump.environment["GIT_PROTOCOL"])
-                logger.info("exec", metadata: ["user": .string(user.email), "command": .string(String(command.prefix(200)))])
+                let request = ExecRequest(parsing: command)
+                program = context.dispatcher.program(for: request, as: user, gitProtocol: pump.environment["GIT_PROTOCOL"])
+                logger.info("exec", metadata: ["user": .string(user.email), "request": .string(Self.summary(request))])
             }
             do {
                 let platform = context.dispatcher.platform
@@ -152,6 +152,15 @@ final class Connection: SSHSessionDelegate, @unchecked Sendable {
                 logger.error("cannot start a program: \(error)")
                 pump.startFailed("The server cannot start this command now; try again.")
             }
+        }
+    }
+
+    /// What to log about a request: never arguments, which may hold config values.
+    private static func summary(_ request: ExecRequest) -> String {
+        switch request {
+        case .git(let service, let app): "\(service.rawValue) \(app)"
+        case .command(let words): words.first.map { String($0.prefix(40)) } ?? "help"
+        case .refused: "refused"
         }
     }
 

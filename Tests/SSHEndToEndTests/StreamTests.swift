@@ -25,10 +25,12 @@ import Testing
         print(h.hexdigest(), n)
         """
 
-    func withServer(_ body: (Testbed, SSHClient, (path: String, sha256: String)) async throws -> Void) async throws {
+    func withServer(
+        mebibytes: Int = 100, _ body: (Testbed, SSHClient, (path: String, sha256: String)) async throws -> Void
+    ) async throws {
         let bed = Testbed()
         let key = try await bed.user("dev@example.com")
-        let file = try await bed.randomFile("random.bin", mebibytes: 100)
+        let file = try await bed.randomFile("random.bin", mebibytes: mebibytes)
         try await DaemonProcess.with(executable: Self.testServer, subcommand: ["serve"], dataDir: bed.data) { daemon in
             try await body(bed, SSHClient(port: daemon.sshPort, key: key), file)
         }
@@ -39,6 +41,31 @@ import Testing
             let result = try await bed.shell("ssh \(ssh.options.joined(separator: " ")) git@127.0.0.1 sha256 < \(file.path)")
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stdout == file.sha256 + "\n")
+        }
+    }
+
+    @Test func uploadToASlowServerSideReaderIsByteExact() async throws {
+        try await withServer { bed, ssh, file in
+            // The program reads slowly: client bytes wait in the server when the client's EOF
+            // arrives, and must all be delivered before the program's stdin is closed.
+            let result = try await bed.shell("ssh \(ssh.options.joined(separator: " ")) git@127.0.0.1 sha256 --slow < \(file.path)")
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout == file.sha256 + "\n")
+        }
+    }
+
+    @Test func anEOFBehindBytesThatDoNotFitYetLosesNothing() async throws {
+        try await withServer(mebibytes: 1) { bed, ssh, _ in
+            // The program's pipe (256 KiB) fills while it sleeps; the rest of the upload and
+            // the client's EOF then arrive together and must wait for the program to read.
+            for kib in [260, 300, 400, 700] {
+                let file = bed.directory.appending("small-\(kib).bin")
+                let made = try await bed.shell("head -c \(kib * 1024) /dev/urandom > \(file) && sha256sum \(file)")
+                let expected = String(made.stdout.prefix(64))
+                let result = try await bed.shell(
+                    "ssh \(ssh.options.joined(separator: " ")) git@127.0.0.1 sha256 --start-delay 1000 < \(file)")
+                #expect(result.stdout == expected + "\n", "\(kib) KiB: \(result.stderr)")
+            }
         }
     }
 

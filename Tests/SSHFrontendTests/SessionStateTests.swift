@@ -19,11 +19,11 @@ import Testing
             lookups += 1
             return fingerprint == "SHA256:good" ? (key(fingerprint), alice) : nil
         }
-        let r1 = state.authenticate(fingerprint: "SHA256:good", signed: false, lookup: lookup)
-        #expect(r1)
+        let accepted1 = state.authenticate(fingerprint: "SHA256:good", signed: false, lookup: lookup)
+        #expect(accepted1)
         #expect(!state.isAuthenticated)
-        let r2 = state.authenticate(fingerprint: "SHA256:good", signed: true, lookup: lookup)
-        #expect(r2)
+        let accepted2 = state.authenticate(fingerprint: "SHA256:good", signed: true, lookup: lookup)
+        #expect(accepted2)
         #expect(state.user == alice)
         #expect(state.key?.fingerprint == "SHA256:good")
         #expect(lookups == 1, "the probe's lookup serves the signed attempt")
@@ -32,20 +32,20 @@ import Testing
     @Test func unknownKeysAreRefusedAndTheClientRunsOutOfAttempts() {
         var state = SessionState()
         for _ in 0..<SessionState.maximumFailures {
-            let r3 = state.authenticate(fingerprint: "SHA256:unknown", signed: true) { _ in nil }
-            #expect(!r3)
+            let accepted3 = state.authenticate(fingerprint: "SHA256:unknown", signed: true) { _ in nil }
+            #expect(!accepted3)
         }
         #expect(state.isExhausted)
-        let r4 = state.authenticate(fingerprint: "SHA256:good", signed: true) { _ in (key("SHA256:good"), alice) }
-        #expect(!r4)
+        let accepted4 = state.authenticate(fingerprint: "SHA256:good", signed: true) { _ in (key("SHA256:good"), alice) }
+        #expect(!accepted4)
         #expect(!state.isAuthenticated)
     }
 
     @Test func aFailingStoreRefuses() {
         struct Broken: Error {}
         var state = SessionState()
-        let r5 = state.authenticate(fingerprint: "SHA256:x", signed: true) { _ in throw Broken() }
-        #expect(!r5)
+        let accepted5 = state.authenticate(fingerprint: "SHA256:x", signed: true) { _ in throw Broken() }
+        #expect(!accepted5)
         #expect(!state.isAuthenticated)
     }
 }

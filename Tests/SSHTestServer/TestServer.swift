@@ -49,14 +49,28 @@ struct Cat: TableCommand {
     }
 }
 
-/// `sha256`: reads stdin to EOF through the streaming calls and prints its SHA-256 (hex),
-/// for byte-exact uploads.
+/// `sha256 [--slow]`: reads stdin to EOF through the streaming calls and prints its SHA-256
+/// (hex), for byte-exact uploads. `--slow` pauses 300 ms every 8 MiB and `--start-delay`
+/// reads nothing at first, so the client's bytes pile up in the server (held against the
+/// window) and its EOF arrives while they wait.
 struct SHA256Sum: TableCommand {
     static let configuration = CommandConfiguration(commandName: "sha256", abstract: "Test only: SHA-256 of stdin.")
+    @Flag var slow = false
+    @Option(help: "Milliseconds to wait before reading anything.") var startDelay = 0
 
     func execute(in context: CommandContext) async throws {
+        if startDelay > 0 { try await Task.sleep(for: .milliseconds(startDelay)) }
         var hasher = SHA256()
-        while let chunk = await context.io.read() { hasher.update(data: chunk) }
+        var count = 0
+        var pause = 8 << 20
+        while let chunk = await context.io.read() {
+            hasher.update(data: chunk)
+            count += chunk.count
+            if slow && count >= pause {
+                pause += 8 << 20
+                try await Task.sleep(for: .milliseconds(300))
+            }
+        }
         context.io.write(hasher.finalize().map { String(format: "%02x", $0) }.joined() + "\n")
     }
 }
