@@ -80,6 +80,10 @@ package final class SSHBind {
         }
         // libssh accepts without close-on-exec; children must not inherit client sockets.
         _ = CLibSSH_set_cloexec(session.descriptor)
+        // Small replies (a command's output, git's status report) must not wait for the
+        // client's delayed ACK (Nagle): bulk data goes out in full packets anyway.
+        var on: Int32 = 1
+        _ = setsockopt(session.descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
         return session
     }
 }

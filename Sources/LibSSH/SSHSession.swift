@@ -54,12 +54,26 @@ package final class SSHSession {
         ssh_set_auth_methods(handle, Int32(SSH_AUTH_METHOD_PUBLICKEY))
     }
 
-    /// Runs the key exchange (blocking, at most `timeout` seconds).
+    /// Runs the key exchange (at most `timeout` seconds), leaving the session nonblocking.
+    ///
+    /// It is driven step by step so that delayed ACKs can be switched off before each step:
+    /// the client sends two small packets back to back (KEXINIT, then its key share), and
+    /// its Nagle algorithm holds the second until our ACK, which Linux delays by 40 ms.
     /// - Throws: `SSHError` when the client fails or is too slow.
     package func exchangeKeys(timeout seconds: Int) throws(SSHError) {
-        var timeout = seconds
-        ssh_options_set(handle, SSH_OPTIONS_TIMEOUT, &timeout)
-        guard ssh_handle_key_exchange(handle) == SSH_OK else { throw SSHError.last(handle, "ssh_handle_key_exchange") }
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        setBlocking(false)
+        while true {
+            var on: Int32 = 1
+            _ = setsockopt(descriptor, Int32(IPPROTO_TCP), 12 /* TCP_QUICKACK */, &on, socklen_t(MemoryLayout<Int32>.size))
+            let result = ssh_handle_key_exchange(handle)
+            if result == SSH_OK { return }
+            guard result == SSH_AGAIN else { throw SSHError.last(handle, "ssh_handle_key_exchange") }
+            let left = deadline - .now
+            guard left > .zero else { throw SSHError(function: "ssh_handle_key_exchange", message: "timed out") }
+            var requests = [PollRequest(descriptor, wantsWrite ? [.readable, .writable] : .readable)]
+            Poller.wait(&requests, timeout: Int32(min(left.components.seconds * 1000 + 1, 1000)))
+        }
     }
 
     /// In nonblocking mode channel writes never wait for the client: they queue, and the

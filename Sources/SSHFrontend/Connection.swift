@@ -52,7 +52,6 @@ final class Connection: SSHSessionDelegate, @unchecked Sendable {
             session.disconnect()
             return
         }
-        session.setBlocking(false)
         guard let event = try? SSHEvent(session: session) else {
             session.disconnect()
             return
