@@ -138,13 +138,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SSHFrontend",
+            dependencies: [
+                "OpenrukoCore", "Platform", "Commands", "LibSSH",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: - Wiring and executable
         .target(
             name: "Daemon",
             dependencies: [
-                "OpenrukoCore", "Store", "Platform", "Commands", "PlatformAPI", "Builder", "Runtime", "LibSSH", "Routing",
+                "OpenrukoCore", "Store", "Platform", "Commands", "PlatformAPI", "Builder", "Runtime", "LibGit2", "LibSSH", "SSHFrontend", "Routing",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -177,6 +188,17 @@ let package = Package(
         ),
 
         // MARK: - Tests
+        // The daemon with test-only commands (`cat`…) for the SSH pump tests and benchmark.
+        .executableTarget(
+            name: "openruko-ssh-testserver",
+            dependencies: [
+                "Daemon", "Commands", "OpenrukoCore", "Store",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/SSHTestServer",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "TestSupport",
             dependencies: ["OpenrukoCore", "Store", "Platform"],
@@ -216,5 +238,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "SSHFrontendTests", dependencies: ["SSHFrontend", "OpenrukoCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SSHEndToEndTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,3 +1,4 @@
+package import Commands
 import Foundation
 package import Logging
 package import OpenrukoCore
@@ -19,12 +20,17 @@ package struct Daemon: Sendable {
     let registry: ListenerRegistry
     let logger: Logger
     let runtime: DaemonRuntime
+    /// The commands served over SSH (tests add some).
+    let commandTable: CommandTable
 
     /// Opens the data directory and migrates the store.
     /// - Throws: `OpenrukoError` when the data directory cannot be prepared.
-    package init(configuration: DaemonConfiguration, logger: Logger = Logger(label: "openruko")) throws(OpenrukoError) {
+    package init(
+        configuration: DaemonConfiguration, logger: Logger = Logger(label: "openruko"), commandTable: CommandTable = .standard
+    ) throws(OpenrukoError) {
         self.configuration = configuration
         self.logger = logger
+        self.commandTable = commandTable
         // Listeners register here as the parts that listen (SSH, API, router) are added.
         registry = ListenerRegistry(expected: Self.listenerNames)
         let runtime = try DaemonRuntime(layout: configuration.layout, domain: configuration.domain)
@@ -33,7 +39,7 @@ package struct Daemon: Sendable {
     }
 
     /// The listeners announced in the ready line, in order.
-    static let listenerNames: [String] = ["api", "router"]
+    static let listenerNames: [String] = ["ssh", "api", "router"]
 
     /// Every long-running part, dependencies first (they stop in reverse order).
     func services() throws -> [any Service] {
@@ -41,7 +47,8 @@ package struct Daemon: Sendable {
             APIServer(
                 platform: installation.platform, listen: configuration.apiListen, registry: registry,
                 builds: try installation.buildService(), logs: runtime.logs,
-                rateLimit: configuration.apiRateLimit, logger: logger)
+                rateLimit: configuration.apiRateLimit, logger: logger),
+            try sshServer(),
         ] + routerServices()
     }
 
