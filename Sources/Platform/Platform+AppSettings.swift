@@ -40,13 +40,16 @@ extension Platform {
         return try store.apps(accessibleBy: user.id)
     }
 
-    /// Turns maintenance mode on or off.
-    package func setMaintenance(_ name: String, _ on: Bool, as principal: Principal) throws(OpenrukoError) -> App {
+    /// Turns maintenance mode on or off; the router serves the maintenance page (H80) as
+    /// soon as this returns.
+    package func setMaintenance(_ name: String, _ on: Bool, as principal: Principal) async throws(OpenrukoError) -> App {
         let app = try self.app(name, as: principal)
         guard app.maintenance != on else { return app }
         try store.setMaintenance(appID: app.id, on)
         logAPI(app, "Maintenance mode \(on ? "enabled" : "disabled") by user \(try attribution(principal).email)")
-        return try self.app(app.id.uuidString, as: principal)
+        let changed = try self.app(app.id.uuidString, as: principal)
+        await runtime.appChanged(changed)
+        return changed
     }
 
     /// Sets the stack the next build uses (`heroku stack:set`).

@@ -137,6 +137,9 @@ extension ProxyHandler {
             if exchange.requestEnded && connection.isReusable {
                 pool.release(connection, now: now)
             } else {
+                // A dyno connection closed inside its read batch gets no read-complete event,
+                // so what it delivered goes out now (an HTTP/1.0 dyno's body stayed unflushed).
+                flushClientIfNeeded()
                 connection.close()
             }
         }

@@ -42,6 +42,9 @@ extension ProxyHandler {
         case .crashed(_, let appID):
             exchange.appID = appID
             fail(.appCrashed)
+        case .maintenance(_, let appID):
+            exchange.appID = appID
+            fail(.maintenance)
         case .starting(_, let appID):
             exchange.appID = appID
             waitForBoot(host)

@@ -55,7 +55,8 @@ package struct RouterLogEntry: Hashable, Sendable {
         line.clear()
         line.reserveCapacity(200 + path.utf8.count + host.utf8.count + forwardedFor.utf8.count)
         if let error {
-            line.writeStaticString("at=error code=")
+            // Maintenance mode is not a failure: Heroku logs H80 at info level.
+            if error.page == .maintenance { line.writeStaticString("at=info code=") } else { line.writeStaticString("at=error code=") }
             line.writeString(error.code ?? "-")
             line.writeStaticString(" desc=\"")
             line.writeString(error.description)

@@ -12,7 +12,7 @@ package struct RoutingError: Hashable, Sendable {
 
     /// The two pages Heroku serves.
     package enum Page: Hashable, Sendable {
-        case applicationError, noSuchApp
+        case applicationError, noSuchApp, maintenance
     }
 
     /// H10: every web dyno of the app has crashed.
@@ -29,6 +29,8 @@ package struct RoutingError: Hashable, Sendable {
     package static let bootTimeout = RoutingError(code: "H20", description: "App boot timeout")
     /// H21: the dyno refused the connection.
     package static let connectionRefused = RoutingError(code: "H21", description: "Backend connection refused")
+    /// H80: the app is in maintenance mode (logged `at=info`, like Heroku).
+    package static let maintenance = RoutingError(code: "H80", description: "Maintenance mode", page: .maintenance)
     /// H27: the client went away before the response finished (logged only, status 499).
     package static let clientInterrupted = RoutingError(
         code: "H27", description: "Client Request Interrupted", status: 499, reason: "Client Closed Request")
@@ -57,6 +59,13 @@ package struct RoutingError: Hashable, Sendable {
                     <h1>Application error</h1>
                     <p>An error occurred in the application and your page could not be served. If you are the \
                     application owner, check your logs for details: <code>logs APP --tail</code>.</p>
+                    """)
+        case .maintenance:
+            Self.document(
+                title: "Offline for Maintenance",
+                body: """
+                    <h1>Offline for maintenance</h1>
+                    <p>This app is undergoing maintenance right now. Please check back later.</p>
                     """)
         case .noSuchApp:
             Self.document(

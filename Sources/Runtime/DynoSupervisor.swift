@@ -95,7 +95,9 @@ package final class DynoSupervisor: RuntimeControl, Service {
     /// Re-reads app names and custom domains for the route table.
     func refreshHosts() {
         guard let all = try? store.apps(), let domains = try? store.allDomains() else { return }
-        routes.setApps(Dictionary(all.map { ($0.name, $0.id) }, uniquingKeysWith: { a, _ in a }), customDomains: domains)
+        routes.setApps(
+            Dictionary(all.map { ($0.name, $0.id) }, uniquingKeysWith: { a, _ in a }), customDomains: domains,
+            maintenance: Set(all.filter(\.maintenance).map(\.id)))
     }
 }
 

@@ -9,6 +9,7 @@ package final class RuntimeRoutes: RouteTable, Sendable {
     struct AppRoute {
         var name: String
         var webWanted = false
+        var maintenance = false
         var slots: [UUID: DynoStatus] = [:]
         var active: Set<UUID> = []
         var target: RouteTarget
@@ -34,14 +35,18 @@ package final class RuntimeRoutes: RouteTable, Sendable {
         }
     }
 
-    /// Records the apps that exist (name → id) and the custom domains (host → app name).
-    package func setApps(_ apps: [String: UUID], customDomains: [String: String]) {
+    /// Records the apps that exist (name → id), the custom domains (host → app name) and
+    /// which apps are in maintenance mode.
+    package func setApps(_ apps: [String: UUID], customDomains: [String: String], maintenance: Set<UUID> = []) {
         state.withLock { state in
             state.hosts = AppHosts(domain: state.hosts.domain, apps: apps, customDomains: customDomains)
             for (name, id) in apps where state.apps[id] == nil {
                 state.apps[id] = AppRoute(name: name, target: .noWebDynos(app: name, appID: id))
             }
-            for (name, id) in apps { state.apps[id]?.name = name }
+            for (name, id) in apps {
+                state.apps[id]?.name = name
+                state.apps[id]?.maintenance = maintenance.contains(id)
+            }
             for id in state.apps.keys where !apps.values.contains(id) { state.apps[id] = nil }
             for id in state.apps.keys { Self.recompute(&state.apps[id]!, id: id) }
         }
@@ -105,7 +110,9 @@ package final class RuntimeRoutes: RouteTable, Sendable {
     private static func recompute(_ route: inout AppRoute, id: UUID) {
         let active = route.active.compactMap { route.slots[$0] }.sorted { $0.spec.index < $1.spec.index }
         let up = active.filter { $0.state == .up }
-        if !up.isEmpty {
+        if route.maintenance {
+            route.target = .maintenance(app: route.name, appID: id)
+        } else if !up.isEmpty {
             route.target = .backends(app: route.name, appID: id, up.map(\.backend))
         } else if !route.webWanted || active.isEmpty {
             route.target = .noWebDynos(app: route.name, appID: id)

@@ -40,6 +40,20 @@ import Testing
         }
     }
 
+    @Test func maintenanceModeServesTheMaintenancePageAndLogsH80AtInfo() async throws {
+        let appID = UUID()
+        try await RouterHarness.with { router in
+            router.routes.set("resting.localhost", .maintenance(app: "resting", appID: appID))
+            let answer = try await router.curl("resting.localhost", ["/"], ["-i"])
+            #expect(answer.stdout.hasPrefix("HTTP/1.1 503 Service Unavailable"))
+            #expect(answer.stdout.contains("<title>Offline for Maintenance</title>"))
+            let lines = try await router.logs.wait(for: 1)
+            #expect(lines[0].message.hasPrefix(#"at=info code=H80 desc="Maintenance mode" method=GET path="/" host=resting.localhost "#))
+            #expect(lines[0].message.hasSuffix(" dyno= connect= service= status=503 bytes= protocol=http"))
+            #expect(lines[0].appID == appID)
+        }
+    }
+
     @Test func unreadableRequestsAreRefusedAndNeverReachADyno() async throws {
         let backend = try await TestBackend.start(name: "web.1")
         try await RouterHarness.with { router in

@@ -60,4 +60,19 @@ import Testing
         routes.remove(app.id)
         #expect(routes.target(forHost: "shop.example.test") == .unknownHost)
     }
+
+    @Test func maintenanceModeWinsOverRunningDynosUntilTurnedOff() {
+        let routes = RuntimeRoutes(domain: "example.test")
+        routes.setApps(["shop": app.id], customDomains: ["www.shop.test": "shop"], maintenance: [app.id])
+        routes.setWebWanted(app, true)
+        routes.activate(app, [status(1, .up, port: 5001)])
+        #expect(routes.target(forHost: "shop.example.test") == .maintenance(app: "shop", appID: app.id))
+        #expect(routes.target(forHost: "www.shop.test") == .maintenance(app: "shop", appID: app.id))
+        routes.setApps(["shop": app.id], customDomains: [:])
+        guard case .backends(_, _, let backends) = routes.target(forHost: "shop.example.test") else {
+            Issue.record("maintenance off must route to the up dyno again")
+            return
+        }
+        #expect(backends.map(\.port) == [5001])
+    }
 }

@@ -147,10 +147,11 @@ def no_schema_failures(schema_checker):
 # --- The daemon ---------------------------------------------------------------------------
 
 class Daemon:
-    def __init__(self, data_dir, process, api):
+    def __init__(self, data_dir, process, api, router=None):
         self.data_dir = data_dir
         self.process = process
         self.url = f"http://{api}"
+        self.router = f"http://{router}" if router else None
         self.tokens = {}
 
     def session(self, checker, token=None):
@@ -184,7 +185,7 @@ def daemon():
     time.sleep(0.05)
     with open(info_path) as f:
         info = json.load(f)
-    instance = Daemon(data_dir, process, info["api"])
+    instance = Daemon(data_dir, process, info["api"], info.get("router"))
     instance.tokens = tokens
     yield instance
     process.send_signal(signal.SIGTERM)

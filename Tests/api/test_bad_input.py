@@ -55,6 +55,9 @@ def test_rename_to_an_invalid_name_changes_nothing(daemon, api, app):
     expect(api.patch(f"{daemon.url}/apps/{app}", json={"name": "Bad_Name", "maintenance": True}), 422, "invalid_params")
     assert snapshot(daemon, api, app) == before
     assert api.get(f"{daemon.url}/apps/{app}").json()["maintenance"] is False
+    for wrong in ("yes", 2):
+        expect(api.patch(f"{daemon.url}/apps/{app}", json={"maintenance": wrong}), 422, "invalid_params")
+    assert api.get(f"{daemon.url}/apps/{app}").json()["maintenance"] is False
 
 
 def test_taken_name_is_422_as_on_heroku(daemon, api, app):

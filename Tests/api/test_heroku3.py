@@ -130,6 +130,23 @@ def test_rename_maintenance_and_delete(h):
     assert app.id not in [a.id for a in h.apps()]
 
 
+def test_maintenance_mode_takes_the_app_offline_at_the_router(h, api, daemon):
+    app = h.create_app(name=unique("h3mm"))
+    deploy_slug(api, daemon.url, app.name, {"web": "bin/web"})
+
+    def through_router():
+        return requests.get(daemon.router + "/", headers={"Host": f"{app.name}.localhost"}, timeout=30)
+
+    assert through_router().status_code == 200
+    app.enable_maintenance_mode()
+    offline = through_router()
+    assert offline.status_code == 503
+    assert "Offline for Maintenance" in offline.text
+    app.disable_maintenance_mode()
+    assert through_router().status_code == 200
+    assert h.app(app.id).maintenance is False
+
+
 def test_logs_need_the_log_store(h):
     app = h.create_app(name=unique("h3lg"))
     try:

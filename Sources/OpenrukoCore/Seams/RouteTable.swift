@@ -27,6 +27,8 @@ package enum RouteTarget: Hashable, Sendable {
     case crashed(app: String, appID: UUID)
     /// The app runs no web dynos (H14).
     case noWebDynos(app: String, appID: UUID)
+    /// The app is in maintenance mode (H80: the maintenance page, whatever its dynos do).
+    case maintenance(app: String, appID: UUID)
     /// No app has this host (404).
     case unknownHost
 }

@@ -17,7 +17,7 @@ struct AppController {
 
     struct UpdateBody: Decodable {
         var name: String?
-        var maintenance: Bool?
+        var maintenance: LooseBool?
         var build_stack: String?
     }
 
@@ -60,7 +60,7 @@ struct AppController {
             if let stack = body.build_stack { _ = try platform.resolveStack(stack) }
             if let name = body.name, name != app.name { _ = try AppName(name) }
             if let name = body.name { app = try platform.renameApp(app.id.wire, to: name, as: principal) }
-            if let maintenance = body.maintenance { app = try platform.setMaintenance(app.id.wire, maintenance, as: principal) }
+            if let maintenance = body.maintenance { app = try await platform.setMaintenance(app.id.wire, maintenance.value, as: principal) }
             if let stack = body.build_stack { app = try platform.setBuildStack(app.id.wire, stack, as: principal) }
             return try JSONResponse.make(resource(try platform.details(of: app, measureRepository: false)), for: request)
         }
