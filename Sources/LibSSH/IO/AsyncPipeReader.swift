@@ -10,21 +10,18 @@ import Glibc
 /// ```
 package final class AsyncPipeReader: @unchecked Sendable {
     // @unchecked: every mutable field is only touched on `queue` (a serial queue).
-    private let fd: Int32
     private let queue: DispatchQueue
-    private var source: (any DispatchSourceRead)?
-    private var sourceRunning = false
+    private var descriptor: DescriptorWatch!
     private var waiting: CheckedContinuation<Data?, Never>?
     private var atEnd = false
-    private var closed = false
     private let chunk: Int
 
     /// Takes ownership of `descriptor` (made nonblocking here).
     package init(descriptor: Int32, chunk: Int = 256 * 1024) {
-        fd = descriptor
         self.chunk = chunk
         queue = DispatchQueue(label: "openruko.pipe-reader")
         Descriptor.setNonBlocking(descriptor)
+        self.descriptor = DescriptorWatch(fd: descriptor, queue: queue, direction: .read) { [weak self] in self?.attempt() }
     }
 
     /// The next bytes, or nil at end of file. One read at a time.
@@ -44,19 +41,19 @@ package final class AsyncPipeReader: @unchecked Sendable {
             self.atEnd = true
             self.waiting?.resume(returning: nil)
             self.waiting = nil
-            self.closeDescriptor()
+            self.descriptor.close()
         }
     }
 
     private func attempt() {
         guard let continuation = waiting else { return watch(false) }
-        if atEnd || closed {
+        if atEnd || descriptor.closed {
             waiting = nil
             watch(false)
             return continuation.resume(returning: nil)
         }
         var data = Data(count: chunk)
-        let count = data.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        let count = data.withUnsafeMutableBytes { Glibc.read(descriptor.fd, $0.baseAddress, $0.count) }
         if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
             return watch(true)
         }
@@ -71,47 +68,6 @@ package final class AsyncPipeReader: @unchecked Sendable {
     }
 
     private func watch(_ on: Bool) {
-        if on {
-            if source == nil {
-                let made = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-                made.setEventHandler { [weak self] in self?.attempt() }
-                source = made
-                made.activate()
-                sourceRunning = true
-            } else if !sourceRunning {
-                source?.resume()
-                sourceRunning = true
-            }
-        } else if sourceRunning {
-            source?.suspend()
-            sourceRunning = false
-        }
-    }
-
-    private func closeDescriptor() {
-        guard !closed else { return }
-        closed = true
-        if let source {
-            let fd = self.fd
-            source.setCancelHandler { Descriptor.close(fd) }
-            if !sourceRunning { source.resume() }
-            source.cancel()
-            self.source = nil
-        } else {
-            Descriptor.close(fd)
-        }
-    }
-
-    deinit {
-        if !closed {
-            if let source {
-                let fd = self.fd
-                source.setCancelHandler { Descriptor.close(fd) }
-                if !sourceRunning { source.resume() }
-                source.cancel()
-            } else {
-                Descriptor.close(fd)
-            }
-        }
+        descriptor.watch(on)
     }
 }

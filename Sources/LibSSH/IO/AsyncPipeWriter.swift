@@ -12,15 +12,12 @@ import Glibc
 /// ```
 package final class AsyncPipeWriter: @unchecked Sendable {
     // @unchecked: every mutable field is only touched on `queue` (a serial queue).
-    private let fd: Int32
     private let queue: DispatchQueue
+    private var descriptor: DescriptorWatch!
     /// Chunks not yet written, in order; `offset` bytes of the first are already out.
     private var pending: [Data] = []
     private var offset = 0
     private var pendingBytes = 0
-    private var source: (any DispatchSourceWrite)?
-    private var sourceRunning = false
-    private var closed = false
     private var broken = false
     private var senders: [CheckedContinuation<Void, any Error>] = []
     private var finishers: [CheckedContinuation<Void, Never>] = []
@@ -32,10 +29,10 @@ package final class AsyncPipeWriter: @unchecked Sendable {
 
     /// Takes ownership of `descriptor` (made nonblocking here).
     package init(descriptor: Int32, limit: Int = 1 << 20) {
-        fd = descriptor
         self.limit = limit
         queue = DispatchQueue(label: "openruko.pipe-writer")
         Descriptor.setNonBlocking(descriptor)
+        self.descriptor = DescriptorWatch(fd: descriptor, queue: queue, direction: .write) { [weak self] in self?.flush() }
     }
 
     /// Queues bytes without waiting (ordered with `send`). Output of a reader that stops
@@ -49,7 +46,7 @@ package final class AsyncPipeWriter: @unchecked Sendable {
     package func send(_ data: Data) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             queue.async {
-                guard !self.broken, !self.closed else { return continuation.resume(throwing: Closed()) }
+                guard !self.broken, !self.descriptor.closed else { return continuation.resume(throwing: Closed()) }
                 self.append(data)
                 if self.broken {
                     continuation.resume(throwing: Closed())
@@ -67,7 +64,7 @@ package final class AsyncPipeWriter: @unchecked Sendable {
     package func finish() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             queue.async {
-                if self.pendingBytes == 0 || self.broken || self.closed {
+                if self.pendingBytes == 0 || self.broken || self.descriptor.closed {
                     self.close()
                     continuation.resume()
                 } else {
@@ -78,7 +75,7 @@ package final class AsyncPipeWriter: @unchecked Sendable {
     }
 
     private func append(_ data: Data) {
-        guard !broken, !closed, !data.isEmpty else { return }
+        guard !broken, !descriptor.closed, !data.isEmpty else { return }
         pending.append(data)
         pendingBytes += data.count
         flush()
@@ -87,7 +84,7 @@ package final class AsyncPipeWriter: @unchecked Sendable {
     /// Writes queued chunks straight from their storage (no copy into a joined buffer).
     private func flush() {
         while let first = pending.first {
-            let written = first.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let written = first.withUnsafeBytes { Glibc.write(descriptor.fd, $0.baseAddress! + offset, $0.count - offset) }
             if written > 0 {
                 offset += written
                 pendingBytes -= written
@@ -129,49 +126,10 @@ package final class AsyncPipeWriter: @unchecked Sendable {
     }
 
     private func watch(_ on: Bool) {
-        if on {
-            if source == nil {
-                let made = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
-                made.setEventHandler { [weak self] in self?.flush() }
-                source = made
-                made.activate()
-                sourceRunning = true
-            } else if !sourceRunning {
-                source?.resume()
-                sourceRunning = true
-            }
-        } else if sourceRunning {
-            source?.suspend()
-            sourceRunning = false
-        }
+        descriptor.watch(on)
     }
 
     private func close() {
-        guard !closed else { return }
-        closed = true
-        if let source {
-            // A suspended source must be resumed before it is cancelled; the descriptor is
-            // closed only once dispatch has stopped watching it.
-            let fd = self.fd
-            source.setCancelHandler { Descriptor.close(fd) }
-            if !sourceRunning { source.resume() }
-            source.cancel()
-            self.source = nil
-        } else {
-            Descriptor.close(fd)
-        }
-    }
-
-    deinit {
-        if !closed {
-            if let source {
-                let fd = self.fd
-                source.setCancelHandler { Descriptor.close(fd) }
-                if !sourceRunning { source.resume() }
-                source.cancel()
-            } else {
-                Descriptor.close(fd)
-            }
-        }
+        descriptor.close()
     }
 }
