@@ -33,6 +33,7 @@ package struct Daemon: Sendable {
         self.commandTable = commandTable
         // Listeners register here as the parts that listen (SSH, API, router) are added.
         registry = ListenerRegistry(expected: Self.listenerNames)
+        try Installation.prepareDirectories(configuration.layout)  // DATA_DIR 0711 before sandboxes check it
         let runtime = try DaemonRuntime(layout: configuration.layout, domain: configuration.domain)
         self.runtime = runtime
         installation = try Installation.open(configuration.layout, logs: runtime.logs) { store in runtime.seams(store) }

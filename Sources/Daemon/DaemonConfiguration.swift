@@ -25,8 +25,11 @@ package struct DaemonConfiguration: Sendable, Hashable {
     }
 
     /// The data directory when neither `--data-dir` nor `OPENRUKO_DATA_DIR` is given:
-    /// `$XDG_DATA_HOME/openruko`, else `~/.local/share/openruko`.
+    /// `/var/lib/openruko` for root, else `$XDG_DATA_HOME/openruko`, else `~/.local/share/openruko`.
     package static func defaultDataDir(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        // Root's home is private (0700), and sandboxes run as an unprivileged user that must
+        // reach the data directory: a system daemon keeps its data under /var/lib.
+        if geteuid() == 0 { return "/var/lib/openruko" }
         if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") { return xdg + "/openruko" }
         let home = environment["HOME"] ?? NSHomeDirectory()
         return home + "/.local/share/openruko"

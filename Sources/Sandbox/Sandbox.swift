@@ -44,6 +44,13 @@ package struct Sandbox: Sendable {
         guard FileManager.default.isExecutableFile(atPath: bubblewrap) else {
             throw OpenrukoError(.unavailable, "bubblewrap (\(bubblewrap)) is not installed; run scripts/install-deps.")
         }
+        if let (path, mode) = identity.unreachableDirectory(on: stateDirectory) {
+            throw OpenrukoError(
+                .unavailable,
+                "The sandbox user (uid \(identity.uid)) cannot enter \(path) (mode \(String(mode, radix: 8))), which holds "
+                    + "the data directory: builds and dynos would fail. Make it searchable (chmod o+x \(path)) or choose "
+                    + "a data directory it can reach (--data-dir /var/lib/openruko).")
+        }
         self.identity = identity
         self.bubblewrap = bubblewrap
         passwdFile = stateDirectory + "/passwd"

@@ -43,4 +43,20 @@ package struct SandboxIdentity: Sendable, Hashable {
         guard switchesUser else { return }
         lchown(path, uid, gid)
     }
+
+    /// The first directory on the way to `path` (inclusive) this identity cannot enter, with
+    /// its mode, or nil when every one is searchable. bubblewrap runs as this identity, so the
+    /// files it binds into a sandbox must be reachable by it (`/root` is 0700 on Debian).
+    package func unreachableDirectory(on path: String) -> (path: String, mode: UInt32)? {
+        guard switchesUser else { return nil }
+        var prefix = ""
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            var info = stat()
+            guard stat(prefix, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { continue }
+            let bit: mode_t = info.st_uid == uid ? S_IXUSR : info.st_gid == gid ? S_IXGRP : S_IXOTH
+            if info.st_mode & bit == 0 { return (prefix, UInt32(info.st_mode & 0o7777)) }
+        }
+        return nil
+    }
 }

@@ -18,7 +18,7 @@ struct DaemonCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "daemon", abstract: "Run the SSH server, API, router and dyno supervisor.")
 
-    @Option(help: "Data directory (env OPENRUKO_DATA_DIR; default ~/.local/share/openruko).") var dataDir: String?
+    @Option(help: "Data directory (env OPENRUKO_DATA_DIR; default /var/lib/openruko as root, else ~/.local/share/openruko).") var dataDir: String?
     @Option(help: "SSH listen address (env OPENRUKO_SSH_LISTEN; default 0.0.0.0:2222).") var sshListen: String?
     @Option(help: "API listen address (env OPENRUKO_API_LISTEN; default 127.0.0.1:5000).") var apiListen: String?
     @Option(help: "Router listen address (env OPENRUKO_ROUTER_LISTEN; default 0.0.0.0:8080).") var routerListen: String?

@@ -35,6 +35,25 @@ import TestSupport
         #expect(lines.last == "dyno")
     }
 
+    @Test func aDataDirectoryTheSandboxUserCannotReachIsRefusedUpFront() throws {
+        let identity = SandboxIdentity(uid: SandboxIdentity.defaultID, gid: SandboxIdentity.defaultID, switchesUser: true)
+        let home = TemporaryDirectory("private-home")
+        chown(home.path, 0, 0)
+        chmod(home.path, 0o700)  // like /root on Debian
+        let state = home.path + "/data/run/sandbox"
+        #expect(identity.unreachableDirectory(on: state)?.path == home.path)
+        do {
+            _ = try Sandbox(stateDirectory: state, identity: identity)
+            Issue.record("a sandbox under a 0700 directory must be refused")
+        } catch {
+            #expect(error.message.contains("cannot enter \(home.path) (mode 700)"), "\(error.message)")
+            #expect(error.message.contains("chmod o+x \(home.path)"))
+        }
+        chmod(home.path, 0o711)
+        #expect(identity.unreachableDirectory(on: state) == nil)
+        #expect(throws: Never.self) { _ = try Sandbox(stateDirectory: state, identity: identity) }
+    }
+
     @Test func wallClockLimitKillsTheWholeGroup() async throws {
         let marker = TemporaryDirectory("sandbox-marker")
         if getuid() == 0 { chown(marker.path, SandboxIdentity.defaultID, SandboxIdentity.defaultID) }
