@@ -29,7 +29,7 @@ struct DaemonCommand: AsyncParsableCommand {
         do {
             configuration = try DaemonConfiguration.resolve(
                 dataDir: dataDir, sshListen: sshListen, apiListen: apiListen, routerListen: routerListen, domain: domain)
-        } catch let error as OpenrukoError {
+        } catch {
             throw ValidationError(error.message)  // a bad flag: the usage helps
         }
         do {
