@@ -48,7 +48,8 @@ package struct Daemon: Sendable {
             APIServer(
                 platform: installation.platform, listen: configuration.apiListen, registry: registry,
                 builds: try installation.buildService(), logs: runtime.logs,
-                rateLimit: configuration.apiRateLimit, logger: logger),
+                rateLimit: configuration.apiRateLimit, capabilityKeyFile: configuration.layout.root + "/api-capability.key",
+                logger: logger),
             try sshServer(),
         ] + routerServices()
     }

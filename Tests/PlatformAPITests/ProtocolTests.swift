@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdCore
 import OpenrukoCore
 import Testing
+import TestSupport
 
 @testable import PlatformAPI
 
@@ -141,6 +142,20 @@ struct ErrorAndCredentialTests {
         #expect(CapabilityKey().open(token, as: Grant.self) == nil)
         let tampered = (token.hasPrefix("e") ? "f" : "e") + token.dropFirst()
         #expect(key.open(tampered, as: Grant.self) == nil)
+    }
+
+    @Test("a daemon's capability key survives its restart, kept private in one file")
+    func persistentCapabilityKey() throws {
+        let directory = TemporaryDirectory("capability")
+        let path = directory.path + "/api-capability.key"
+        let grant = Grant(kind: .buildOutput, user: UUID(), app: UUID(), object: UUID(), expires: Grant.expiry(in: 60))
+        let token = CapabilityKey.persistent(at: path).seal(grant)
+        #expect(CapabilityKey.persistent(at: path).open(token, as: Grant.self) == grant, "the next daemon opens it")
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect((attributes[.size] as? Int) == 32)
+        try FileManager.default.removeItem(atPath: path)
+        #expect(CapabilityKey.persistent(at: path).open(token, as: Grant.self) == nil, "a new key opens nothing old")
     }
 
     @Test("the rate limiter counts down and refuses when empty")

@@ -22,6 +22,7 @@ package struct APIServer: Service {
 
     /// - Parameters:
     ///   - listen: where to listen (port 0 picks one; the bound address is reported to `registry` as "api").
+    ///   - capabilityKeyFile: where the key of capability URLs is kept across restarts; nil keeps it in memory.
     ///   - builds: the builder, for `POST /apps/{app}/builds` and live build output; nil when absent.
     ///   - logs: the log store, for log sessions; nil when absent.
     ///   - rateLimit: requests per hour per user (Heroku's 4,500 by default).
@@ -29,10 +30,11 @@ package struct APIServer: Service {
     package init(
         platform: Platform, listen: ListenAddress, registry: ListenerRegistry?, builds: (any BuildService)? = nil,
         logs: (any LogReader)? = nil, rateLimit: Int = 4500, heartbeat: Duration = .seconds(30),
-        logger: Logger = Logger(label: "openruko.api")
+        capabilityKeyFile: String? = nil, logger: Logger = Logger(label: "openruko.api")
     ) {
         environment = APIEnvironment(
-            platform: platform, builds: builds, logs: logs, capabilities: CapabilityKey(),
+            platform: platform, builds: builds, logs: logs,
+            capabilities: capabilityKeyFile.map { CapabilityKey.persistent(at: $0) } ?? CapabilityKey(),
             rateLimiter: RateLimiter(capacity: rateLimit), heartbeat: heartbeat)
         self.listen = listen
         self.registry = registry

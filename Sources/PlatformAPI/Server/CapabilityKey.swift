@@ -4,14 +4,30 @@ import Foundation
 /// Signs the payloads of capability URLs (log sessions, build output, source and slug
 /// uploads): URLs that carry their own authority because their clients send no
 /// `Authorization` (EventSource, `got`, pre-signed PUTs). A token is
-/// `base64url(JSON payload).base64url(HMAC-SHA256)`; the key lives in memory, so the URLs
-/// end with the daemon.
+/// `base64url(JSON payload).base64url(HMAC-SHA256)`. The daemon keeps its key in a file, so
+/// the URLs it handed out outlive a restart (until they expire).
 struct CapabilityKey: Sendable {
     private let secret: Data
 
     /// A fresh random key.
     init() {
         secret = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+    }
+
+    private init(secret: Data) {
+        self.secret = secret
+    }
+
+    /// The key stored at `path` (32 bytes, mode 0600), made there first when missing or
+    /// unreadable; a fresh in-memory key when the file cannot be written either.
+    static func persistent(at path: String) -> CapabilityKey {
+        if let data = FileManager.default.contents(atPath: path), data.count == 32 { return CapabilityKey(secret: data) }
+        let fresh = CapabilityKey()
+        let temporary = path + ".tmp"
+        if FileManager.default.createFile(atPath: temporary, contents: fresh.secret, attributes: [.posixPermissions: 0o600]) {
+            rename(temporary, path)
+        }
+        return fresh
     }
 
     private var key: SymmetricKey { SymmetricKey(data: secret) }
