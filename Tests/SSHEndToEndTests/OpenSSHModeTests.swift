@@ -72,6 +72,8 @@ final class ThrowawaySSHD: Sendable {
     let port: Int
     private let logPath: String
     private let pidPath: String
+    /// A root-owned directory holding the `AuthorizedKeysCommand` wrapper.
+    private let commandDirectory: String
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
@@ -83,10 +85,19 @@ final class ThrowawaySSHD: Sendable {
         let made = try await ProcessRunner.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hostKey])
         try #require(made.status == 0)
         let binary = URL(fileURLWithPath: OpenrukoBinary.path).resolvingSymlinksInPath().path
+        // sshd runs an AuthorizedKeysCommand only from a root-owned path that nobody else can
+        // write, all the way up (a checkout under /tmp fails that): a wrapper in /run that
+        // execs this build's binary, as an installed /usr/local/bin/openruko would be.
+        commandDirectory = "/run/openruko-test-" + UUID().uuidString.prefix(8).lowercased()
+        try FileManager.default.createDirectory(atPath: commandDirectory, withIntermediateDirectories: false)
+        chmod(commandDirectory, 0o755)
+        let wrapper = commandDirectory + "/openruko"
+        try "#!/bin/sh\nexec '\(binary)' \"$@\"\n".write(toFile: wrapper, atomically: true, encoding: .utf8)
+        chmod(wrapper, 0o755)
         let snippet = try String(contentsOfFile: OpenrukoBinary.packageRoot + "/etc/sshd-openruko.conf", encoding: .utf8)
             .replacingOccurrences(of: "Match User git", with: "Match User \(login)")
             .replacingOccurrences(of: "AuthorizedKeysCommandUser git", with: "AuthorizedKeysCommandUser \(login)")
-            .replacingOccurrences(of: "/usr/local/bin/openruko", with: binary)
+            .replacingOccurrences(of: "/usr/local/bin/openruko", with: wrapper)
             .replacingOccurrences(of: "/var/lib/openruko", with: bed.data)
         let config = """
             Port \(port)
@@ -115,5 +126,6 @@ final class ThrowawaySSHD: Sendable {
         if let text = try? String(contentsOfFile: pidPath, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
             kill(pid, SIGTERM)
         }
+        try? FileManager.default.removeItem(atPath: commandDirectory)
     }
 }
