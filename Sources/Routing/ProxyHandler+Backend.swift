@@ -137,6 +137,10 @@ extension ProxyHandler {
             if exchange.requestEnded && connection.isReusable {
                 pool.release(connection, now: now)
             } else {
+                // Closing inside the dyno's read batch means no read-complete follows: what the
+                // client was written must go out now (a `Connection: close` response with a
+                // length, e.g. busybox httpd's, otherwise waits for the client's next event).
+                flushClientIfNeeded()
                 connection.close()
             }
         }
