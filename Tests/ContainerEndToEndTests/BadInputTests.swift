@@ -17,7 +17,7 @@ import Testing
         let deployed = try await fixture.push(repo, app: "sturdy")
         #expect(deployed.status == 0, "\(deployed.stderr)")
         let ref = try await fixture.ref("sturdy")
-        #expect(try await fixture.routed("sturdy")?.body == "still here")
+        #expect(try await fixture.routed("sturdy")?.body == "still here\n")
 
         let cases: [(files: [String: String], message: String)] = [
             (["Dockerfile": good + "\nRUN echo about to fail && exit 3\n"], " !     Push rejected, failed to build Docker image (Dockerfile)."),
@@ -39,7 +39,7 @@ import Testing
             #expect(push.stderr.contains(message), "expected \(message) in:\n\(push.stderr)")
             #expect(push.stderr.contains(" !     Push failed"))
             #expect(try await fixture.ref("sturdy") == ref)
-            #expect(try await fixture.routed("sturdy")?.body == "still here")
+            #expect(try await fixture.routed("sturdy")?.body == "still here\n")
             try await fixture.git(["reset", "-q", "--hard", "HEAD~1"], in: repo)
         }
         let releases = try await fixture.admin(["releases", "sturdy", "--json"]).stdout

@@ -61,7 +61,7 @@ import Testing
         #expect(push.stderr.contains("Process types -> web, worker"))
         #expect(push.stderr.contains("release phase ran for v2 in /srv"), "\(push.stderr)")
         // The build arg reached the build (through the ARG declared before the first FROM).
-        #expect(try await fixture.routed("manifest")?.body == "greeting=built-with-arg")
+        #expect(try await fixture.routed("manifest")?.body == "greeting=built-with-arg\n")
 
         try await fixture.admin(["ps:scale", "manifest", "worker=1"])
         try await fixture.eventually("the worker runs its own image") {
@@ -78,7 +78,7 @@ import Testing
         #expect(failed.stderr.contains("migration failed"), "\(failed.stderr)")
         #expect(failed.stderr.contains(" !     Release v3 failed"), "\(failed.stderr)")
         #expect(try await fixture.ref("manifest") == before)
-        #expect(try await fixture.routed("manifest")?.body == "greeting=built-with-arg")
+        #expect(try await fixture.routed("manifest")?.body == "greeting=built-with-arg\n")
 
         // A config change is a release too: its release phase runs the container's command.
         let config = try await fixture.admin(["config:set", "manifest", "COLOR=blue"])
