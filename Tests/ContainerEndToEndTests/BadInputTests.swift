@@ -46,4 +46,19 @@ import Testing
         let list = try JSONSerialization.jsonObject(with: Data(releases.utf8)) as? [[String: Any]] ?? []
         #expect(list.count == 2, "failed builds made releases: \(releases)")
     }
+
+    @Test func imagesOverTheSizeCapAreRejected() async throws {
+        let fixture = try await ContainerFixture.start(environment: ["OPENRUKO_IMAGE_MAX_BYTES": "524288"])
+        defer { Task { await fixture.stop() } }
+        try await fixture.admin(["apps:create", "hefty"])
+        let repo = try await fixture.repository([
+            "Dockerfile": "FROM scratch\nCOPY busybox /bin/busybox\nCMD [\"/bin/busybox\", \"httpd\", \"-f\"]\n",
+            "busybox": "@" + ContainerFixture.busybox,
+        ])
+        let push = try await fixture.push(repo, app: "hefty")
+        #expect(push.status != 0)
+        #expect(push.stderr.contains(" !     Compiled image size: "), "\(push.stderr)")
+        #expect(push.stderr.contains("M is too large (max is 0.5M)."), "\(push.stderr)")
+        #expect(try await fixture.ref("hefty") == nil)
+    }
 }

@@ -23,7 +23,7 @@ final class ContainerFixture: Sendable {
     }
 
     /// A data directory with one admin, its key, the base image and a started daemon.
-    static func start() async throws -> ContainerFixture {
+    static func start(environment: [String: String] = [:]) async throws -> ContainerFixture {
         let directory = TemporaryDirectory("openruko-container")
         let dataDir = directory.appending("data")
         _ = try await OpenrukoBinary.admin(["users:create", "dev@example.com", "--admin"], dataDir: dataDir)
@@ -31,7 +31,7 @@ final class ContainerFixture: Sendable {
         let added = try await OpenrukoBinary.admin(["keys:add", "--user", "dev@example.com"], dataDir: dataDir, input: key.publicKey)
         try #require(added.status == 0, "\(added.stderr)")
         try await makeBaseImage(dataDir: dataDir)
-        let daemon = try await DaemonProcess.start(dataDir: dataDir)
+        let daemon = try await DaemonProcess.start(dataDir: dataDir, environment: environment)
         return ContainerFixture(directory: directory, daemon: daemon, ssh: SSHClient(port: daemon.sshPort, key: key))
     }
 
