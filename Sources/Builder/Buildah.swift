@@ -28,6 +28,29 @@ struct Buildah: Sendable {
         ]
     }
 
+    /// The vfs directory of an image's top layer, which holds the image's whole root
+    /// filesystem (vfs layers are full copies), from the store's image list; nil when the
+    /// store does not say.
+    func topLayerDirectory(imageID: String) -> String? {
+        guard !imageID.isEmpty, let data = FileManager.default.contents(atPath: storage + "/vfs-images/images.json"),
+            let images = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]],
+            let layer = images.first(where: { ($0["id"] as? String) == imageID })?["layer"] as? String,
+            !layer.isEmpty, !layer.contains("/")
+        else { return nil }
+        let directory = storage + "/vfs/dir/" + layer
+        guard case .directory = FileTree.kind(directory) else { return nil }
+        return directory
+    }
+
+    /// The id of the image `name` (`localhost/x:latest`) from the store's image list; nil
+    /// when there is none.
+    func imageID(named name: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: storage + "/vfs-images/images.json"),
+            let images = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]]
+        else { return nil }
+        return images.first(where: { ($0["names"] as? [String])?.contains(name) == true })?["id"] as? String
+    }
+
     /// Whether buildah is installed.
     var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: executable) }
 

@@ -50,9 +50,9 @@ package struct BuildahBuilder: ContainerBuilder {
         var configs: [String: ContainerImage] = [:]
         for (path, key) in plan.builds {
             let tag = "localhost/openruko/\(request.app.name)/\(key):latest"
-            try await build(path: path, tag: tag, manifest: manifest, source: source, output: output)
-            let rootfs = try await export.mount(tag, as: key)
-            let config = try ImageConfig(inspectJSON: try await buildah.capture(["inspect", "--type", "image", tag]))
+            let id = try await build(path: path, tag: tag, manifest: manifest, source: source, output: output)
+            let config = try ImageConfig(inspectJSON: try await buildah.capture(["inspect", "--type", "image", id.isEmpty ? tag : id]))
+            let rootfs = try await export.mount(tag, imageID: config.imageID, as: key)
             configs[key] = try config.image(key: key, rootfs: rootfs)
         }
         let result = plan.processTypes(images: configs, procfile: procfile)
@@ -74,14 +74,17 @@ package struct BuildahBuilder: ContainerBuilder {
         }
     }
 
-    /// Builds one Dockerfile (its directory is the context), streaming buildah's steps.
+    /// Builds one Dockerfile (its directory is the context), streaming buildah's steps, and
+    /// removes the image the tag named before (its layers stay while newer images use them).
+    /// - Returns: the new image's id.
     func build(path: String, tag: String, manifest: HerokuManifest, source: String, output: @escaping @Sendable (String) -> Void)
-        async throws(OpenrukoError)
+        async throws(OpenrukoError) -> String
     {
         output("-----> Building Docker image (\(path))\n")
-        let previous = try? await buildah.capture(["inspect", "--type", "image", "--format", "{{.FromImageID}}", tag])
+        let previous = buildah.imageID(named: tag)
         let context = source + "/" + ((path as NSString).deletingLastPathComponent)
-        var arguments = ["bud", "--isolation", "chroot", "--layers", "--pull-never", "--no-cache=false", "-f", source + "/" + path, "-t", tag]
+        let idFile = (source as NSString).deletingLastPathComponent + "/image-id"
+        var arguments = ["bud", "--isolation", "chroot", "--layers", "--pull-never", "--iidfile", idFile, "-f", source + "/" + path, "-t", tag]
         for (key, value) in manifest.buildConfig.sorted(by: { $0.key < $1.key }) { arguments += ["--build-arg", "\(key)=\(value)"] }
         arguments.append(context)
         let succeeded: Bool
@@ -92,13 +95,10 @@ package struct BuildahBuilder: ContainerBuilder {
             throw OpenrukoError(.unavailable, "Cannot run buildah: \(error)")
         }
         guard succeeded else { throw Self.failure(tail, path: path) }
-        if let previous = previous?.trimmingCharacters(in: .whitespacesAndNewlines), !previous.isEmpty,
-            let current = try? await buildah.capture(["inspect", "--type", "image", "--format", "{{.FromImageID}}", tag]),
-            current.trimmingCharacters(in: .whitespacesAndNewlines) != previous
-        {
-            // The image this tag named before: its layers stay cached while newer images use them.
-            _ = try? await buildah.capture(["rmi", previous])
-        }
+        let id = (FileTree.text(idFile) ?? "").trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "sha256:", with: "")
+        try? FileManager.default.removeItem(atPath: idFile)
+        if let previous, previous != id { _ = try? await buildah.capture(["rmi", previous]) }
+        return id
     }
 
     /// The ` !     ` message of a failed image build.

@@ -16,13 +16,20 @@ actor ImageExport {
         self.stage = stage
     }
 
-    /// Mounts the image `reference` at `STAGE/KEY`.
+    /// Mounts the root filesystem of image `imageID` (`reference`) at `STAGE/KEY`: with vfs
+    /// the image's top layer directory already is the whole tree, read in place; otherwise a
+    /// working container's mount.
     /// - Returns: the root filesystem's host path.
-    func mount(_ reference: String, as key: String) async throws(OpenrukoError) -> String {
-        let name = "openruko-export-" + UUID().uuidString.lowercased().prefix(12)
-        _ = try await buildah.capture(["from", "--pull-never", "--quiet", "--name", name, reference])
-        containers.append(name)
-        let rootfs = try await buildah.capture(["mount", name]).trimmingCharacters(in: .whitespacesAndNewlines)
+    func mount(_ reference: String, imageID: String, as key: String) async throws(OpenrukoError) -> String {
+        let rootfs: String
+        if let layer = buildah.topLayerDirectory(imageID: imageID) {
+            rootfs = layer
+        } else {
+            let name = "openruko-export-" + UUID().uuidString.lowercased().prefix(12)
+            _ = try await buildah.capture(["from", "--pull-never", "--quiet", "--name", name, reference])
+            containers.append(name)
+            rootfs = try await buildah.capture(["mount", name]).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
         let target = stage + "/" + key
         do {
             try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
@@ -39,7 +46,8 @@ actor ImageExport {
     /// Packs every mounted image into `path` (a gzipped tar, `./KEY/…`).
     func pack(to path: String) throws(OpenrukoError) {
         do {
-            _ = try SlugPacker.pack(stage, to: path)
+            // Images are large and mostly binaries: speed over the last few percent of size.
+            _ = try SlugPacker.pack(stage, to: path, level: 1)
         } catch {
             throw OpenrukoError(.internal, error.message)
         }
