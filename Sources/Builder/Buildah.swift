@@ -3,23 +3,26 @@ import OpenrukoCore
 import Subprocess
 import SystemPackage
 
-/// The `buildah` program with openruko's storage: the vfs driver (no kernel overlay or fuse
-/// needed), the image store in `DATA_DIR/containers/storage`, its run state in
+/// The `buildah` program with openruko's storage: the vfs driver by default (no kernel
+/// overlay or fuse needed; `overlay` when configured), the image store in `DATA_DIR/containers/storage`, its run state in
 /// `DATA_DIR/run/containers`, chroot isolation for `RUN` steps (no container runtime), no
 /// registry pulls. Its environment is only `PATH` and `HOME`, so host settings do not leak.
 struct Buildah: Sendable {
     let executable: String
     let storage: String
     let runRoot: String
+    /// `vfs` or `overlay`.
+    let driver: String
 
-    init(layout: DataLayout, executable: String = "/usr/bin/buildah") {
+    init(layout: DataLayout, driver: String = "vfs", executable: String = "/usr/bin/buildah") {
         self.executable = executable
+        self.driver = driver
         storage = layout.containerStorage
         runRoot = layout.containerRunRoot
     }
 
     /// The options every command takes first.
-    var globalArguments: [String] { ["--root", storage, "--runroot", runRoot, "--storage-driver", "vfs"] }
+    var globalArguments: [String] { ["--root", storage, "--runroot", runRoot, "--storage-driver", driver] }
 
     var environment: [Environment.Key: String] {
         [
@@ -32,7 +35,7 @@ struct Buildah: Sendable {
     /// filesystem (vfs layers are full copies), from the store's image list; nil when the
     /// store does not say.
     func topLayerDirectory(imageID: String) -> String? {
-        guard !imageID.isEmpty, let data = FileManager.default.contents(atPath: storage + "/vfs-images/images.json"),
+        guard driver == "vfs", !imageID.isEmpty, let data = FileManager.default.contents(atPath: storage + "/vfs-images/images.json"),
             let images = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]],
             let layer = images.first(where: { ($0["id"] as? String) == imageID })?["layer"] as? String,
             !layer.isEmpty, !layer.contains("/")
@@ -45,7 +48,7 @@ struct Buildah: Sendable {
     /// The id of the image `name` (`localhost/x:latest`) from the store's image list; nil
     /// when there is none.
     func imageID(named name: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: storage + "/vfs-images/images.json"),
+        guard let data = FileManager.default.contents(atPath: storage + "/\(driver)-images/images.json"),
             let images = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]]
         else { return nil }
         return images.first(where: { ($0["names"] as? [String])?.contains(name) == true })?["id"] as? String

@@ -11,9 +11,11 @@ package struct BuildahBuilder: ContainerBuilder {
     let buildah: Buildah
     let timeLimit: Duration
 
-    /// - Parameter timeLimit: the limit of each image build (`OPENRUKO_COMPILE_TIMEOUT`).
-    package init(layout: DataLayout, timeLimit: Duration) {
-        buildah = Buildah(layout: layout)
+    /// - Parameters:
+    ///   - timeLimit: the limit of each image build (`OPENRUKO_COMPILE_TIMEOUT`).
+    ///   - driver: buildah's storage driver (`vfs`, `overlay`).
+    package init(layout: DataLayout, timeLimit: Duration, driver: String = "vfs") {
+        buildah = Buildah(layout: layout, driver: driver)
         self.timeLimit = timeLimit
     }
 
@@ -83,6 +85,11 @@ package struct BuildahBuilder: ContainerBuilder {
         output("-----> Building Docker image (\(path))\n")
         let previous = buildah.imageID(named: tag)
         let context = source + "/" + ((path as NSString).deletingLastPathComponent)
+        // A symlinked directory must not make the host the build context.
+        guard let root = Self.realPath(source), let resolved = Self.realPath(context), resolved == root || resolved.hasPrefix(root + "/")
+        else {
+            throw OpenrukoError(.invalid, "\(path) must be inside the repository (not behind a symlink that leaves it).")
+        }
         let idFile = (source as NSString).deletingLastPathComponent + "/image-id"
         var arguments = ["bud", "--isolation", "chroot", "--layers", "--pull-never", "--iidfile", idFile, "-f", source + "/" + path, "-t", tag]
         for (key, value) in manifest.buildConfig.sorted(by: { $0.key < $1.key }) { arguments += ["--build-arg", "\(key)=\(value)"] }
@@ -99,6 +106,13 @@ package struct BuildahBuilder: ContainerBuilder {
         try? FileManager.default.removeItem(atPath: idFile)
         if let previous, previous != id { _ = try? await buildah.capture(["rmi", previous]) }
         return id
+    }
+
+    /// `path` with every symlink resolved; nil when it does not exist.
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// The ` !     ` message of a failed image build.

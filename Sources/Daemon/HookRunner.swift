@@ -41,7 +41,8 @@ extension Installation {
         let sandbox = try Sandbox(stateDirectory: layout.run + "/sandbox")
         return BuildPipeline(
             platform: platform, resources: resources, settings: settings, sandbox: sandbox,
-            containerBuilder: BuildahBuilder(layout: layout, timeLimit: settings.compileTimeout))
+            containerBuilder: BuildahBuilder(
+                layout: layout, timeLimit: settings.compileTimeout, driver: settings.containerStorageDriver))
     }
 
     /// The `BuildService` (source-tarball builds, live build output) for the API.

@@ -108,3 +108,16 @@ import TestSupport
         #expect(throws: OpenrukoError.self) { try ImageConfig.resolve(user: "ghost", rootfs: root.path) }
     }
 }
+
+@Suite struct ContainerSettingsTests {
+    @Test func imageCapAndStorageDriverComeFromTheEnvironment() throws {
+        let defaults = try BuildSettings.from(environment: [:])
+        #expect(defaults.imageMaxBytes == 2 << 30)
+        #expect(defaults.containerStorageDriver == "vfs")
+        let set = try BuildSettings.from(environment: ["OPENRUKO_IMAGE_MAX_BYTES": "1000", "OPENRUKO_CONTAINER_STORAGE_DRIVER": "overlay"])
+        #expect(set.imageMaxBytes == 1000)
+        #expect(set.containerStorageDriver == "overlay")
+        #expect(throws: OpenrukoError.self) { try BuildSettings.from(environment: ["OPENRUKO_CONTAINER_STORAGE_DRIVER": "btrfs"]) }
+        #expect(throws: OpenrukoError.self) { try BuildSettings.from(environment: ["OPENRUKO_IMAGE_MAX_BYTES": "-1"]) }
+    }
+}

@@ -28,6 +28,10 @@ import Testing
             (["Dockerfile": good, "heroku.yml": "build:\n  docker: [unclosed\n"], " !     heroku.yml is not valid YAML"),
             (["Dockerfile": good, "heroku.yml": "build:\n  docker:\n    web: nowhere/Dockerfile\n"], " !     nowhere/Dockerfile is missing"),
             (
+                ["Dockerfile": good, "heroku.yml": "build:\n  docker:\n    web: host/hostname\n", "host": "->/etc"],
+                " !     host/hostname must be inside the repository"
+            ),
+            (
                 ["Dockerfile": good, "heroku.yml": "build:\n  docker:\n    web: Dockerfile\nrun:\n  worker:\n    command: [x]\n    image: other\n"],
                 " !     heroku.yml: run.worker.image names other, which build.docker does not build."
             ),

@@ -64,7 +64,7 @@ final class ContainerFixture: Sendable {
     }
 
     /// A new git work tree with `files` (path → contents; `+x ` marks executables; a value
-    /// `@FILE` copies that host file) committed on `main`.
+    /// `@FILE` copies that host file, `->TARGET` makes a symlink) committed on `main`.
     func repository(_ files: [String: String]) async throws -> String {
         let path = directory.appending("repo-" + UUID().uuidString.prefix(6).lowercased())
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -78,6 +78,11 @@ final class ContainerFixture: Sendable {
         for (name, contents) in files {
             let file = path + "/" + name
             try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            if contents.hasPrefix("->") {
+                try? FileManager.default.removeItem(atPath: file)
+                try FileManager.default.createSymbolicLink(atPath: file, withDestinationPath: String(contents.dropFirst(2)))
+                continue
+            }
             if contents.hasPrefix("@") {
                 try? FileManager.default.removeItem(atPath: file)
                 try FileManager.default.copyItem(atPath: String(contents.dropFirst()), toPath: file)
