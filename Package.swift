@@ -109,6 +109,8 @@ let package = Package(
             dependencies: [
                 "OpenrukoCore", "Store", "Platform", "Sandbox", "LibGit2", "LibDeflate",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -241,5 +243,6 @@ let package = Package(
         .testTarget(
             name: "SSHFrontendTests", dependencies: ["SSHFrontend", "OpenrukoCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SSHEndToEndTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ContainerEndToEndTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
     ]
 )

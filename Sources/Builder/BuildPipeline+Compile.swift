@@ -41,12 +41,15 @@ extension BuildPipeline {
                 selected.append((index, reference, nil))
             }
         } else {
+            let container = Compiled(processTypes: [:], container: true, commitDescription: commitDescription, buildpackDescription: "container")
+            if Self.declaresDockerBuild(workspace.source) {
+                used = ["container"]
+                return container
+            }
             guard let match = try await detectBundled(steps: steps, workspace: workspace) else {
-                if ["Dockerfile", "heroku.yml"].contains(where: { FileTree.isFile(workspace.source + "/" + $0) }) {
+                if FileTree.isFile(workspace.source + "/Dockerfile") {
                     used = ["container"]
-                    output.heading("Container app detected (Dockerfile or heroku.yml)")
-                    return Compiled(
-                        processTypes: [:], container: true, commitDescription: commitDescription, buildpackDescription: "container")
+                    return container
                 }
                 throw Failure(
                     message: "No default language could be detected for this app.\n"
@@ -158,6 +161,14 @@ extension BuildPipeline {
             output.detail("Default types for buildpack -> \(defaults.keys.sorted().joined(separator: ", "))")
         }
         return defaults.merging(procfile.processTypes) { _, declared in declared }
+    }
+
+    /// Whether the app's `heroku.yml` makes it a container build: it has a `build.docker`
+    /// section (or is not readable YAML: the container build then says what is wrong).
+    static func declaresDockerBuild(_ source: String) -> Bool {
+        guard let text = FileTree.text(source + "/heroku.yml") else { return false }
+        guard let manifest = try? HerokuManifest(yaml: text) else { return true }
+        return !manifest.dockerfiles.isEmpty
     }
 
     /// The commit's first message line.

@@ -167,12 +167,15 @@ package struct BuildPipeline: Sendable {
         let partial = final + ".partial"
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var processTypes = compiled.processTypes
+        var images: [String: ContainerImage]?
         if compiled.container {
             let request = ContainerBuildRequest(
                 app: request.app, sourceDirectory: workspace.source, artifactPath: partial, cacheDirectory: workspace.cache,
                 commit: request.build.commit)
             do {
-                processTypes = try await containerBuilder.build(request) { output.write($0) }
+                let built = try await containerBuilder.build(request) { output.write($0) }
+                processTypes = built.processTypes
+                images = built.images
             } catch {
                 try? FileManager.default.removeItem(atPath: partial)
                 throw Failure(message: error.message)
@@ -189,7 +192,12 @@ package struct BuildPipeline: Sendable {
                 throw Failure(message: error.message)
             }
         }
-        guard packed.size <= settings.slugMaxBytes else {
+        if compiled.container, packed.size > settings.imageMaxBytes {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw Failure(message: "Compiled image size: \(SlugPacker.megabytes(packed.size)) is too large (max is \(SlugPacker.limit(settings.imageMaxBytes))).\n"
+                + "Push rejected: make the image smaller (multi-stage builds, fewer layers) or raise OPENRUKO_IMAGE_MAX_BYTES.")
+        }
+        guard compiled.container || packed.size <= settings.slugMaxBytes else {
             try? FileManager.default.removeItem(atPath: partial)
             var lines = [
                 "Compiled slug size: \(SlugPacker.megabytes(packed.size)) is too large (max is \(SlugPacker.limit(settings.slugMaxBytes))).",
@@ -206,7 +214,7 @@ package struct BuildPipeline: Sendable {
             return try store.createSlug(
                 appID: request.app.id, id: slugID, processTypes: processTypes, size: packed.size, checksum: "SHA256:" + packed.sha256,
                 commit: request.build.commit, commitDescription: compiled.commitDescription,
-                buildpackDescription: compiled.buildpackDescription, stack: request.app.stack)
+                buildpackDescription: compiled.buildpackDescription, stack: request.app.stack, images: images)
         } catch {
             try? FileManager.default.removeItem(atPath: final)
             throw Failure(message: "Cannot store the slug: \(error)")
@@ -215,10 +223,10 @@ package struct BuildPipeline: Sendable {
 
     /// Size and checksum of a finished artifact.
     static func measure(_ path: String) throws -> SlugPacker.Result {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let (size, sha256) = SlugChecksum.file(path) else {
             throw Failure(message: "The container build wrote no artifact.")
         }
-        return SlugPacker.Result(size: Int64(data.count), sha256: SlugChecksum.sha256(data), largest: [])
+        return SlugPacker.Result(size: size, sha256: sha256, largest: [])
     }
 
     /// Creates the release through the operations layer ("Deploy abc1234").

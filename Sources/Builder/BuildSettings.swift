@@ -9,6 +9,12 @@ package struct BuildSettings: Sendable, Hashable {
     package var compileTimeout: Duration
     /// The limit of `bin/detect`, `bin/release` and fetching a buildpack.
     package var stepTimeout: Duration
+    /// The largest compressed container image (`OPENRUKO_IMAGE_MAX_BYTES`, default 2 GiB).
+    package var imageMaxBytes: Int64 = 2 << 30
+    /// buildah's storage driver (`OPENRUKO_CONTAINER_STORAGE_DRIVER`): `vfs` (default: plain
+    /// directories, works anywhere) or `overlay` (kernel overlayfs: layers are diffs, so cached
+    /// steps and new layers copy nothing). A store keeps the driver it was made with.
+    package var containerStorageDriver = "vfs"
 
     package init(slugMaxBytes: Int64 = 200 * 1_048_576, compileTimeout: Duration = .seconds(900), stepTimeout: Duration = .seconds(300)) {
         self.slugMaxBytes = slugMaxBytes
@@ -27,6 +33,18 @@ package struct BuildSettings: Sendable, Hashable {
                 throw OpenrukoError(.invalid, "OPENRUKO_SLUG_MAX_BYTES must be a positive number of bytes, not \(text.debugDescription).")
             }
             settings.slugMaxBytes = value
+        }
+        if let text = environment["OPENRUKO_IMAGE_MAX_BYTES"] {
+            guard let value = Int64(text), value > 0 else {
+                throw OpenrukoError(.invalid, "OPENRUKO_IMAGE_MAX_BYTES must be a positive number of bytes, not \(text.debugDescription).")
+            }
+            settings.imageMaxBytes = value
+        }
+        if let text = environment["OPENRUKO_CONTAINER_STORAGE_DRIVER"] {
+            guard ["vfs", "overlay"].contains(text) else {
+                throw OpenrukoError(.invalid, "OPENRUKO_CONTAINER_STORAGE_DRIVER must be vfs or overlay, not \(text.debugDescription).")
+            }
+            settings.containerStorageDriver = text
         }
         if let text = environment["OPENRUKO_COMPILE_TIMEOUT"] {
             guard let value = Int(text), value > 0 else {

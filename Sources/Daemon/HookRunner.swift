@@ -39,7 +39,10 @@ extension Installation {
         let resources = try Resources.locate(environment: environment)
         let settings = try BuildSettings.from(environment: environment)
         let sandbox = try Sandbox(stateDirectory: layout.run + "/sandbox")
-        return BuildPipeline(platform: platform, resources: resources, settings: settings, sandbox: sandbox)
+        return BuildPipeline(
+            platform: platform, resources: resources, settings: settings, sandbox: sandbox,
+            containerBuilder: BuildahBuilder(
+                layout: layout, timeLimit: settings.compileTimeout, driver: settings.containerStorageDriver))
     }
 
     /// The `BuildService` (source-tarball builds, live build output) for the API.

@@ -261,9 +261,11 @@ package actor DynoDriver {
         }
         defer { host.filesystem.remove(instance: instance) }
         let app: String
+        let image = spec.image
         do {
             let archive = host.layout.slug(spec.app.name, id: spec.slug.id.uuidString.lowercased())
-            let tree = try await host.trees.tree(of: spec.slug, archive: archive)
+            var tree = try await host.trees.tree(of: spec.slug, archive: archive)
+            if let image { tree += "/" + image.key }
             app = try await host.filesystem.prepare(instance: instance, slugID: spec.slug.id, tree: tree)
         } catch {
             say("Error: \(error.message)")
@@ -273,10 +275,21 @@ package actor DynoDriver {
         if await aborted() { return 143 }
         let environment = DynoEnvironment(
             app: spec.app, release: spec.release, slug: spec.slug, dyno: spec.name, port: port, instance: instance)
-        let configuration = SandboxConfiguration(
+        var configuration = SandboxConfiguration(
             command: DynoEnvironment.launcher(spec.command), environment: environment.variables, workingDirectory: "/app",
             app: .directory(app), tmp: .tmpfs, network: true, hostname: instance.uuidString.lowercased(),
             gracePeriod: host.settings.stopGrace)
+        if let image {
+            // The image's root filesystem is the dyno's `/`; a root image user is the sandbox user.
+            configuration.command = image.arguments(for: spec.command)
+            configuration.environment = environment.variables(image: image)
+            configuration.workingDirectory = image.workingDirectory
+            configuration.rootFilesystem = app
+            if let uid = image.uid, uid != 0 {
+                configuration.userID = uid
+                configuration.groupID = image.gid ?? uid
+            }
+        }
         do {
             let result = try await host.sandbox.run(configuration, started: started) { tail.append($0) }
             switch result.termination {

@@ -28,8 +28,28 @@ package struct DynoEnvironment: Sendable, Hashable {
     package var variables: [String: String] {
         var environment = ["PATH": Self.path]
         environment.merge(release.config) { _, config in config }
-        let platform: [String: String] = [
-            "PORT": String(port), "DYNO": dyno, "PS": dyno, "HOME": "/app",
+        environment.merge(platform) { _, ours in ours }
+        environment["HOME"] = "/app"
+        return environment
+    }
+
+    /// The environment of a container dyno, as Docker builds it from the image (`ENV`, with
+    /// Docker's default `PATH` and `HOME=/`), then the config vars, then the platform's.
+    package func variables(image: ContainerImage) -> [String: String] {
+        var environment = ["PATH": Self.path, "HOME": "/"]
+        for entry in image.environment {
+            let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts.count == 2, !parts[0].isEmpty { environment[String(parts[0])] = String(parts[1]) }
+        }
+        environment.merge(release.config) { _, config in config }
+        environment.merge(platform) { _, ours in ours }
+        return environment
+    }
+
+    /// `PORT`, `DYNO`, `PS` and Heroku's dyno metadata.
+    var platform: [String: String] {
+        [
+            "PORT": String(port), "DYNO": dyno, "PS": dyno,
             "HEROKU_APP_NAME": app.name, "HEROKU_APP_ID": app.id.uuidString.lowercased(),
             "HEROKU_DYNO_ID": instance.uuidString.lowercased(),
             "HEROKU_RELEASE_VERSION": "v\(release.version)",
@@ -37,8 +57,6 @@ package struct DynoEnvironment: Sendable, Hashable {
             "HEROKU_SLUG_COMMIT": slug?.commit ?? "",
             "HEROKU_SLUG_DESCRIPTION": slug?.commit.map { "Deploy \($0.prefix(7))" } ?? release.description,
         ]
-        environment.merge(platform) { _, ours in ours }
-        return environment
     }
 
     /// The sandbox command that starts `command` like a Heroku dyno.

@@ -25,6 +25,13 @@ package struct DynoSpec: Sendable, Hashable {
         self.kind = kind
     }
 
+    /// For a container slug, the image this process type runs (`web`'s, or any, for a type
+    /// the build did not name); nil for a buildpack slug.
+    package var image: ContainerImage? {
+        guard let images = slug.images, !images.isEmpty else { return nil }
+        return images[type] ?? images[ProcessType.web.rawValue] ?? images.sorted { $0.key < $1.key }.first?.value
+    }
+
     /// The slot number (`2` of `web.2`).
     package var index: Int { Int(name.split(separator: ".").last ?? "") ?? 0 }
 }

@@ -4,7 +4,8 @@ import Foundation
 /// (so tests run with short ones):
 /// `OPENRUKO_BOOT_TIMEOUT` (seconds, 60), `OPENRUKO_STOP_TIMEOUT` (seconds, 30),
 /// `OPENRUKO_RESTART_BACKOFF` (comma-separated seconds; default Heroku's 0/20/40/60/180/320 min),
-/// `OPENRUKO_RELEASE_TIMEOUT` (seconds, 3600), `OPENRUKO_DYNO_PORTS` (`FIRST-LAST`, 30000-39999).
+/// `OPENRUKO_RELEASE_TIMEOUT` (seconds, 3600), `OPENRUKO_DYNO_PORTS` (`FIRST-LAST`, 20000-29999: below Linux's ephemeral range, so an outgoing
+/// connection or a port-0 listener never holds a dyno's port).
 package struct RuntimeSettings: Sendable, Hashable {
     package var bootTimeout: Duration
     package var stopGrace: Duration
@@ -16,7 +17,7 @@ package struct RuntimeSettings: Sendable, Hashable {
 
     package init(
         bootTimeout: Duration = .seconds(60), stopGrace: Duration = .seconds(30), backoff: RestartBackoff = .heroku,
-        releaseTimeout: Duration = .seconds(3600), ports: ClosedRange<Int> = 30000...39999, stableAfter: Duration = .seconds(600)
+        releaseTimeout: Duration = .seconds(3600), ports: ClosedRange<Int> = 20000...29999, stableAfter: Duration = .seconds(600)
     ) {
         self.bootTimeout = bootTimeout
         self.stopGrace = stopGrace

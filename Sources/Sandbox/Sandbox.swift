@@ -75,6 +75,10 @@ package struct Sandbox: Sendable {
     func arguments(_ configuration: SandboxConfiguration) -> [String] {
         var args = ["--die-with-parent", "--unshare-all", "--hostname", configuration.hostname]
         if configuration.network { args.append("--share-net") }
+        if let uid = configuration.userID { args += ["--uid", String(uid), "--gid", String(configuration.groupID ?? uid)] }
+        if let root = configuration.rootFilesystem {
+            return args + imageArguments(root: root, configuration)
+        }
         args += ["--ro-bind", "/usr", "/usr"]
         for top in ["bin", "sbin", "lib", "lib32", "lib64", "libx32"] {
             let path = "/" + top
@@ -100,6 +104,18 @@ package struct Sandbox: Sendable {
         }
         args += ["--chdir", configuration.workingDirectory, "--"]
         return args
+    }
+
+    /// The filesystem of a sandbox whose `/` is a container image's root filesystem.
+    func imageArguments(root: String, _ configuration: SandboxConfiguration) -> [String] {
+        var args = ["--bind", root, "/", "--proc", "/proc", "--dev", "/dev"]
+        for entry in ["resolv.conf", "hosts"] where FileManager.default.fileExists(atPath: "/etc/" + entry) {
+            args += ["--ro-bind", "/etc/" + entry, "/etc/" + entry]
+        }
+        for bind in configuration.binds {
+            args += [bind.writable ? "--bind" : "--ro-bind", bind.source, bind.target]
+        }
+        return args + ["--chdir", configuration.workingDirectory, "--"]
     }
 
     /// Runs one command and waits for it (and every process it started) to end.

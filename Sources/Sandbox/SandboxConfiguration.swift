@@ -48,13 +48,25 @@ package struct SandboxConfiguration: Sendable, Hashable {
     package var gracePeriod: Duration
     /// A host file openruko opens (with its own rights) and hands to the command as stdin.
     package var input: String?
+    /// A container image's root filesystem (a writable host directory owned by the sandbox
+    /// user) to run in as `/`, instead of the host's `/usr` and the `/app` and `/tmp` scratch
+    /// directories: only `/proc`, `/dev` and the host's resolver files are added to it.
+    package var rootFilesystem: String?
+    /// The uid (and gid) the command sees itself as inside the sandbox; its files appear owned
+    /// by it. Nil: the sandbox user's own. On the host it is always the sandbox user.
+    package var userID: UInt32?
+    package var groupID: UInt32?
 
     package init(
         command: [String], environment: [String: String] = [:], workingDirectory: String = "/app", app: Scratch = .tmpfs,
         tmp: Scratch = .tmpfs, binds: [Bind] = [], network: Bool = true, hostname: String = "openruko",
-        timeLimit: Duration? = nil, gracePeriod: Duration = .seconds(30), input: String? = nil
+        timeLimit: Duration? = nil, gracePeriod: Duration = .seconds(30), input: String? = nil, rootFilesystem: String? = nil,
+        userID: UInt32? = nil, groupID: UInt32? = nil
     ) {
         self.input = input
+        self.rootFilesystem = rootFilesystem
+        self.userID = userID
+        self.groupID = groupID
         self.command = command
         self.environment = environment
         self.workingDirectory = workingDirectory

@@ -8,11 +8,12 @@ extension PlatformStore {
     /// Records a slug that has been written to disk.
     package func createSlug(
         appID: UUID, id: UUID = UUID(), processTypes: [String: String], size: Int64, checksum: String, commit: String?,
-        commitDescription: String?, buildpackDescription: String?, stack: String
+        commitDescription: String?, buildpackDescription: String?, stack: String, images: [String: ContainerImage]? = nil
     ) throws(OpenrukoError) -> Slug {
         let row = SlugRow(
             id: id, appId: appID, processTypes: processTypes, size: size, checksum: checksum, commit: commit,
-            commitDescription: commitDescription, buildpackDescription: buildpackDescription, stack: stack, createdAt: Date())
+            commitDescription: commitDescription, buildpackDescription: buildpackDescription, stack: stack, createdAt: Date(),
+            images: images)
         try write { db in try row.insert(db) }
         return row.slug
     }

@@ -97,7 +97,10 @@ import TestSupport
 
         try fixture.write(["Dockerfile": "FROM debian:12\n"], to: repo)
         try await fixture.commit(repo, "dockerfile")
-        try await expectRejected(try await fixture.push(repo, app: "fail1"), ["container builds are not available"])
+        // No buildpack detected and a Dockerfile: a container build, whose base image is not here.
+        try await expectRejected(
+            try await fixture.push(repo, app: "fail1"),
+            ["-----> Building Docker image (Dockerfile)", " !     The base image debian:12 is not in openruko's image store"])
 
         let builds = try await fixture.admin(["builds", "fail1", "--json"])
         #expect(builds.stdout.components(separatedBy: "\"failed\"").count - 1 == 5, "\(builds.stdout)")

@@ -20,46 +20,6 @@ import Testing
         try text.split(separator: "\n").map { try decode(String($0)) }
     }
 
-    /// An HTTP/1.0 dyno (Python's `http.server`) writes its head and body separately and
-    /// closes: the body reaches the client although no read-complete event follows the close.
-    @Test func anHTTP10DynoThatClosesAfterItsBodyIsRelayedWhole() async throws {
-        let directory = TemporaryDirectory("openruko-router")
-        let portFile = directory.path + "/port"
-        let script = """
-            import socket, sys, time
-            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
-            open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
-            import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-            while True:
-                c, _ = s.accept(); data = b""
-                while b"\\r\\n\\r\\n" not in data: data += c.recv(4096)
-                c.sendall(b"HTTP/1.0 200 OK\\r\\nContent-Length: 11\\r\\n\\r\\n"); time.sleep(0.05)
-                c.sendall(b"hello world"); c.close()
-            """
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        server.arguments = ["-c", script, portFile]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer {
-            kill(server.processIdentifier, SIGKILL)
-            server.waitUntilExit()
-        }
-        var port: Int?
-        for _ in 0..<200 where port == nil {
-            port = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0) }
-            if port == nil { try await Task.sleep(for: .milliseconds(25)) }
-        }
-        let backend = Backend(id: UUID(), dyno: "web.1", host: "127.0.0.1", port: try #require(port))
-        try await RouterHarness.with { router in
-            router.routes.set("old.localhost", .backends(app: "old", appID: UUID(), [backend]))
-            let twice = try await router.curl("old.localhost", ["/", "/again"], ["--max-time", "10"])
-            #expect(twice.status == 0, "\(twice.stderr)")
-            #expect(twice.stdout == "hello worldhello world")
-        }
-    }
-
     @Test func hostsAndCustomDomainsReachTheirApps() async throws {
         let one = try await TestBackend.start(name: "web.1")
         let two = try await TestBackend.start(name: "web.1")

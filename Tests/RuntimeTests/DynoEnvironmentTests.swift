@@ -26,6 +26,33 @@ import Testing
         #expect(DynoEnvironment.launcher("bin/web --port $PORT").suffix(2) == ["openruko-dyno", "bin/web --port $PORT"])
     }
 
+    @Test func containerDynosGetTheImageEnvThenConfigThenThePlatformsVariables() {
+        let app = App(
+            id: UUID(), name: "boxed", ownerID: UUID(), ownerEmail: "a@b", stack: "heroku-22", buildpacks: [], createdAt: Date(),
+            updatedAt: Date())
+        let release = Release(
+            id: UUID(), appID: app.id, version: 7, slugID: nil, config: ["LANG": "C.UTF-8", "PORT": "1"], description: "Deploy",
+            userID: nil, userEmail: "a@b", status: .succeeded, isCurrent: true, createdAt: Date(), updatedAt: Date())
+        let slug = Slug(
+            id: UUID(), appID: app.id, processTypes: [:], size: 1, checksum: "", commit: "abc1234def", commitDescription: nil,
+            buildpackDescription: "container", stack: "heroku-22", createdAt: Date())
+        let image = ContainerImage(
+            key: "web", imageID: "x", environment: ["PATH=/venv/bin:/bin", "LANG=en_US", "EMPTY=", "A=b=c"], workingDirectory: "/srv",
+            uid: 1000, gid: 1000, entrypoint: [], cmd: ["/bin/sh", "-c", "exec server"])
+        let variables = DynoEnvironment(app: app, release: release, slug: slug, dyno: "web.1", port: 5005, instance: UUID())
+            .variables(image: image)
+        #expect(variables["PATH"] == "/venv/bin:/bin")
+        #expect(variables["LANG"] == "C.UTF-8", "config vars override the image's ENV")
+        #expect(variables["EMPTY"] == "")
+        #expect(variables["A"] == "b=c")
+        #expect(variables["HOME"] == "/")
+        #expect(variables["PORT"] == "5005")
+        #expect(variables["HEROKU_RELEASE_VERSION"] == "v7")
+        #expect(variables["HEROKU_SLUG_COMMIT"] == "abc1234def")
+        #expect(image.arguments(for: image.defaultCommand) == ["/bin/sh", "-c", "exec server"])
+        #expect(image.arguments(for: "exec other") == ["/bin/sh", "-c", "exec other"])
+    }
+
     @Test func outputBecomesLinesAndLongLinesAreCut() {
         let seen = LinesSeen()
         let tail = OutputTail(limit: 3) { seen.add($0) }

@@ -57,7 +57,9 @@ struct Testbed {
     func freePort() async throws -> Int {
         let result = try await ProcessRunner.run(
             "/usr/bin/python3",
-            ["-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"])
+            // Outside the kernel's ephemeral range (32768-60999) and the dyno ports (20000-29999):
+            // a daemon or client of a parallel test binding port 0 cannot take it meanwhile.
+            ["-c", "import random, socket\nwhile True:\n  s = socket.socket(); p = random.randint(10000, 19999)\n  try: s.bind(('127.0.0.1', p)); break\n  except OSError: s.close()\nprint(p)"])
         return try #require(Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 

@@ -40,8 +40,10 @@ package final class DaemonProcess: @unchecked Sendable {
     /// - Parameters:
     ///   - executable: `openruko` (default) or `openruko-ssh-testserver`.
     ///   - arguments: more flags; every listener not named there binds 127.0.0.1:0.
+    ///   - environment: added to (and overriding) the test's own environment.
     package static func start(
-        executable: String = OpenrukoBinary.path, subcommand: [String] = ["daemon"], dataDir: String, arguments: [String] = []
+        executable: String = OpenrukoBinary.path, subcommand: [String] = ["daemon"], dataDir: String, arguments: [String] = [],
+        environment: [String: String] = [:]
     ) async throws -> DaemonProcess {
         let logPath = dataDir + ".daemon.log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -53,6 +55,9 @@ package final class DaemonProcess: @unchecked Sendable {
         process.standardOutput = output
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardInput = FileHandle.nullDevice
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         try process.run()
         let line = await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
             Thread {

@@ -16,11 +16,16 @@ package struct Slug: Hashable, Sendable, Codable {
     package var buildpackDescription: String?
     package var stack: String
     package var createdAt: Date
+    /// For a container build, the image each process type runs (`release` included); nil for
+    /// a buildpack slug (a tar of `/app`).
+    package var images: [String: ContainerImage]?
 
     package init(
         id: UUID, appID: UUID, processTypes: [String: String], size: Int64, checksum: String, commit: String?,
-        commitDescription: String?, buildpackDescription: String?, stack: String, createdAt: Date
+        commitDescription: String?, buildpackDescription: String?, stack: String, createdAt: Date,
+        images: [String: ContainerImage]? = nil
     ) {
+        self.images = images
         self.id = id
         self.appID = appID
         self.processTypes = processTypes

@@ -4,7 +4,8 @@ package struct ContainerBuildRequest: Sendable, Hashable {
     package var app: App
     /// The build's checked-out source (after `.slugignore`).
     package var sourceDirectory: String
-    /// Where the container build must write its artifact (a gzipped tar), which becomes the slug.
+    /// Where the container build must write its artifact, which becomes the slug: a gzipped
+    /// tar with one top-level directory per image (`./KEY/`, see `ContainerImage.key`).
     package var artifactPath: String
     /// The app's persistent build cache directory.
     package var cacheDirectory: String
@@ -19,15 +20,28 @@ package struct ContainerBuildRequest: Sendable, Hashable {
     }
 }
 
+/// What a container build produced: the process types (`heroku.yml` `run`, else the
+/// Procfile, else `web` = the image's `ENTRYPOINT`+`CMD`; `release` from `heroku.yml`) and
+/// the image each of them runs.
+package struct ContainerBuildResult: Sendable, Hashable {
+    package var processTypes: [String: String]
+    package var images: [String: ContainerImage]
+
+    package init(processTypes: [String: String], images: [String: ContainerImage]) {
+        self.processTypes = processTypes
+        self.images = images
+    }
+}
+
 /// Builds an app from its `Dockerfile` or `heroku.yml` (buildah). Implemented by the
 /// container build; until then `UnavailableContainerBuilder` refuses clearly.
 package protocol ContainerBuilder: Sendable {
     /// Builds the request's source into `artifactPath`, streaming output (verbatim, with
     /// `-----> ` headings) to `output`.
-    /// - Returns: the process types of the built image.
+    /// - Returns: the process types and the image of each.
     /// - Throws: `OpenrukoError` whose message is shown as ` !     message`.
     func build(_ request: ContainerBuildRequest, output: @escaping @Sendable (String) -> Void) async throws(OpenrukoError)
-        -> [String: String]
+        -> ContainerBuildResult
 }
 
 /// The container builder of an openruko without container builds.
@@ -35,7 +49,7 @@ package struct UnavailableContainerBuilder: ContainerBuilder {
     package init() {}
 
     package func build(_ request: ContainerBuildRequest, output: @escaping @Sendable (String) -> Void) async throws(OpenrukoError)
-        -> [String: String]
+        -> ContainerBuildResult
     {
         throw OpenrukoError(
             .unavailable,

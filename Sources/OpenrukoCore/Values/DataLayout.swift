@@ -36,3 +36,10 @@ package struct DataLayout: Sendable, Hashable {
     /// `DATA_DIR/daemon.json`, written when every listener is bound.
     package var daemonInfo: String { root + "/daemon.json" }
 }
+
+extension DataLayout {
+    /// `DATA_DIR/containers/storage`, buildah's image and layer store (vfs).
+    package var containerStorage: String { root + "/containers/storage" }
+    /// `DATA_DIR/run/containers`, buildah's run root (locks, mount state).
+    package var containerRunRoot: String { run + "/containers" }
+}

@@ -7,6 +7,7 @@ enum Migrations {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("0001_initial", migrate: Migration0001Initial.migrate)
         migrator.registerMigration("0002_app_maintenance", migrate: Migration0002AppMaintenance.migrate)
+        migrator.registerMigration("0003_slug_images", migrate: Migration0003SlugImages.migrate)
         return migrator
     }
 }

@@ -106,12 +106,13 @@ struct SlugRow: TableRow {
     var buildpackDescription: String?
     var stack: String
     var createdAt: Date
+    var images: [String: ContainerImage]?
 
     var slug: Slug {
         Slug(
             id: id, appID: appId, processTypes: processTypes, size: size, checksum: checksum, commit: commit,
             commitDescription: commitDescription, buildpackDescription: buildpackDescription, stack: stack,
-            createdAt: createdAt)
+            createdAt: createdAt, images: images)
     }
 }
 

@@ -1,0 +1,141 @@
+import Foundation
+import OpenrukoCore
+import Yams
+
+/// A parsed `heroku.yml` (Heroku's container manifest): `build.docker` (process type →
+/// Dockerfile path), `build.config` (build args), `release` (`command`, `image`) and `run`
+/// (type → command, or `{command, image}`). `setup` and unknown keys are ignored. Commands
+/// given as lists become one shell-quoted line (they run through `/bin/sh -c`).
+struct HerokuManifest: Sendable, Hashable {
+    /// A command and the `build.docker` type whose image runs it (nil: the default image).
+    struct Command: Sendable, Hashable {
+        var command: String
+        var image: String?
+    }
+
+    var dockerfiles: [String: String] = [:]
+    var buildConfig: [String: String] = [:]
+    var release: Command?
+    var run: [String: Command] = [:]
+
+    /// An empty manifest (a root `Dockerfile` alone).
+    init() {}
+
+    /// Parses the text of `heroku.yml`.
+    /// - Throws: `HerokuManifestError` naming what is wrong.
+    init(yaml text: String) throws(HerokuManifestError) {
+        let node: Any?
+        do {
+            node = try Yams.load(yaml: text)
+        } catch {
+            throw HerokuManifestError("heroku.yml is not valid YAML: \(error)")
+        }
+        guard let root = node as? [String: Any] else { throw HerokuManifestError("heroku.yml must be a map (build:, run:, release:).") }
+        if let build = root["build"] {
+            guard let build = build as? [String: Any] else { throw HerokuManifestError("heroku.yml: build must be a map.") }
+            if let docker = build["docker"] {
+                guard let docker = docker as? [String: Any] else {
+                    throw HerokuManifestError("heroku.yml: build.docker must map process types to Dockerfile paths.")
+                }
+                for (type, path) in docker {
+                    try Self.checkType(type, in: "build.docker")
+                    guard let path = Self.scalar(path), !path.isEmpty else {
+                        throw HerokuManifestError("heroku.yml: build.docker.\(type) must be a Dockerfile path.")
+                    }
+                    dockerfiles[type] = try Self.relativePath(path, in: "build.docker.\(type)")
+                }
+            }
+            if let config = build["config"] {
+                guard let config = config as? [String: Any] else { throw HerokuManifestError("heroku.yml: build.config must be a map.") }
+                for (key, value) in config {
+                    guard let value = Self.scalar(value) else {
+                        throw HerokuManifestError("heroku.yml: build.config.\(key) must be a string.")
+                    }
+                    buildConfig[key] = value
+                }
+            }
+        }
+        if let release = root["release"] {
+            guard let map = release as? [String: Any], let command = try Self.command(map["command"], in: "release.command") else {
+                throw HerokuManifestError("heroku.yml: release needs a command (a string or a list).")
+            }
+            self.release = Command(command: command, image: try Self.image(map["image"], in: "release.image"))
+        }
+        if let run = root["run"] {
+            guard let run = run as? [String: Any] else { throw HerokuManifestError("heroku.yml: run must map process types to commands.") }
+            for (type, value) in run {
+                try Self.checkType(type, in: "run")
+                if let map = value as? [String: Any] {
+                    guard let command = try Self.command(map["command"], in: "run.\(type).command") else {
+                        throw HerokuManifestError("heroku.yml: run.\(type) needs a command.")
+                    }
+                    self.run[type] = Command(command: command, image: try Self.image(map["image"], in: "run.\(type).image"))
+                } else if let command = try Self.command(value, in: "run.\(type)") {
+                    self.run[type] = Command(command: command, image: nil)
+                } else {
+                    throw HerokuManifestError("heroku.yml: run.\(type) must be a command.")
+                }
+            }
+        }
+        for (name, image) in [("release.image", release?.image)] + run.map({ ("run.\($0.key).image", $0.value.image) }) {
+            if let image, dockerfiles[image] == nil {
+                throw HerokuManifestError("heroku.yml: \(name) names \(image), which build.docker does not build.")
+            }
+        }
+    }
+
+    static func checkType(_ type: String, in section: String) throws(HerokuManifestError) {
+        guard ProcessType.isValid(type), type != "run" else {
+            throw HerokuManifestError("heroku.yml: \(type.debugDescription) in \(section) is not a valid process type.")
+        }
+        if type == ProcessType.release.rawValue, section == "run" {
+            throw HerokuManifestError("heroku.yml: the release command goes under release.command, not run.release.")
+        }
+    }
+
+    static func scalar(_ value: Any?) -> String? {
+        switch value {
+        case let text as String: text
+        case let number as Int: String(number)
+        case let number as Double: String(number)
+        case let flag as Bool: flag ? "true" : "false"
+        default: nil
+        }
+    }
+
+    static func command(_ value: Any?, in section: String) throws(HerokuManifestError) -> String? {
+        if let text = scalar(value) { return text.isEmpty ? nil : text }
+        guard let list = value as? [Any] else { return nil }
+        var words: [String] = []
+        for item in list {
+            guard let word = scalar(item) else { throw HerokuManifestError("heroku.yml: \(section) must list strings.") }
+            words.append(word)
+        }
+        guard !words.isEmpty else { return nil }
+        // A one-item list is Heroku's usual shape (`- ./release.sh`): keep it a shell line.
+        return words.count == 1 ? words[0] : words.map(ContainerImage.quoted).joined(separator: " ")
+    }
+
+    static func image(_ value: Any?, in section: String) throws(HerokuManifestError) -> String? {
+        guard let value else { return nil }
+        guard let text = scalar(value), ProcessType.isValid(text) else {
+            throw HerokuManifestError("heroku.yml: \(section) must name a build.docker type.")
+        }
+        return text
+    }
+
+    /// A path inside the repository (no `..`, not absolute).
+    static func relativePath(_ path: String, in section: String) throws(HerokuManifestError) -> String {
+        let parts = path.split(separator: "/").filter { $0 != "." }
+        guard !path.hasPrefix("/"), !parts.contains(".."), !parts.isEmpty else {
+            throw HerokuManifestError("heroku.yml: \(section) (\(path)) must be a path inside the repository.")
+        }
+        return parts.joined(separator: "/")
+    }
+}
+
+/// A `heroku.yml` openruko cannot use.
+struct HerokuManifestError: Error, Sendable, Hashable {
+    var message: String
+    init(_ message: String) { self.message = message }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Container builds that cannot succeed say why, move no ref and leave the running release alone.
+@Suite struct BadInputTests {
+    @Test func failingBuildsAreRejectedAndTheRunningReleaseKeepsServing() async throws {
+        let fixture = try await ContainerFixture.start()
+        defer { Task { await fixture.stop() } }
+        try await fixture.admin(["apps:create", "sturdy"])
+        let good = """
+            FROM \(ContainerFixture.baseImage)
+            COPY index.html /www/index.html
+            CMD exec httpd -f -p $PORT -h /www
+            """
+        let repo = try await fixture.repository(["Dockerfile": good, "index.html": "still here\n"])
+        let deployed = try await fixture.push(repo, app: "sturdy")
+        #expect(deployed.status == 0, "\(deployed.stderr)")
+        let ref = try await fixture.ref("sturdy")
+        #expect(try await fixture.routed("sturdy")?.body == "still here\n")
+
+        let cases: [(files: [String: String], message: String)] = [
+            (["Dockerfile": good + "\nRUN echo about to fail && exit 3\n"], " !     Push rejected, failed to build Docker image (Dockerfile)."),
+            (
+                ["Dockerfile": "FROM localhost/no-such-base\nRUN true\n"],
+                " !     The base image localhost/no-such-base is not in openruko's image store"
+            ),
+            (["Dockerfile": good, "heroku.yml": "build:\n  docker: [unclosed\n"], " !     heroku.yml is not valid YAML"),
+            (["Dockerfile": good, "heroku.yml": "build:\n  docker:\n    web: nowhere/Dockerfile\n"], " !     nowhere/Dockerfile is missing"),
+            (
+                ["Dockerfile": good, "heroku.yml": "build:\n  docker:\n    web: host/hostname\n", "host": "->/etc"],
+                " !     host/hostname must be inside the repository"
+            ),
+            (
+                ["Dockerfile": good, "heroku.yml": "build:\n  docker:\n    web: Dockerfile\nrun:\n  worker:\n    command: [x]\n    image: other\n"],
+                " !     heroku.yml: run.worker.image names other, which build.docker does not build."
+            ),
+        ]
+        for (files, message) in cases {
+            try await fixture.change(repo, files)
+            let push = try await fixture.push(repo, app: "sturdy")
+            #expect(push.status != 0, "\(files) was accepted")
+            #expect(push.stderr.contains(message), "expected \(message) in:\n\(push.stderr)")
+            #expect(push.stderr.contains(" !     Push failed"))
+            #expect(try await fixture.ref("sturdy") == ref)
+            #expect(try await fixture.routed("sturdy")?.body == "still here\n")
+            try await fixture.git(["reset", "-q", "--hard", "HEAD~1"], in: repo)
+        }
+        let releases = try await fixture.admin(["releases", "sturdy", "--json"]).stdout
+        let list = try JSONSerialization.jsonObject(with: Data(releases.utf8)) as? [[String: Any]] ?? []
+        #expect(list.count == 2, "failed builds made releases: \(releases)")
+    }
+
+    @Test func imagesOverTheSizeCapAreRejected() async throws {
+        let fixture = try await ContainerFixture.start(environment: ["OPENRUKO_IMAGE_MAX_BYTES": "524288"])
+        defer { Task { await fixture.stop() } }
+        try await fixture.admin(["apps:create", "hefty"])
+        let repo = try await fixture.repository([
+            "Dockerfile": "FROM scratch\nCOPY busybox /bin/busybox\nCMD [\"/bin/busybox\", \"httpd\", \"-f\"]\n",
+            "busybox": "@" + ContainerFixture.busybox,
+        ])
+        let push = try await fixture.push(repo, app: "hefty")
+        #expect(push.status != 0)
+        #expect(push.stderr.contains(" !     Compiled image size: "), "\(push.stderr)")
+        #expect(push.stderr.contains("M is too large (max is 0.5M)."), "\(push.stderr)")
+        #expect(try await fixture.ref("hefty") == nil)
+    }
+}

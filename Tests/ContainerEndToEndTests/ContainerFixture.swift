@@ -1,0 +1,145 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// A data directory with a user and key, a running daemon, a local base image in
+/// openruko's buildah store (no registry is reachable: `buildah from scratch` + Debian's
+/// static busybox), and pushes over the real OpenSSH client to the embedded SSH server.
+final class ContainerFixture: Sendable {
+    let directory: TemporaryDirectory
+    let daemon: DaemonProcess
+    let ssh: SSHClient
+    var dataDir: String { directory.appending("data") }
+
+    /// The local base image every test Dockerfile may start `FROM`.
+    static let baseImage = "localhost/openruko-test/busybox"
+    /// Debian's static busybox (package busybox-static).
+    static let busybox = "/bin/busybox"
+
+    private init(directory: TemporaryDirectory, daemon: DaemonProcess, ssh: SSHClient) {
+        self.directory = directory
+        self.daemon = daemon
+        self.ssh = ssh
+    }
+
+    /// A data directory with one admin, its key, the base image and a started daemon.
+    static func start(environment: [String: String] = [:]) async throws -> ContainerFixture {
+        let directory = TemporaryDirectory("openruko-container")
+        let dataDir = directory.appending("data")
+        _ = try await OpenrukoBinary.admin(["users:create", "dev@example.com", "--admin"], dataDir: dataDir)
+        let key = try await TestKey.generate("ed25519", in: directory.path)
+        let added = try await OpenrukoBinary.admin(["keys:add", "--user", "dev@example.com"], dataDir: dataDir, input: key.publicKey)
+        try #require(added.status == 0, "\(added.stderr)")
+        try await makeBaseImage(dataDir: dataDir)
+        let daemon = try await DaemonProcess.start(dataDir: dataDir, environment: environment)
+        return ContainerFixture(directory: directory, daemon: daemon, ssh: SSHClient(port: daemon.sshPort, key: key))
+    }
+
+    /// `buildah` on the data directory's store, as openruko runs it.
+    static func buildah(_ arguments: [String], dataDir: String) async throws -> ProcessResult {
+        let result = try await ProcessRunner.run(
+            "/usr/bin/buildah",
+            ["--root", dataDir + "/containers/storage", "--runroot", dataDir + "/run/containers", "--storage-driver", "vfs"] + arguments)
+        if result.status != 0 { throw TestFailure("buildah \(arguments) failed: \(result.stderr)") }
+        return result
+    }
+
+    /// `FROM scratch`, busybox with its applet links, committed as `baseImage`.
+    static func makeBaseImage(dataDir: String) async throws {
+        let container = try await buildah(["from", "scratch"], dataDir: dataDir).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try await buildah(["copy", container, busybox, "/bin/busybox"], dataDir: dataDir)
+        _ = try await buildah(["run", "--isolation", "chroot", container, "/bin/busybox", "--install", "-s", "/bin"], dataDir: dataDir)
+        _ = try await buildah(["commit", "--quiet", container, baseImage], dataDir: dataDir)
+        _ = try await buildah(["rm", container], dataDir: dataDir)
+    }
+
+    func stop() async { await daemon.stop() }
+
+    /// `openruko admin WORDS…`, failing the test on a non-zero exit unless allowed.
+    @discardableResult
+    func admin(_ words: [String], input: String = "", allowFailure: Bool = false) async throws -> ProcessResult {
+        let result = try await OpenrukoBinary.admin(words, dataDir: dataDir, input: input)
+        if result.status != 0 && !allowFailure { throw TestFailure("admin \(words) failed: \(result.stderr)\(result.stdout)") }
+        return result
+    }
+
+    /// A new git work tree with `files` (path → contents; `+x ` marks executables; a value
+    /// `@FILE` copies that host file, `->TARGET` makes a symlink) committed on `main`.
+    func repository(_ files: [String: String]) async throws -> String {
+        let path = directory.appending("repo-" + UUID().uuidString.prefix(6).lowercased())
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try await git(["init", "-q", "-b", "main"], in: path)
+        try await change(path, files, message: "first")
+        return path
+    }
+
+    /// Writes files into a work tree and commits them.
+    func change(_ path: String, _ files: [String: String], message: String = "change") async throws {
+        for (name, contents) in files {
+            let file = path + "/" + name
+            try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            if contents.hasPrefix("->") {
+                try? FileManager.default.removeItem(atPath: file)
+                try FileManager.default.createSymbolicLink(atPath: file, withDestinationPath: String(contents.dropFirst(2)))
+                continue
+            }
+            if contents.hasPrefix("@") {
+                try? FileManager.default.removeItem(atPath: file)
+                try FileManager.default.copyItem(atPath: String(contents.dropFirst()), toPath: file)
+                continue
+            }
+            let executable = contents.hasPrefix("+x ")
+            try Data((executable ? String(contents.dropFirst(3)) : contents).utf8).write(to: URL(fileURLWithPath: file))
+            chmod(file, executable ? 0o755 : 0o644)
+        }
+        try await git(["add", "-A"], in: path)
+        try await git(["-c", "user.email=dev@example.com", "-c", "user.name=Dev", "commit", "-q", "--allow-empty", "-m", message], in: path)
+    }
+
+    @discardableResult
+    func git(_ arguments: [String], in path: String) async throws -> ProcessResult {
+        let result = try await ProcessRunner.run("/usr/bin/git", arguments, directory: path)
+        if result.status != 0 { throw TestFailure("git \(arguments) failed: \(result.stderr)") }
+        return result
+    }
+
+    /// `git push` of main over SSH.
+    func push(_ path: String, app: String) async throws -> ProcessResult {
+        try await ProcessRunner.run("/usr/bin/git", ["push", ssh.url(app), "main"], environment: ssh.gitEnvironment, directory: path)
+    }
+
+    /// The commit `main` of the app's bare repository points to, if any.
+    func ref(_ app: String) async throws -> String? {
+        try await GitFixture.commit(of: "refs/heads/main", inBare: dataDir + "/repos/\(app).git")
+    }
+
+    /// HEAD of a work tree.
+    func head(_ path: String) async throws -> String {
+        try await git(["rev-parse", "HEAD"], in: path).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A GET through the router: `(status, body)`, nil when nothing answered.
+    func routed(_ app: String, _ path: String = "/") async throws -> (status: Int, body: String)? {
+        let result = try await ProcessRunner.run(
+            "/usr/bin/curl",
+            ["-s", "--max-time", "10", "-H", "Host: \(app).localhost", "-w", "\n%{http_code}", "http://127.0.0.1:\(daemon.routerPort)\(path)"])
+        guard result.status == 0, let newline = result.stdout.lastIndex(of: "\n"),
+            let status = Int(result.stdout[result.stdout.index(after: newline)...])
+        else { return nil }
+        return (status, String(result.stdout[..<newline]))
+    }
+
+    /// The app's log as the daemon holds it.
+    func log(_ app: String) async throws -> String {
+        try await admin(["logs", app, "-n", "1500"]).stdout
+    }
+
+    /// Polls `condition` every 200 ms until it holds (or 60 s pass: then the test fails with `what`).
+    func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
+        for _ in 0..<300 {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw TestFailure("timed out waiting for: \(what)")
+    }
+}
