@@ -16,8 +16,12 @@ import requests
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BINARY = os.environ.get("OPENRUKO_BIN", os.path.join(ROOT, ".build", "debug", "openruko"))
-SCHEMA_PATH = os.environ.get(
-    "OPENRUKO_HEROKU_SCHEMA", os.path.join(ROOT, "..", "shared", "reference", "heroku-platform-api-schema.json"))
+# Heroku's own Platform API schema, from the team's shared reference: next to the checkout, or
+# at its fixed place on the build machine when the checkout is a clone elsewhere (CI).
+_SCHEMA = os.path.join("shared", "reference", "heroku-platform-api-schema.json")
+SCHEMA_PATH = os.environ.get("OPENRUKO_HEROKU_SCHEMA") or next(
+    (path for path in (os.path.join(ROOT, "..", _SCHEMA), os.path.join("/work", _SCHEMA)) if os.path.exists(path)),
+    os.path.join(ROOT, "..", _SCHEMA))
 
 ADMIN = "admin@example.com"
 USER = "dev@example.com"
