@@ -1,3 +1,4 @@
+import AppLogs
 import Commands
 package import OpenrukoCore
 
@@ -7,13 +8,16 @@ package enum AdminRunner {
     package static func run(_ words: [String], layout: DataLayout) async -> Int32 {
         let io = StandardIO()
         let installation: Installation
+        let (sink, reader) = Installation.logClients(layout)
         do {
-            installation = try Installation.open(layout)
+            installation = try Installation.open(layout, logs: sink)
         } catch {
             io.writeError(" !     \(error.message)\n")
             return 1
         }
-        let context = CommandContext(platform: installation.platform, principal: .superuser, io: io)
-        return await CommandTable.standard.run(words, in: context)
+        let context = CommandContext(platform: installation.platform, principal: .superuser, io: io, logs: reader)
+        let status = await CommandTable.standard.run(words, in: context)
+        await sink.finish()
+        return status
     }
 }

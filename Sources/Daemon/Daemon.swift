@@ -1,3 +1,4 @@
+import AppLogs
 import Foundation
 package import Logging
 package import OpenrukoCore
@@ -18,6 +19,8 @@ package struct Daemon: Sendable {
     package let installation: Installation
     let registry: ListenerRegistry
     let logger: Logger
+    /// The log store (every app's log, tails, drains).
+    let logs: LogStore
 
     /// Opens the data directory and migrates the store.
     /// - Throws: `OpenrukoError` when the data directory cannot be prepared.
@@ -26,7 +29,9 @@ package struct Daemon: Sendable {
         self.logger = logger
         // Listeners register here as the parts that listen (SSH, API, router) are added.
         registry = ListenerRegistry(expected: Self.listenerNames)
-        installation = try Installation.open(configuration.layout)
+        let logs = try Installation.logStore(configuration.layout)
+        self.logs = logs
+        installation = try Installation.open(configuration.layout, logs: logs)
     }
 
     /// The listeners announced in the ready line, in order.
@@ -35,9 +40,10 @@ package struct Daemon: Sendable {
     /// Every long-running part, dependencies first (they stop in reverse order).
     func services() throws -> [any Service] {
         [
+            installation.logService(logs),
             APIServer(
                 platform: installation.platform, listen: configuration.apiListen, registry: registry,
-                builds: try installation.buildService(), logs: nil,
+                builds: try installation.buildService(), logs: logs,
                 rateLimit: configuration.apiRateLimit, logger: logger)
         ] + routerServices()
     }

@@ -1,3 +1,4 @@
+import AppLogs
 package import Builder
 import Foundation
 package import OpenrukoCore
@@ -16,11 +17,15 @@ package enum HookRunner {
         }
         let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         do {
-            let installation = try Installation.open(DataLayout(root: root))
+            let layout = DataLayout(root: root)
+            let (sink, _) = Installation.logClients(layout, environment: environment)
+            let installation = try Installation.open(layout, logs: sink)
             let pipeline = try installation.buildPipeline(environment: environment)
-            return await PreReceiveHook(pipeline: pipeline).run(input: input, environment: environment) { data in
+            let status = await PreReceiveHook(pipeline: pipeline).run(input: input, environment: environment) { data in
                 stderr.write(data)
             }
+            await sink.finish()
+            return status
         } catch {
             let message = (error as? OpenrukoError)?.message ?? "\(error)"
             stderr.write(Data(" !     \(message)\n !     Push failed\n".utf8))
