@@ -139,12 +139,37 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "Runtime",
+            dependencies: [
+                "OpenrukoCore", "Store", "Sandbox",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SSHFrontend",
+            dependencies: [
+                "OpenrukoCore", "Platform", "Commands", "LibSSH",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Wiring and executable
         .target(
             name: "Daemon",
             dependencies: [
-                "OpenrukoCore", "Store", "Platform", "Commands", "PlatformAPI", "Builder", "LibSSH", "Routing", "AppLogs",
+                "OpenrukoCore", "Store", "Platform", "Commands", "PlatformAPI", "Builder", "Runtime", "LibGit2", "LibSSH", "SSHFrontend", "Routing", "AppLogs",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -177,6 +202,17 @@ let package = Package(
         ),
 
         // MARK: - Tests
+        // The daemon with test-only commands (`cat`…) for the SSH pump tests and benchmark.
+        .executableTarget(
+            name: "openruko-ssh-testserver",
+            dependencies: [
+                "Daemon", "Commands", "OpenrukoCore", "Store",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/SSHTestServer",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "TestSupport",
             dependencies: ["OpenrukoCore", "Store", "Platform"],
@@ -200,6 +236,8 @@ let package = Package(
             name: "BuilderTests",
             dependencies: ["Builder", "Sandbox", "LibDeflate", "LibGit2", "OpenrukoCore", "Platform", "Store", "TestSupport"],
             swiftSettings: swiftSettings),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "OpenrukoCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RuntimeEndToEndTests", dependencies: ["OpenrukoCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BuildEndToEndTests", dependencies: ["OpenrukoCore", "Sandbox", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
@@ -225,5 +263,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "SSHFrontendTests", dependencies: ["SSHFrontend", "OpenrukoCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SSHEndToEndTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -233,7 +233,7 @@ package struct BuildPipeline: Sendable {
             throw Failure(message: "Could not create the release: \(error.message)")
         }
         guard release.status == .succeeded else {
-            throw Failure(message: "Release command failed: v\(release.version) was not released; the current release keeps running.")
+            throw Failure(message: "Release v\(release.version) failed; the current release keeps running.")
         }
         output.detail("Released v\(release.version)")
         output.detail("\(platform.urls.webURL(request.app.name)) deployed to openruko")

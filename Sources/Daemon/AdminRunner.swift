@@ -8,16 +8,17 @@ package enum AdminRunner {
     package static func run(_ words: [String], layout: DataLayout) async -> Int32 {
         let io = StandardIO()
         let installation: Installation
-        let (sink, reader) = Installation.logClients(layout)
+        let logs: any LogReader
+        let forwarder: LogForwarder
         do {
-            installation = try Installation.open(layout, logs: sink)
+            (installation, logs, forwarder) = try Installation.openClient(layout)
         } catch {
             io.writeError(" !     \(error.message)\n")
             return 1
         }
-        let context = CommandContext(platform: installation.platform, principal: .superuser, io: io, logs: reader)
+        let context = CommandContext(platform: installation.platform, principal: .superuser, io: io, logs: logs)
         let status = await CommandTable.standard.run(words, in: context)
-        await sink.finish()
+        await forwarder.finish()
         return status
     }
 }

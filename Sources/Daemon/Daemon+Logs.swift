@@ -1,11 +1,10 @@
-package import AppLogs
+import AppLogs
 import Foundation
-package import OpenrukoCore
+import OpenrukoCore
 import ServiceLifecycle
 import Store
 
-/// The log store's wiring: the daemon's store and service, and the sink and reader of the
-/// other processes.
+/// The log store's wiring: the daemon's store and its service.
 extension Installation {
     /// The daemon's log store, with each app's limit from the store.
     static func logStore(_ layout: DataLayout, environment: [String: String] = ProcessInfo.processInfo.environment) throws(OpenrukoError)
@@ -22,12 +21,4 @@ extension Installation {
         return LogService(store: logs, drains: drains) { (try? store.apps()).map { Set($0.map(\.id)) } }
     }
 
-    /// The log sink and reader of a process that is not the daemon (`openruko admin`, the
-    /// git hook): lines go to the daemon (or the files), reading is from the files.
-    package static func logClients(_ layout: DataLayout, environment: [String: String] = ProcessInfo.processInfo.environment)
-        -> (LogForwarder, LogFileReader)
-    {
-        let settings = (try? LogSettings.from(environment: environment)) ?? LogSettings()
-        return (LogForwarder(layout: layout, settings: settings), LogFileReader(layout: layout))
-    }
 }

@@ -1,17 +1,18 @@
 import OpenrukoCore
 import Platform
 import Routing
+import Runtime
 import ServiceLifecycle
 
 extension Daemon {
-    /// The router on `--router-listen`, with its route table. Until the runtime exists the
-    /// table is the store-backed `StoreRouteTable` (known apps answer H14); the runtime will
-    /// pass its own table here and take `RouterService.drain` for release switches.
+    /// The router on `--router-listen`, reading the runtime's route table (the web dynos a
+    /// release has switched to); the runtime waits on its in-flight count before stopping an
+    /// old web dyno.
     func routerServices() -> [any Service] {
-        let routes = StoreRouteTable(store: installation.store, domain: configuration.domain)
         let router = RouterService(
-            configuration: RouterConfiguration(listen: configuration.routerListen), routes: routes,
+            configuration: RouterConfiguration(listen: configuration.routerListen), routes: runtime.routes,
             logs: installation.platform.logs, registry: registry)
-        return [routes, router]
+        runtime.drain.use(router.drain)
+        return [router]
     }
 }

@@ -1,4 +1,5 @@
 import AppLogs
+package import Commands
 import Foundation
 package import Logging
 package import OpenrukoCore
@@ -19,32 +20,41 @@ package struct Daemon: Sendable {
     package let installation: Installation
     let registry: ListenerRegistry
     let logger: Logger
+    let runtime: DaemonRuntime
     /// The log store (every app's log, tails, drains).
     let logs: LogStore
+    /// The commands served over SSH (tests add some).
+    let commandTable: CommandTable
 
     /// Opens the data directory and migrates the store.
     /// - Throws: `OpenrukoError` when the data directory cannot be prepared.
-    package init(configuration: DaemonConfiguration, logger: Logger = Logger(label: "openruko")) throws(OpenrukoError) {
+    package init(
+        configuration: DaemonConfiguration, logger: Logger = Logger(label: "openruko"), commandTable: CommandTable = .standard
+    ) throws(OpenrukoError) {
         self.configuration = configuration
         self.logger = logger
+        self.commandTable = commandTable
         // Listeners register here as the parts that listen (SSH, API, router) are added.
         registry = ListenerRegistry(expected: Self.listenerNames)
         let logs = try Installation.logStore(configuration.layout)
         self.logs = logs
-        installation = try Installation.open(configuration.layout, logs: logs)
+        let runtime = try DaemonRuntime(layout: configuration.layout, domain: configuration.domain, logs: logs)
+        self.runtime = runtime
+        installation = try Installation.open(configuration.layout, logs: logs) { store in runtime.seams(store) }
     }
 
     /// The listeners announced in the ready line, in order.
-    static let listenerNames: [String] = ["api", "router"]
+    static let listenerNames: [String] = ["ssh", "api", "router"]
 
     /// Every long-running part, dependencies first (they stop in reverse order).
     func services() throws -> [any Service] {
-        [
-            installation.logService(logs),
+        // The log store first: it stops last, so every other part's final lines reach the disk.
+        [installation.logService(logs)] + runtime.services() + [
             APIServer(
                 platform: installation.platform, listen: configuration.apiListen, registry: registry,
                 builds: try installation.buildService(), logs: logs,
-                rateLimit: configuration.apiRateLimit, logger: logger)
+                rateLimit: configuration.apiRateLimit, logger: logger),
+            try sshServer(),
         ] + routerServices()
     }
 

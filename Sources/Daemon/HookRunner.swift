@@ -17,14 +17,12 @@ package enum HookRunner {
         }
         let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         do {
-            let layout = DataLayout(root: root)
-            let (sink, _) = Installation.logClients(layout, environment: environment)
-            let installation = try Installation.open(layout, logs: sink)
+            let (installation, _, forwarder) = try Installation.openClient(DataLayout(root: root), environment: environment)
             let pipeline = try installation.buildPipeline(environment: environment)
             let status = await PreReceiveHook(pipeline: pipeline).run(input: input, environment: environment) { data in
                 stderr.write(data)
             }
-            await sink.finish()
+            await forwarder.finish()
             return status
         } catch {
             let message = (error as? OpenrukoError)?.message ?? "\(error)"

@@ -18,9 +18,19 @@ package struct Installation: Sendable {
         _ layout: DataLayout, urls: PublicURLs? = nil, runtime: any RuntimeControl = DetachedRuntime(),
         releasePhase: any ReleasePhaseRunner = UnavailableReleasePhase(), logs: any LogSink = DiscardingLogSink()
     ) throws(OpenrukoError) -> Installation {
+        try open(layout, urls: urls, logs: logs) { _ throws(OpenrukoError) in (runtime, releasePhase) }
+    }
+
+    /// Opens the data directory with runtime seams made from its store (the daemon's
+    /// supervisor reads the store it is wired into).
+    package static func open(
+        _ layout: DataLayout, urls: PublicURLs? = nil, logs: any LogSink = DiscardingLogSink(),
+        seams: (PlatformStore) throws(OpenrukoError) -> (any RuntimeControl, any ReleasePhaseRunner)
+    ) throws(OpenrukoError) -> Installation {
         try prepareDirectories(layout)
         let store = try PlatformStore(path: layout.database)
         chmod(layout.database, 0o600)
+        let (runtime, releasePhase) = try seams(store)
         let urls = urls ?? DaemonInfo.read(layout)?.publicURLs ?? PublicURLs()
         let platform = Platform(
             store: store, layout: layout, repositories: GitRepositories(layout: layout), runtime: runtime,

@@ -96,10 +96,9 @@ extension Platform {
         output: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws(OpenrukoError) -> Release {
         let text = description ?? "Deploy \(slug.commit.map { String($0.prefix(7)) } ?? slug.id.uuidString.prefix(8).lowercased())"
-        let release = try store.createRelease(
-            appID: app.id, slugID: slug.id, description: text, actor: actor, status: try initialStatus(slugID: slug.id))
+        let release = try store.createRelease(appID: app.id, slugID: slug.id, description: text, actor: actor, status: .pending)
         logAPI(app, "\(text) by user \(actor.email)")
-        return await publish(release, of: app, actor: actor, output: output)
+        return await publish(release, of: app, actor: actor, verifyBoot: true, output: output)
     }
 
     /// `pending` when the slug has a `release` process type (the phase must run), else `succeeded`.
@@ -110,21 +109,40 @@ extension Platform {
         return .pending
     }
 
-    /// Runs the release phase of a pending release, decides it, then lets the runtime
-    /// converge on the new current release.
-    func publish(_ release: Release, of app: App, actor: Attribution, output: @escaping @Sendable (String) -> Void) async
-        -> Release
-    {
+    /// Decides a pending release — its release phase must succeed and, for a deploy
+    /// (`verifyBoot`), its new web dynos must come up — then lets the runtime converge on the
+    /// new current release. A failed release leaves the running one serving.
+    func publish(
+        _ release: Release, of app: App, actor: Attribution, verifyBoot: Bool = false, output: @escaping @Sendable (String) -> Void
+    ) async -> Release {
         var release = release
         if release.status == .pending {
-            var succeeded = false
-            if let slugID = release.slugID, let slug = try? store.slug(id: slugID),
-                let command = slug.processTypes[ProcessType.release.rawValue]
-            {
+            var succeeded = true
+            let slug = release.slugID.flatMap { try? store.slug(id: $0) }
+            if let slug, let command = slug.processTypes[ProcessType.release.rawValue] {
                 succeeded = await releasePhase.runReleasePhase(app: app, release: release, slug: slug, command: command, output: output)
+                if !succeeded {
+                    output(" !     Release command failed: v\(release.version) was not released.")
+                    logAPI(app, "Release v\(release.version) failed: its release command did not succeed")
+                }
+            }
+            if succeeded, verifyBoot, slug != nil {
+                switch await runtime.prepareRollout(app, release: release, output: output) {
+                case .ready:
+                    break
+                case .deferred(let note):
+                    output(note)
+                case .failed(let reason, let lines):
+                    succeeded = false
+                    output(" !     \(reason) v\(release.version) was not released.")
+                    if !lines.isEmpty {
+                        output(" !     Its last output lines:")
+                        for line in lines { output(" !       \(line)") }
+                    }
+                    logAPI(app, "Release v\(release.version) failed: \(reason)")
+                }
             }
             if let decided = try? store.setReleaseStatus(id: release.id, succeeded ? .succeeded : .failed) { release = decided }
-            if !succeeded { logAPI(app, "Release v\(release.version) failed: its release command did not succeed") }
         }
         guard release.status == .succeeded else { return release }
         logAPI(app, "Release v\(release.version) created by user \(actor.email)")

@@ -97,10 +97,13 @@ package struct Sandbox: Sendable {
 
     /// Runs one command and waits for it (and every process it started) to end.
     /// - Parameters:
+    ///   - started: receives bubblewrap's pid once it runs (for `signal(_:_:)`).
     ///   - output: receives stdout and stderr, merged, as raw chunks in order.
-    /// - Throws: `OpenrukoError.unavailable` when bubblewrap cannot be started.
+    /// - Throws: `OpenrukoError.unavailable` when bubblewrap cannot be started or the input
+    ///   file cannot be opened.
     package func run(
-        _ configuration: SandboxConfiguration, output: @escaping @Sendable (Data) -> Void
+        _ configuration: SandboxConfiguration, started: (@Sendable (Int32) -> Void)? = nil,
+        output: @escaping @Sendable (Data) -> Void
     ) async throws(OpenrukoError) -> SandboxResult {
         var options = PlatformOptions()
         options.createSession = true
@@ -120,30 +123,42 @@ package struct Sandbox: Sendable {
             environment: .custom(environment), workingDirectory: FilePath("/"), platformOptions: options)
         let watch = SandboxWatch()
         let grace = configuration.gracePeriod
+        var input = InputFile.none
+        if let path = configuration.input {
+            do {
+                input = .file(try FileDescriptor.open(FilePath(path), .readOnly))
+            } catch {
+                throw OpenrukoError(.unavailable, "Cannot open \(path) for the sandbox: \(error)")
+            }
+        }
+        let body: (Int32, SubprocessOutputSequence) async throws -> Void = { pid, stream in
+            watch.started(pid)
+            started?(pid)
+            let timer: Task<Void, Never>? = configuration.timeLimit.map { limit in
+                Task.detached {
+                    try? await Task.sleep(for: limit)
+                    guard !Task.isCancelled else { return }
+                    watch.timedOut()
+                    await Self.terminate(pid, grace: grace)
+                }
+            }
+            defer { timer?.cancel() }
+            for try await chunk in stream {
+                let data = chunk.withUnsafeBytes { Data($0) }
+                output(data)
+            }
+        }
         do {
-            let result = try await withTaskCancellationHandler {
-                try await Subprocess.run(subprocess, input: .none, output: .sequence, error: .combinedWithOutput) { execution in
-                    let pid = execution.processIdentifier.value
-                    watch.started(pid)
-                    let timer: Task<Void, Never>? = configuration.timeLimit.map { limit in
-                        Task.detached {
-                            try? await Task.sleep(for: limit)
-                            guard !Task.isCancelled else { return }
-                            watch.timedOut()
-                            await Self.terminate(pid, grace: grace)
-                        }
-                    }
-                    defer { timer?.cancel() }
-                    for try await chunk in execution.standardOutput {
-                        let data = chunk.withUnsafeBytes { Data($0) }
-                        output(data)
-                    }
+            let status = try await withTaskCancellationHandler {
+                switch input {
+                case .none: try await Self.spawn(subprocess, input: .none as NoInput, body: body)
+                case .file(let fd): try await Self.spawn(subprocess, input: .fileDescriptor(fd, closeAfterSpawningProcess: true), body: body)
                 }
             } onCancel: {
                 if let pid = watch.pid { Task.detached { await Self.terminate(pid, grace: grace) } }
             }
             let termination: SandboxResult.Termination =
-                switch result.terminationStatus {
+                switch status {
                 case .exited(let code): .exited(code)
                 case .signaled(let signal): .signaled(signal)
                 }
@@ -151,6 +166,27 @@ package struct Sandbox: Sendable {
         } catch {
             throw OpenrukoError(.unavailable, "Could not run the sandbox (\(bubblewrap)): \(error)")
         }
+    }
+
+    /// Runs `configuration` with `input` on stdin and stdout+stderr merged into one stream.
+    private static func spawn<Input: InputProtocol>(
+        _ configuration: Configuration, input: Input, body: (Int32, SubprocessOutputSequence) async throws -> Void
+    ) async throws -> TerminationStatus {
+        try await Subprocess.run(configuration, input: input, output: .sequence, error: .combinedWithOutput) { execution in
+            try await body(execution.processIdentifier.value, execution.standardOutput)
+        }.terminationStatus
+    }
+
+    /// Sends `signal` to every process of the sandbox whose bubblewrap runs as `bubblewrapPID`
+    /// (bubblewrap itself stays; it ends when they do).
+    package static func signal(_ bubblewrapPID: Int32, _ signal: Int32) {
+        ProcessTree.signalDescendants(of: bubblewrapPID, signal)
+    }
+
+    /// Kills bubblewrap and everything under it at once (SIGKILL).
+    package static func killAll(_ bubblewrapPID: Int32) {
+        ProcessTree.signalDescendants(of: bubblewrapPID, SIGKILL)
+        Glibc.kill(bubblewrapPID, SIGKILL)
     }
 
     /// SIGTERM to every process in the sandbox, then after `grace` SIGKILL to bubblewrap
@@ -165,6 +201,12 @@ package struct Sandbox: Sendable {
         ProcessTree.signalDescendants(of: bubblewrapPID, SIGKILL)
         kill(bubblewrapPID, SIGKILL)
     }
+}
+
+/// The standard input of a sandboxed command.
+enum InputFile {
+    case none
+    case file(FileDescriptor)
 }
 
 /// What the run learned about its process, shared with the timer and the cancel handler.

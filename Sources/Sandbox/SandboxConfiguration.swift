@@ -46,12 +46,15 @@ package struct SandboxConfiguration: Sendable, Hashable {
     package var timeLimit: Duration?
     /// Between SIGTERM to every process of the sandbox and SIGKILL.
     package var gracePeriod: Duration
+    /// A host file openruko opens (with its own rights) and hands to the command as stdin.
+    package var input: String?
 
     package init(
         command: [String], environment: [String: String] = [:], workingDirectory: String = "/app", app: Scratch = .tmpfs,
         tmp: Scratch = .tmpfs, binds: [Bind] = [], network: Bool = true, hostname: String = "openruko",
-        timeLimit: Duration? = nil, gracePeriod: Duration = .seconds(30)
+        timeLimit: Duration? = nil, gracePeriod: Duration = .seconds(30), input: String? = nil
     ) {
+        self.input = input
         self.command = command
         self.environment = environment
         self.workingDirectory = workingDirectory

@@ -10,7 +10,7 @@ struct Openruko: AsyncParsableCommand {
         commandName: "openruko",
         abstract: "A self-hosted Heroku: git push, buildpacks, releases, dynos.",
         version: "0.1.0",
-        subcommands: [DaemonCommand.self, AdminCommand.self, HookCommand.self])
+        subcommands: [DaemonCommand.self, AdminCommand.self, HookCommand.self, AuthorizedKeysCommand.self, SSHCommand.self])
 }
 
 /// `openruko daemon`.
@@ -63,5 +63,38 @@ struct HookCommand: AsyncParsableCommand {
             let status = await HookRunner.preReceive()
             if status != 0 { throw ExitCode(status) }
         }
+    }
+}
+
+/// `openruko authorized-keys %u %t %k` (OpenSSH `AuthorizedKeysCommand`).
+struct AuthorizedKeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "authorized-keys",
+        abstract: "For sshd's AuthorizedKeysCommand: print the forced-command line of a registered key, nothing otherwise.")
+
+    @Option(help: "Data directory (env OPENRUKO_DATA_DIR).") var dataDir: String?
+    @Argument(help: "The login name (%u); ignored.") var user: String
+    @Argument(help: "The key type (%t).") var type: String
+    @Argument(help: "The base64 key (%k).") var key: String
+
+    func run() async throws {
+        if let line = OpenSSHMode.authorizedKeys(type: type, key: key, layout: DaemonConfiguration.dataDir(flag: dataDir)) {
+            print(line)
+        }
+    }
+}
+
+/// `openruko ssh-command --key-id ID` (the forced command of OpenSSH mode).
+struct SSHCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ssh-command", abstract: "Run SSH_ORIGINAL_COMMAND as the owner of a key (the forced command sshd runs).")
+
+    @Option(help: "Data directory (env OPENRUKO_DATA_DIR).") var dataDir: String?
+    @Option(help: "The registered key that logged in.") var keyId: String
+
+    func run() async throws {
+        let status = await OpenSSHMode.sshCommand(
+            keyID: keyId, layout: DaemonConfiguration.dataDir(flag: dataDir), environment: ProcessInfo.processInfo.environment)
+        if status != 0 { throw ExitCode(status) }
     }
 }

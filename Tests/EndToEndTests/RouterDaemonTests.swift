@@ -39,7 +39,10 @@ import Testing
         // A second daemon cannot take the same port: it says so and exits instead of hanging.
         let other = TemporaryDirectory("openruko-e2e")
         let clash = try await ProcessRunner.run(
-            OpenrukoBinary.path, ["daemon", "--data-dir", other.path, "--router-listen", "127.0.0.1:\(port)"])
+            OpenrukoBinary.path, [
+                "daemon", "--data-dir", other.path, "--router-listen", "127.0.0.1:\(port)", "--api-listen", "127.0.0.1:0",
+                "--ssh-listen", "127.0.0.1:0",
+            ])
         #expect(clash.status != 0)
         #expect(clash.stderr.contains("The router cannot listen on 127.0.0.1:\(port)"), "\(clash.stderr)")
 

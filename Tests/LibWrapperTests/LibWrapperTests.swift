@@ -30,3 +30,50 @@ import Testing
         #expect(SSHLibrary.fingerprint(type: key.type, base64: key.base64) == key.fingerprint)
     }
 }
+
+@Suite struct AsyncPipeTests {
+    @Test func bytesArriveInOrderThroughASmallQueueAndEndWithEOF() async throws {
+        let pipe = try PipePair()
+        let writer = AsyncPipeWriter(descriptor: pipe.writeEnd, limit: 64 << 10)
+        let reader = AsyncPipeReader(descriptor: pipe.readEnd, chunk: 4096)
+        let payload = Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) })
+        async let sent: Void = {
+            var offset = 0
+            while offset < payload.count {
+                let end = min(offset + 200_000, payload.count)
+                try await writer.send(payload[offset..<end])
+                writer.enqueue(Data())
+                offset = end
+            }
+            await writer.finish()
+        }()
+        var received = Data()
+        while let chunk = await reader.read() { received.append(chunk) }
+        try await sent
+        #expect(received == payload)
+    }
+
+    @Test func aWriterLearnsThatTheReaderIsGone() async throws {
+        signal(SIGPIPE, SIG_IGN)
+        let pipe = try PipePair()
+        let writer = AsyncPipeWriter(descriptor: pipe.writeEnd)
+        AsyncPipeReader(descriptor: pipe.readEnd).close()
+        await #expect(throws: AsyncPipeWriter.Closed.self) {
+            for _ in 0..<64 { try await writer.send(Data(count: 1 << 20)) }
+        }
+        await writer.finish()
+    }
+}
+
+@Suite struct SSHKeyPairTests {
+    @Test(arguments: SSHKeyPair.Kind.allCases)
+    func exportsWhatItImports(_ kind: SSHKeyPair.Kind) throws {
+        let key = try SSHKeyPair.generate(kind)
+        let again = try SSHKeyPair(privateKeyText: key.privateKeyText())
+        #expect(again.fingerprint == key.fingerprint)
+        let line = try key.publicKeyLine()
+        let parsed = try PublicKey(parsing: line)
+        #expect(parsed.fingerprint == key.fingerprint)
+        #expect(throws: SSHError.self) { try SSHKeyPair(privateKeyText: "not a key") }
+    }
+}

@@ -213,12 +213,21 @@ def unique(prefix):
 
 
 def deploy_slug(session, url, app, process_types):
-    """Creates a slug with `process_types` through the API, uploads an archive, releases it."""
+    """Creates a slug with `process_types` through the API, uploads an archive, releases it.
+    The archive holds `bin/web` (an HTTP server on $PORT: deploys wait until web dynos are up)
+    and `bin/worker`; any other command is missing from it."""
     r = session.post(f"{url}/apps/{app}/slugs", json={"process_types": process_types, "commit": "abc1234def"})
     assert r.status_code == 201, r.text
     slug = r.json()
+    tree = tempfile.mkdtemp()
+    os.makedirs(os.path.join(tree, "bin"))
+    for name, script in [("web", "exec python3 -m http.server \"$PORT\"\n"), ("worker", "exec sleep 3600\n")]:
+        path = os.path.join(tree, "bin", name)
+        with open(path, "w") as f:
+            f.write("#!/bin/sh\n" + script)
+        os.chmod(path, 0o755)
     archive = os.path.join(tempfile.mkdtemp(), "slug.tgz")
-    subprocess.run(["tar", "czf", archive, "-C", os.path.dirname(archive), "--files-from", "/dev/null"], check=True)
+    subprocess.run(["tar", "czf", archive, "-C", tree, "."], check=True)
     with open(archive, "rb") as f:
         put = requests.put(slug["blob"]["url"], data=f.read())
     assert put.status_code == 200, put.text

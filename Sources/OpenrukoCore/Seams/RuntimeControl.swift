@@ -37,9 +37,24 @@ package struct Dyno: Hashable, Sendable, Codable {
     }
 }
 
+/// What the runtime says about a release before it goes live.
+package enum RolloutReadiness: Sendable, Hashable, Codable {
+    /// Its web dynos are up (or it runs none); they take the traffic once it is current.
+    case ready
+    /// No runtime runs here: the release is recorded and starts when the daemon does. The
+    /// text says so to the user.
+    case deferred(String)
+    /// A new web dyno crashed or did not bind `$PORT` in time: why, and its last output lines.
+    case failed(String, [String])
+}
+
 /// How the operations layer drives running dynos. The daemon implements it with the
 /// supervisor; other processes (`openruko admin`, the git hook) reach the daemon through it.
 package protocol RuntimeControl: Sendable {
+    /// Starts the web dynos of `release` (not current yet) beside the running ones and waits
+    /// until they are up or have failed, streaming progress to `output`. A ready release's
+    /// dynos take over when it becomes current (`appChanged`).
+    func prepareRollout(_ app: App, release: Release, output: @escaping @Sendable (String) -> Void) async -> RolloutReadiness
     /// The app's current release or formation changed: converge its dynos.
     func appChanged(_ app: App) async
     /// The app is gone: stop all its dynos and forget it.
@@ -56,11 +71,18 @@ package protocol RuntimeControl: Sendable {
 /// daemon converges on them when it starts.
 package struct DetachedRuntime: RuntimeControl {
     package init() {}
+    package func prepareRollout(_ app: App, release: Release, output: @escaping @Sendable (String) -> Void) async -> RolloutReadiness {
+        .deferred(Self.deferredNote)
+    }
     package func appChanged(_ app: App) async {}
     package func appDestroyed(_ app: App) async {}
     package func restart(_ app: App, target: String?) async throws(OpenrukoError) { throw Self.unavailable }
     package func stop(_ app: App, target: String) async throws(OpenrukoError) { throw Self.unavailable }
     package func dynos(_ app: App) async throws(OpenrukoError) -> [Dyno] { throw Self.unavailable }
+
+    /// What a release made without a running daemon tells the user.
+    package static let deferredNote =
+        "       The openruko daemon is not running: this release is recorded and its dynos start when the daemon starts."
 
     private static let unavailable = OpenrukoError(
         .unavailable, "The openruko daemon is not running, so there are no dynos. Start it with 'openruko daemon'.")

@@ -1,0 +1,57 @@
+import Foundation
+import OpenrukoCore
+import Runtime
+import ServiceLifecycle
+import Store
+import Synchronization
+
+/// The daemon's runtime: the dyno supervisor (also the route table's keeper), the release
+/// phase, the log, and the control socket other processes use.
+struct DaemonRuntime: Sendable {
+    let host: DynoHost
+    let routes: RuntimeRoutes
+    let drain: TrafficDrainRelay
+    let logs: any LogSink & LogReader
+    let layout: DataLayout
+    /// Set once the installation's store exists.
+    private let made = SupervisorBox()
+
+    /// - Throws: `OpenrukoError` for a malformed setting or a missing bubblewrap.
+    init(
+        layout: DataLayout, domain: String, logs: any LogSink & LogReader,
+        environment: [String: String] = ProcessInfo.processInfo.environment) throws(OpenrukoError) {
+        let settings: RuntimeSettings
+        do {
+            settings = try RuntimeSettings.from(environment: environment)
+        } catch {
+            throw OpenrukoError(.invalid, error.description)
+        }
+        self.logs = logs
+        host = try DynoHost(layout: layout, logs: logs, settings: settings)
+        routes = RuntimeRoutes(domain: domain)
+        drain = TrafficDrainRelay()
+        self.layout = layout
+    }
+
+    /// The seams of the daemon's platform, made from its store.
+    func seams(_ store: PlatformStore) -> (any RuntimeControl, any ReleasePhaseRunner) {
+        let supervisor = DynoSupervisor(host: host, store: store, routes: routes, drain: drain)
+        made.set(supervisor)
+        return (supervisor, ReleasePhase(host: host))
+    }
+
+    /// The supervisor (after `seams`).
+    var supervisor: DynoSupervisor { made.value! }
+
+    /// The services: the supervisor first (it stops last), then the control socket.
+    func services() -> [any Service] {
+        [supervisor, ControlServer(layout: layout, runtime: supervisor, releasePhase: ReleasePhase(host: host), logs: logs, sink: logs)]
+    }
+}
+
+/// Holds the supervisor made during `Installation.open`.
+final class SupervisorBox: Sendable {
+    private let box = Mutex<DynoSupervisor?>(nil)
+    func set(_ supervisor: DynoSupervisor) { box.withLock { $0 = supervisor } }
+    var value: DynoSupervisor? { box.withLock { $0 } }
+}

@@ -1,0 +1,290 @@
+package import Foundation
+import OpenrukoCore
+import Sandbox
+
+/// Runs one dyno slot: feeds `DynoLifecycle` what happens and performs what it decides
+/// (launching the sandbox, watching `$PORT`, timers, signals, log lines). Every line the
+/// dyno prints goes to the log as `app[web.1]`, every platform event as `heroku[web.1]`.
+///
+/// ```swift
+/// let driver = DynoDriver(spec: spec, port: port, host: host) { status in routes.update(status) }
+/// await driver.start()
+/// let outcome = await driver.settled()   // .up, or .failed(last lines)
+/// ```
+package actor DynoDriver {
+    /// How a starting dyno turned out.
+    package enum Outcome: Sendable, Hashable {
+        case up
+        /// It crashed (or hit R10) before it was up, or finished; its last output lines.
+        case failed([String])
+    }
+
+    package nonisolated let spec: DynoSpec
+    package nonisolated let port: Int
+    private let host: DynoHost
+    private let onChange: @Sendable (DynoStatus) -> Void
+    private var machine: DynoLifecycle
+    private var instance = UUID()
+    private var pid: Int32?
+    private var pendingSignal: DynoSignal?
+    private var timers: [DynoLifecycle.Timer: Task<Void, Never>] = [:]
+    private var watcher: Task<Void, Never>?
+    private var resender: Task<Void, Never>?
+    private var status: DynoStatus
+    private var settleWaiters: [CheckedContinuation<Outcome, Never>] = []
+    private var finishWaiters: [CheckedContinuation<Void, Never>] = []
+    private var finished = false
+    private let tail: OutputTail
+    private nonisolated let initialStatus: DynoStatus
+
+    /// - Parameters:
+    ///   - echo: also receives every line the dyno prints (the release phase's caller).
+    ///   - onChange: called on every state change (from the driver's executor; keep it short).
+    package init(
+        spec: DynoSpec, port: Int, host: DynoHost, echo: (@Sendable (String) -> Void)? = nil,
+        onChange: @escaping @Sendable (DynoStatus) -> Void
+    ) {
+        self.spec = spec
+        self.port = port
+        self.host = host
+        self.onChange = onChange
+        machine = DynoLifecycle(
+            kind: spec.kind, command: spec.command, bootTimeout: host.settings.bootTimeout, stopGrace: host.settings.stopGrace,
+            backoff: host.settings.backoff, stableAfter: host.settings.stableAfter)
+        let now = Date()
+        status = DynoStatus(spec: spec, slot: UUID(), instance: instance, port: port, state: .starting, createdAt: now, updatedAt: now)
+        initialStatus = status
+        let logs = host.logs
+        let appID = spec.app.id
+        let name = spec.name
+        tail = OutputTail(limit: 30) { line in
+            logs.emit(LogLine(appID: appID, source: "app", process: name, message: line))
+            echo?(line)
+        }
+    }
+
+    /// Starts the dyno.
+    package func start() { send(.start) }
+
+    /// Stops the dyno (SIGTERM, then SIGKILL after the grace period) and waits until it is down.
+    package func stop() async {
+        send(.stop)
+        await finish()
+    }
+
+    /// Forgets earlier crashes; a crashed dyno waiting for its back-off starts now.
+    package func resetBackoff() { send(.resetBackoff) }
+
+    /// Waits until the dyno is up, or has failed before being up.
+    package func settled() async -> Outcome {
+        if let outcome = settledOutcome { return outcome }
+        return await withCheckedContinuation { settleWaiters.append($0) }
+    }
+
+    /// Waits until the slot has ended for good.
+    package func finish() async {
+        if finished { return }
+        await withCheckedContinuation { finishWaiters.append($0) }
+    }
+
+    /// What the dyno looks like now.
+    package var current: DynoStatus { status }
+
+    /// The slot's identity (stable across restarts).
+    package nonisolated var slot: UUID { initialStatus.slot }
+
+    /// Whether a one-off dyno exited 0.
+    package var completed: Bool { machine.phase == .complete }
+
+    /// The last lines it printed.
+    package nonisolated var lastLines: [String] { tail.lines }
+
+    /// The first outcome since the dyno started: up, or a crash (or stop) before that.
+    private var settledOutcome: Outcome?
+
+    // MARK: Effects
+
+    private func send(_ event: DynoLifecycle.Event, from origin: UUID? = nil) {
+        if let origin, origin != instance { return }
+        let effects = machine.handle(event, at: .now)
+        for effect in effects { perform(effect) }
+    }
+
+    private func settle(_ outcome: Outcome) {
+        guard settledOutcome == nil else { return }
+        settledOutcome = outcome
+        settleWaiters.forEach { $0.resume(returning: outcome) }
+        settleWaiters.removeAll()
+    }
+
+    private func perform(_ effect: DynoLifecycle.Effect) {
+        switch effect {
+        case .log(let message):
+            host.logs.emit(LogLine(appID: spec.app.id, source: "heroku", process: spec.name, message: message))
+        case .launch:
+            launch()
+        case .watchPort:
+            watchPort()
+        case .schedule(let timer, let delay):
+            timers[timer]?.cancel()
+            let origin = instance
+            timers[timer] = Task { [weak self] in
+                try? await Task.sleep(for: delay)
+                guard !Task.isCancelled else { return }
+                await self?.fire(timer, origin: origin)
+            }
+        case .cancel(let timer):
+            timers.removeValue(forKey: timer)?.cancel()
+        case .signal(let signal):
+            deliver(signal)
+        case .changed(let state):
+            status.state = state
+            status.updatedAt = Date()
+            onChange(status)
+            switch state {
+            case .up: settle(.up)
+            case .crashed, .down: settle(.failed(tail.lines))
+            case .starting, .idle: break
+            }
+        case .finished:
+            finished = true
+            watcher?.cancel()
+            timers.values.forEach { $0.cancel() }
+            timers.removeAll()
+            host.ports.release(port)
+            settle(.failed(tail.lines))
+            finishWaiters.forEach { $0.resume() }
+            finishWaiters.removeAll()
+        }
+    }
+
+    private func fire(_ timer: DynoLifecycle.Timer, origin: UUID) {
+        timers[timer] = nil
+        switch timer {
+        case .boot: send(.bootTimedOut, from: origin)
+        case .restart: send(.restartDue)
+        case .grace: send(.graceExpired, from: origin)
+        }
+    }
+
+    private func deliver(_ signal: DynoSignal) {
+        guard let pid else {
+            pendingSignal = signal
+            return
+        }
+        switch signal {
+        case .term:
+            Sandbox.signal(pid, SIGTERM)
+            // A process that starts meanwhile (the sandbox was still starting its command, or
+            // the app forks) gets it too: Heroku's processes may receive SIGTERM more than once.
+            let origin = instance
+            resender?.cancel()
+            resender = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(250))
+                    guard !Task.isCancelled, self.machine.phase == .stopping, self.instance == origin, let pid = self.pid else { return }
+                    Sandbox.signal(pid, SIGTERM)
+                }
+            }
+        case .kill:
+            resender?.cancel()
+            Sandbox.killAll(pid)
+        }
+    }
+
+    private func started(_ pid: Int32, origin: UUID) {
+        guard origin == instance else { return }
+        self.pid = pid
+        if let signal = pendingSignal {
+            pendingSignal = nil
+            deliver(signal)
+        }
+    }
+
+    private func exited(_ status: Int32, origin: UUID) {
+        guard origin == instance else { return }
+        resender?.cancel()
+        pid = nil
+        pendingSignal = nil
+        tail.flush()
+        send(.exited(SandboxExit(status: status), jitter: Double.random(in: 0...1)), from: origin)
+    }
+
+    /// Prepares a fresh `/app` and runs the command in the sandbox as a new instance.
+    private func launch() {
+        instance = UUID()
+        status.instance = instance
+        pid = nil
+        let origin = instance
+        let spec = spec
+        let host = host
+        let port = port
+        let tail = tail
+        Task {
+            let code = await Self.run(spec: spec, instance: origin, port: port, host: host, tail: tail) { pid in
+                Task { await self.started(pid, origin: origin) }
+            } aborted: {
+                await self.isAborted(origin)
+            }
+            self.exited(code, origin: origin)
+        }
+    }
+
+    private func isAborted(_ origin: UUID) -> Bool {
+        origin != instance || pendingSignal != nil
+    }
+
+    private func watchPort() {
+        watcher?.cancel()
+        let origin = instance
+        let port = port
+        watcher = Task { [weak self] in
+            while !Task.isCancelled {
+                if await PortAllocator.accepts(port) {
+                    await self?.send(.portAccepted, from: origin)
+                    return
+                }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
+
+    /// One run of the command: unpack, `/app`, sandbox, clean up. Returns the exit status
+    /// (128 + N when killed by signal N; 1 when it could not start).
+    static func run(
+        spec: DynoSpec, instance: UUID, port: Int, host: DynoHost, tail: OutputTail,
+        started: @escaping @Sendable (Int32) -> Void, aborted: @Sendable () async -> Bool
+    ) async -> Int32 {
+        let say = { (message: String) in
+            host.logs.emit(LogLine(appID: spec.app.id, source: "heroku", process: spec.name, message: message))
+        }
+        defer { host.filesystem.remove(instance: instance) }
+        let app: String
+        do {
+            let archive = host.layout.slug(spec.app.name, id: spec.slug.id.uuidString.lowercased())
+            let tree = try await host.trees.tree(of: spec.slug, archive: archive)
+            app = try await host.filesystem.prepare(instance: instance, slugID: spec.slug.id, tree: tree)
+        } catch {
+            say("Error: \(error.message)")
+            tail.append(Data("\(error.message)\n".utf8))
+            return 1
+        }
+        if await aborted() { return 143 }
+        let environment = DynoEnvironment(
+            app: spec.app, release: spec.release, slug: spec.slug, dyno: spec.name, port: port, instance: instance)
+        let configuration = SandboxConfiguration(
+            command: DynoEnvironment.launcher(spec.command), environment: environment.variables, workingDirectory: "/app",
+            app: .directory(app), tmp: .tmpfs, network: true, hostname: instance.uuidString.lowercased(),
+            gracePeriod: host.settings.stopGrace)
+        do {
+            let result = try await host.sandbox.run(configuration, started: started) { tail.append($0) }
+            switch result.termination {
+            case .exited(let code): return code
+            case .signaled(let signal): return 128 + signal
+            }
+        } catch {
+            say("Error: \(error.message)")
+            return 1
+        }
+    }
+}

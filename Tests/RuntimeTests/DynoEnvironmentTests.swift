@@ -1,0 +1,49 @@
+import Foundation
+import OpenrukoCore
+import Runtime
+import Testing
+
+/// What a dyno's process is given, and how its output becomes log lines.
+@Suite struct DynoEnvironmentTests {
+    @Test func configVarsCannotOverrideThePlatformsVariables() {
+        let app = App(
+            id: UUID(), name: "shop", ownerID: UUID(), ownerEmail: "a@b", stack: "heroku-22", buildpacks: [], createdAt: Date(),
+            updatedAt: Date())
+        let release = Release(
+            id: UUID(), appID: app.id, version: 42, slugID: nil, config: ["PORT": "1", "DYNO": "x", "PATH": "/opt/bin", "A": "b\nc"],
+            description: "Deploy", userID: nil, userEmail: "a@b", status: .succeeded, isCurrent: true,
+            createdAt: Date(timeIntervalSince1970: 1_700_000_000), updatedAt: Date())
+        let environment = DynoEnvironment(app: app, release: release, slug: nil, dyno: "web.2", port: 5005, instance: UUID())
+        let variables = environment.variables
+        #expect(variables["PORT"] == "5005")
+        #expect(variables["DYNO"] == "web.2")
+        #expect(variables["PS"] == "web.2")
+        #expect(variables["HOME"] == "/app")
+        #expect(variables["PATH"] == "/opt/bin", "PATH is the app's to set")
+        #expect(variables["A"] == "b\nc")
+        #expect(variables["HEROKU_RELEASE_VERSION"] == "v42")
+        #expect(variables["HEROKU_RELEASE_CREATED_AT"] == "2023-11-14T22:13:20Z")
+        #expect(DynoEnvironment.launcher("bin/web --port $PORT").suffix(2) == ["openruko-dyno", "bin/web --port $PORT"])
+    }
+
+    @Test func outputBecomesLinesAndLongLinesAreCut() {
+        let seen = LinesSeen()
+        let tail = OutputTail(limit: 3) { seen.add($0) }
+        tail.append(Data("one\r\ntw".utf8))
+        tail.append(Data("o\nthree\nfour\npartial".utf8))
+        #expect(seen.lines == ["one", "two", "three", "four"])
+        #expect(tail.lines == ["two", "three", "four"])
+        tail.flush()
+        #expect(seen.lines.last == "partial")
+        tail.append(Data(String(repeating: "x", count: OutputTail.maximumLineBytes + 5).utf8))
+        #expect(seen.lines.last?.count == OutputTail.maximumLineBytes)
+    }
+}
+
+final class LinesSeen: @unchecked Sendable {
+    // @unchecked: `stored` is only touched while holding `lock`.
+    private let lock = NSLock()
+    private var stored: [String] = []
+    func add(_ line: String) { lock.withLock { stored.append(line) } }
+    var lines: [String] { lock.withLock { stored } }
+}
