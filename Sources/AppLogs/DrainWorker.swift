@@ -93,17 +93,17 @@ final class DrainWorker: @unchecked Sendable {
         reportDrops(force: true)
     }
 
-    /// Drops the oldest undelivered lines beyond the buffer.
+    /// Drops the oldest undelivered lines beyond the buffer (the newest `buffer` lines stay).
     private func trimOverflow() {
-        guard let subscription else { return }
-        let excess = queue.count + subscription.behind - buffer
-        guard excess > 0 else { return }
-        let fromQueue = min(excess, queue.count)
-        if fromQueue > 0 {
-            queue.removeFirst(fromQueue)
+        guard let subscription, queue.count + subscription.behind > buffer else { return }
+        let (lines, passed) = subscription.catchUp(keeping: buffer)
+        queue.append(contentsOf: lines)
+        var skipped = passed
+        if queue.count > buffer {
+            skipped += queue.count - buffer
+            queue.removeFirst(queue.count - buffer)
             frameID = Self.newFrameID()
         }
-        let skipped = fromQueue + subscription.skip(keeping: max(0, buffer - queue.count))
         guard skipped > 0 else { return }
         if dropped == 0 { droppedSince = Date() }
         dropped += skipped

@@ -89,13 +89,20 @@ final class FeedSubscription: @unchecked Sendable {
         return nil
     }
 
-    /// Skips lines until at most `keep` are left unread; returns how many were skipped.
-    func skip(keeping keep: Int) -> Int {
-        let excess = behind - keep
-        guard excess > 0, var position else { return 0 }
+    /// Reads everything written so far without waiting, keeping only the newest `keep`
+    /// lines; returns them and how many older ones were passed over (read, or lost with a
+    /// generation that was deleted first).
+    func catchUp(keeping keep: Int) -> (lines: [String], passed: Int) {
+        guard var position else { return ([], 0) }
         defer { self.position = position }
-        var skipped = 0
-        while skipped < excess {
+        var kept: [String] = []
+        var passed = 0
+        func trim() {
+            guard kept.count > keep else { return }
+            passed += kept.count - keep
+            kept.removeFirst(kept.count - keep)
+        }
+        while true {
             let snapshot = log.snapshot(at: position)
             guard position < snapshot.end else { break }
             let cursor = cursor(at: position)
@@ -103,10 +110,13 @@ final class FeedSubscription: @unchecked Sendable {
             position = cursor.position
             let lost = batch.skipped.reduce(0) { $0 + (snapshot.generationLines[$1] ?? 0) }
             seq += batch.lines.count + lost
-            skipped += batch.lines.count + lost
+            passed += lost
+            for line in batch.lines where query.matches(line) { kept.append(String(line)) }
+            if kept.count > 2 * keep + 1024 { trim() }
             if batch.lines.isEmpty && batch.skipped.isEmpty { break }
         }
-        return skipped
+        trim()
+        return (kept, passed)
     }
 
     private func readFiles(from position: inout LogPosition, until end: LogPosition, generationLines: [Int: Int]) -> [String] {

@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+import TestSupport
+
+extension RuntimeEndToEnd {
+    /// The log store in the real daemon: every source of an app's log in one stream, kept
+    /// across a redeploy and a daemon restart, read by `openruko admin logs` and by a real
+    /// `ssh … logs -t`.
+    @Suite struct LogsTests {
+        static let worker = "worker: python3 -u -c 'import time; print(\"worker started\"); time.sleep(600)'\n"
+
+        @Test func everySourceIsInOneStreamThatSurvivesARedeployAndADaemonRestart() async throws {
+            let fixture = try await RuntimeFixture.start()
+            defer { Task { await fixture.daemon.stop() } }
+            try await fixture.admin(["apps:create", "logapp"])
+            try await fixture.admin(["config:set", "logapp", "FOO=bar"])
+            let repo = try await fixture.repository(TestApp.files(procfile: "release: echo migrating database\n" + Self.worker))
+            let push = try await fixture.push(repo, app: "logapp")
+            #expect(push.status == 0, "\(push.stderr)")
+            try await fixture.admin(["ps:scale", "logapp", "worker=1"])
+            try await fixture.eventually("the worker's line") { try await fixture.log("logapp").contains("app[worker.1]: worker started") }
+            #expect(try await fixture.routed("logapp")?.status == 200)
+            try await fixture.eventually("the router's line") { try await fixture.log("logapp").contains("heroku[router]: at=info") }
+
+            let first = try await fixture.log("logapp")
+            let expected = [
+                "app[api]: Set FOO config vars by user dev@example.com",
+                "app[release.3]: migrating database",
+                "heroku[web.1]: State changed from starting to up",
+                "app[api]: Release v3 created by user dev@example.com",
+                "app[api]: Scaled to ",
+                "app[worker.1]: worker started",
+                "heroku[router]: at=info method=GET path=\"/\"",
+            ]
+            try Self.expectInOrder(expected, in: first)
+            #expect(first.contains("app[web.1]: listening on "))
+            // Every line has Heroku's shape.
+            for line in first.split(separator: "\n") {
+                #expect(line.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 (app|heroku)\[[a-z0-9.]+\]: .*/) != nil, "\(line)")
+            }
+
+            // A redeploy keeps the earlier lines.
+            try await fixture.change(repo, TestApp.files(version: "2", procfile: "release: echo migrating again\n" + Self.worker))
+            #expect(try await fixture.push(repo, app: "logapp").status == 0)
+            let second = try await fixture.log("logapp")
+            try Self.expectInOrder(expected + ["app[release.4]: migrating again", "app[api]: Release v4 created by user dev@example.com"], in: second)
+
+            // A restarted daemon still has them, and adds to them.
+            let workerStarts = { (log: String) in log.components(separatedBy: "app[worker.1]: worker started").count - 1 }
+            let before = workerStarts(second)
+            await fixture.daemon.stop()
+            let restarted = RunningDaemon(dataDir: fixture.dataDir, environment: fixture.daemon.environment)
+            try await restarted.start()
+            defer { Task { await restarted.stop() } }
+            try await fixture.eventually("the restarted worker's line") {
+                workerStarts(try await fixture.log("logapp")) > before
+            }
+            let third = try await fixture.log("logapp")
+            try Self.expectInOrder(expected + ["app[release.4]: migrating again", "app[worker.1]: worker started"], in: third)
+            #expect(third.hasPrefix(second.split(separator: "\n").first.map(String.init) ?? "-"))
+
+            // Filters.
+            let web = try await fixture.admin(["logs", "logapp", "--dyno", "web", "--source", "app"]).stdout
+            #expect(!web.isEmpty && web.split(separator: "\n").allSatisfy { $0.contains(" app[web.") })
+            let lastTwo = try await fixture.admin(["logs", "logapp", "-n", "2"]).stdout
+            let lastLines: [Substring] = lastTwo.split(separator: "\n")
+            #expect(lastLines.count == 2)
+            let heroku = try await fixture.admin(["logs", "logapp", "--source", "heroku"]).stdout
+            #expect(heroku.split(separator: "\n").allSatisfy { $0.contains(" heroku[") })
+            let bad = try await fixture.admin(["logs", "logapp", "--source", "nope"], allowFailure: true)
+            #expect(bad.status == 1 && bad.stderr.contains("--source must be 'app' or 'heroku'"))
+        }
+
+        @Test func sshLogsTailSeesNewLinesUntilTheClientGoes() async throws {
+            let fixture = try await RuntimeFixture.start()
+            defer { Task { await fixture.daemon.stop() } }
+            let key = try await TestKey.generate("ed25519", in: fixture.directory.path)
+            try await fixture.admin(["keys:add", "--user", "dev@example.com"], input: key.publicKey)
+            try await fixture.deploy("tailapp", TestApp.files())
+            let port = try #require(fixture.daemon.ready["ssh"].flatMap { $0.split(separator: ":").last }.flatMap { Int($0) })
+            let ssh = SSHClient(port: port, key: key)
+
+            let once = try await ssh.run("logs tailapp -n 5 --dyno web.1")
+            #expect(once.status == 0, "\(once.stderr)")
+            let lines = once.stdout.split(separator: "\n")
+            #expect((1...5).contains(lines.count) && lines.allSatisfy { $0.contains("[web.1]: ") }, "\(once.stdout)")
+            let refused = try await ssh.run("logs nosuchapp")
+            #expect(refused.status == 1 && refused.stderr.contains(" !     "))
+
+            let output = fixture.directory.appending("tail.out")
+            let tail = try await BackgroundProcess(["/usr/bin/ssh"] + ssh.options + ["git@127.0.0.1", "logs tailapp -t -n 1 --source heroku"], log: output)
+            defer { tail.stop() }
+            try await fixture.eventually("the tail's history") { Self.read(output).contains(" heroku[") }
+            for index in 1...3 {
+                #expect(try await fixture.routed("tailapp", "/?n=\(index)")?.status == 200)
+                try await fixture.eventually("the tail's router line \(index)") { Self.read(output).contains("path=\"/?n=\(index)\"") }
+            }
+            // The tail asked for heroku lines only.
+            #expect(!Self.read(output).contains(" app["))
+            tail.stop()
+            try await fixture.admin(["config:set", "tailapp", "AFTER=1"])
+            #expect(try await fixture.log("tailapp").contains("Set AFTER config vars"))
+        }
+
+        static func read(_ path: String) -> String {
+            String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
+        }
+
+        /// Each fragment appears on a line after the previous fragment's line.
+        static func expectInOrder(_ fragments: [String], in log: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let lines = log.split(separator: "\n")
+            var index = 0
+            for fragment in fragments {
+                guard let found = lines[index...].firstIndex(where: { $0.contains(fragment) }) else {
+                    Issue.record("\(fragment.debugDescription) is missing after line \(index) of:\n\(log)", sourceLocation: sourceLocation)
+                    return
+                }
+                index = found + 1
+            }
+        }
+    }
+}
