@@ -6,13 +6,16 @@ package import OpenrukoCore
 /// from then on; a drain added later also gets what was logged since it was added.
 package struct DrainSupervisor: Sendable {
     let store: LogStore
-    let drains: @Sendable () -> [LogDrain]
+    let drains: @Sendable () -> [LogDrain]?
     let tls: DrainTLS
     let interval: Duration
 
     /// - Parameters:
-    ///   - drains: every drain of every app (read from the platform store).
-    package init(store: LogStore, tls: DrainTLS = DrainTLS(), interval: Duration = .milliseconds(500), drains: @escaping @Sendable () -> [LogDrain]) {
+    ///   - drains: every drain of every app (read from the platform store); nil when they
+    ///     cannot be read now (the running drains then carry on as they are).
+    package init(
+        store: LogStore, tls: DrainTLS = DrainTLS(), interval: Duration = .milliseconds(500), drains: @escaping @Sendable () -> [LogDrain]?
+    ) {
         self.store = store
         self.drains = drains
         self.tls = tls
@@ -24,7 +27,10 @@ package struct DrainSupervisor: Sendable {
         var running: [UUID: (url: String, task: Task<Void, Never>)] = [:]
         var first = true
         while !Task.isCancelled {
-            let current = drains()
+            guard let current = drains() else {
+                try? await Task.sleep(for: interval)
+                continue
+            }
             let wanted = Dictionary(current.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             for (id, worker) in running where wanted[id]?.url != worker.url {
                 worker.task.cancel()

@@ -4,7 +4,7 @@ import OpenrukoCore
 
 /// Delivers one drain's lines: reads the app's log from the moment the drain is started,
 /// keeps at most `buffer` undelivered lines (dropping the oldest, counted and reported in
-/// the app's log), and reconnects with back-off (0.1 s doubling to 30 s) when the endpoint is
+/// the app's log), and reconnects with back-off (0.1 s doubling to 10 s) when the endpoint is
 /// down. A drain that is down or slow costs the app and the other drains nothing: it only
 /// falls behind in the log.
 final class DrainWorker: @unchecked Sendable {
@@ -25,7 +25,7 @@ final class DrainWorker: @unchecked Sendable {
     private(set) var frameID = DrainWorker.newFrameID()
 
     static let firstBackoff = Duration.milliseconds(100)
-    static let longestBackoff = Duration.seconds(30)
+    static let longestBackoff = Duration.seconds(10)
     /// Lines per batch (per POST for HTTP drains).
     static let batchLines = 500
 

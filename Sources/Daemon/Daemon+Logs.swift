@@ -17,7 +17,7 @@ extension Installation {
     /// the removal of destroyed apps' logs.
     func logService(_ logs: LogStore) -> LogService {
         let store = self.store
-        let drains = DrainSupervisor(store: logs) { (try? store.allDrains()) ?? [] }
+        let drains = DrainSupervisor(store: logs) { try? store.allDrains() }
         return LogService(store: logs, drains: drains) { (try? store.apps()).map { Set($0.map(\.id)) } }
     }
 

@@ -120,3 +120,84 @@ extension RuntimeEndToEnd {
         }
     }
 }
+
+extension RuntimeEndToEnd {
+    /// Drains added with `drains:add` on a real daemon, delivering to real receivers.
+    @Suite struct DrainEndToEndTests {
+        static let burst = "burst: python3 -u -c 'import time; [print(\"burst\", i) for i in range(1, 2001)]; time.sleep(600)'\n"
+
+        @Test func syslogAndHTTPDrainsGetEveryLineAndADownDrainCatchesUp() async throws {
+            let fixture = try await RuntimeFixture.start()
+            defer { Task { await fixture.daemon.stop() } }
+            let syslog = try await DrainReceiver("syslog", in: fixture.directory)
+            defer { syslog.stop() }
+            let http = try await DrainReceiver("http", in: fixture.directory)
+            defer { http.stop() }
+            try await fixture.deploy("drainapp", TestApp.files(procfile: Self.burst))
+            try await fixture.admin(["drains:add", "drainapp", "syslog://127.0.0.1:\(syslog.port)"])
+            try await fixture.admin(["drains:add", "drainapp", "http://user:secret@127.0.0.1:\(http.port)/logs"])
+            let listed = try await fixture.admin(["drains", "drainapp", "--json"]).stdout
+            let drains = try JSONSerialization.jsonObject(with: Data(listed.utf8)) as? [[String: Any]] ?? []
+            #expect(drains.count == 2)
+            let tokens = Set(drains.compactMap { $0["token"] as? String })
+
+            try await fixture.admin(["ps:scale", "drainapp", "burst=1"])
+            for receiver in [syslog, http] {
+                try await fixture.eventually("the burst at \(receiver.output)") { Self.burstLines(receiver).count >= 2000 }
+                #expect(Self.burstLines(receiver) == (1...2000).map { "burst \($0)" })
+                #expect(receiver.received.allSatisfy { tokens.contains(String($0.split(separator: " ")[1])) })
+            }
+            #expect(syslog.received.contains { $0.contains(" app api Scaled to burst@1:") })
+            #expect(http.received.contains { $0.contains(" heroku burst.1 State changed from starting to up") })
+
+            // The syslog endpoint goes away; the lines of a second burst wait for it.
+            syslog.stop()
+            try await fixture.admin(["ps:scale", "drainapp", "burst=0"])
+            try await fixture.admin(["ps:scale", "drainapp", "burst=1"])
+            try await fixture.eventually("the second burst over HTTP") { Self.burstLines(http).count >= 4000 }
+            #expect(Self.burstLines(http).suffix(2000) == (1...2000).map { "burst \($0)" })
+            let back = try await DrainReceiver("syslog", in: fixture.directory, port: syslog.port)
+            defer { back.stop() }
+            try await fixture.eventually("the second burst at the syslog endpoint once it is back") { Self.burstLines(back).count >= 2000 }
+            #expect(Self.burstLines(back).suffix(2000) == (1...2000).map { "burst \($0)" })
+
+            try await fixture.admin(["drains:remove", "drainapp", "syslog://127.0.0.1:\(syslog.port)"])
+            let after = try await fixture.admin(["drains", "drainapp"]).stdout
+            #expect(!after.contains("syslog://") && after.contains("http://"))
+        }
+
+        @Test func badDrainsAreRefusedClearly() async throws {
+            let fixture = try await RuntimeFixture.start()
+            defer { Task { await fixture.daemon.stop() } }
+            try await fixture.admin(["apps:create", "mine"])
+            let scheme = try await fixture.admin(["drains:add", "mine", "ftp://logs.example.com/x"], allowFailure: true)
+            #expect(scheme.status == 1 && scheme.stderr.contains("has the scheme \"ftp\", which openruko cannot drain to"), "\(scheme.stderr)")
+            let host = try await fixture.admin(["drains:add", "mine", "syslog://no-such-host.invalid:514"], allowFailure: true)
+            #expect(host.status == 1 && host.stderr.contains("cannot be resolved"), "\(host.stderr)")
+            let path = try await fixture.admin(["drains:add", "mine", "syslog://127.0.0.1:514/path"], allowFailure: true)
+            #expect(path.status == 1 && path.stderr.contains("has a path"), "\(path.stderr)")
+            try await fixture.admin(["drains:add", "mine", "syslog://127.0.0.1:514"])
+            let twice = try await fixture.admin(["drains:add", "mine", "syslog://127.0.0.1:514"], allowFailure: true)
+            #expect(twice.status == 1)
+
+            // Someone without access to the app.
+            try await fixture.admin(["users:create", "other@example.com"])
+            let key = try await TestKey.generate("ed25519", in: fixture.directory.path)
+            try await fixture.admin(["keys:add", "--user", "other@example.com"], input: key.publicKey)
+            let port = try #require(fixture.daemon.ready["ssh"].flatMap { $0.split(separator: ":").last }.flatMap { Int($0) })
+            let other = SSHClient(port: port, key: key)
+            for command in ["drains:add mine syslog://127.0.0.1:515", "drains mine", "logs mine", "drains:remove mine syslog://127.0.0.1:514"] {
+                let refused = try await other.run(command)
+                #expect(refused.status == 1 && refused.stderr.contains(" !     "), "\(command): \(refused.stderr)")
+            }
+            #expect(try await fixture.admin(["drains", "mine"]).stdout.contains("syslog://127.0.0.1:514"))
+        }
+
+        static func burstLines(_ receiver: DrainReceiver) -> [String] {
+            receiver.received.compactMap { line in
+                guard let range = line.range(of: " app burst.1 burst ") else { return nil }
+                return "burst " + line[range.upperBound...]
+            }
+        }
+    }
+}
