@@ -69,6 +69,36 @@ extension RuntimeEndToEnd {
             #expect(heroku.split(separator: "\n").allSatisfy { $0.contains(" heroku[") })
             let bad = try await fixture.admin(["logs", "logapp", "--source", "nope"], allowFailure: true)
             #expect(bad.status == 1 && bad.stderr.contains("--source must be 'app' or 'heroku'"))
+
+            // The Platform API reads the same store (log sessions) and keeps build output.
+            let api = try #require(restarted.ready["api"])
+            let token = try await fixture.admin(["tokens:create"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let session = try await Self.curl(api, "/apps/logapp/log-sessions", token: token, body: #"{"lines": 1500, "source": "app"}"#)
+            let stream = try #require(session["logplex_url"] as? String)
+            let streamed = try await ProcessRunner.run("/usr/bin/curl", ["-s", "--max-time", "20", stream]).stdout
+            #expect(streamed.contains("app[api]: Set FOO config vars by user dev@example.com"))
+            #expect(streamed.contains("app[release.4]: migrating again") && !streamed.contains(" heroku["))
+            let refused = try await Self.curl(api, "/apps/logapp/log-drains", token: token, body: #"{"url": "gopher://x"}"#)
+            #expect(refused["id"] as? String == "invalid_params", "\(refused)")
+            let builds = try await ProcessRunner.run(
+                "/usr/bin/curl", ["-s", "-H", "Authorization: Bearer \(token)", "-H", "Accept: application/vnd.heroku+json; version=3", "http://\(api)/apps/logapp/builds"])
+            let list = try JSONSerialization.jsonObject(with: Data(builds.stdout.utf8)) as? [[String: Any]] ?? []
+            let output = try #require(list.last?["output_stream_url"] as? String)
+            let text = try await ProcessRunner.run("/usr/bin/curl", ["-s", "--max-time", "20", output]).stdout
+            #expect(text.contains("Procfile"), "\(text)")
+            let cli = try await fixture.admin(["builds:output", "logapp"]).stdout
+            #expect(cli == text)
+        }
+
+        /// A JSON POST to the API.
+        static func curl(_ api: String, _ path: String, token: String, body: String) async throws -> [String: Any] {
+            let result = try await ProcessRunner.run(
+                "/usr/bin/curl",
+                [
+                    "-s", "-X", "POST", "-H", "Authorization: Bearer \(token)", "-H", "Accept: application/vnd.heroku+json; version=3",
+                    "-H", "Content-Type: application/json", "-d", body, "http://\(api)\(path)",
+                ])
+            return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
         }
 
         @Test func sshLogsTailSeesNewLinesUntilTheClientGoes() async throws {
