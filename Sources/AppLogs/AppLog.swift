@@ -92,18 +92,42 @@ final class AppLog: Sendable {
             data.append(UInt8(ascii: "\n"))
             count += 1
         }
-        if !data.isEmpty {
+        // A burst larger than a generation goes in pieces, so the app stays within its limit
+        // (rotation drops the oldest) while live readers still see every line.
+        for (piece, lines) in Self.pieces(of: data, lines: count, size: max(limit / 2, 4096)) {
             do {
-                publish(try appender.append(data, limit: limit), data: data, lines: count)
+                publish(try appender.append(piece, limit: limit), data: piece, lines: lines)
             } catch {
                 // The disk refused: these lines are lost; say so with the next write.
                 pending.withLock { pending in
                     if pending.dropped == 0 { pending.droppedSince = Date() }
-                    pending.dropped += count
+                    pending.dropped += lines
                 }
             }
         }
         for waiter in flushWaiters { waiter.resume() }
+    }
+
+    /// `data` (whole lines, `lines` of them) cut at line ends into pieces of about `size`
+    /// bytes at most (a single longer line is a piece of its own).
+    static func pieces(of data: Data, lines: Int, size: Int) -> [(Data, Int)] {
+        guard data.count > size else { return data.isEmpty ? [] : [(data, lines)] }
+        var pieces: [(Data, Int)] = []
+        var start = data.startIndex
+        while start < data.endIndex {
+            var end = min(start + size, data.endIndex)
+            if end < data.endIndex {
+                if let newline = data[start..<end].lastIndex(of: UInt8(ascii: "\n")) {
+                    end = newline + 1
+                } else {
+                    end = (data[end...].firstIndex(of: UInt8(ascii: "\n")) ?? data.endIndex - 1) + 1
+                }
+            }
+            let piece = data.subdata(in: start..<end)
+            pieces.append((piece, piece.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }))
+            start = end
+        }
+        return pieces
     }
 
     private func publish(_ result: LogAppender.Result, data: Data, lines: Int) {

@@ -23,14 +23,18 @@ package final class LogStore: LogSink, LogReader, Sendable {
     package let settings: LogSettings
     private let logs = Mutex<[UUID: AppLog]>([:])
     private let writer: LogWriter
+    private let limits: LimitCache
 
     /// - Parameters:
-    ///   - limit: an app's own byte limit, when it has one (else `settings.size`).
+    ///   - limit: an app's own byte limit, when it has one (else `settings.size`). It is asked
+    ///     once per app, and again after each `app[api]` line of the app (a config change).
     package init(layout: DataLayout, settings: LogSettings = LogSettings(), limit: @escaping @Sendable (UUID) -> Int? = { _ in nil }) {
         self.layout = layout
         self.settings = settings
         let size = settings.size
-        writer = LogWriter { appID in limit(appID) ?? size }
+        let limits = LimitCache()
+        self.limits = limits
+        writer = LogWriter { appID in limits.value(appID) { limit($0) ?? size } }
     }
 
     /// Starts the writer thread; lines emitted before wait for it.
@@ -40,6 +44,7 @@ package final class LogStore: LogSink, LogReader, Sendable {
     package func stop() { writer.stop() }
 
     package func emit(_ line: LogLine) {
+        if line.process == "api" && line.source == "app" { limits.forget(line.appID) }
         let log = appLog(line.appID)
         if log.append(line.storedLines, capacity: settings.pendingBytes) { writer.schedule(log) }
     }
@@ -86,4 +91,20 @@ package final class LogStore: LogSink, LogReader, Sendable {
             return log
         }
     }
+}
+
+/// Each app's byte limit as last asked.
+final class LimitCache: Sendable {
+    private let limits = Mutex<[UUID: Int]>([:])
+
+    /// The cached limit, or `ask`'s answer (then cached).
+    func value(_ appID: UUID, ask: (UUID) -> Int) -> Int {
+        if let known = limits.withLock({ $0[appID] }) { return known }
+        let limit = ask(appID)
+        limits.withLock { $0[appID] = limit }
+        return limit
+    }
+
+    /// Asks again next time.
+    func forget(_ appID: UUID) { _ = limits.withLock { $0.removeValue(forKey: appID) } }
 }

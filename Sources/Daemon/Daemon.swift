@@ -36,11 +36,13 @@ package struct Daemon: Sendable {
         self.commandTable = commandTable
         // Listeners register here as the parts that listen (SSH, API, router) are added.
         registry = ListenerRegistry(expected: Self.listenerNames)
-        let logs = try Installation.logStore(configuration.layout)
+        let limits = AppLogLimits()
+        let logs = try Installation.logStore(configuration.layout, limits: limits)
         self.logs = logs
         let runtime = try DaemonRuntime(layout: configuration.layout, domain: configuration.domain, logs: logs)
         self.runtime = runtime
         installation = try Installation.open(configuration.layout, logs: logs) { store in runtime.seams(store) }
+        limits.attach(installation.store)
     }
 
     /// The listeners announced in the ready line, in order.

@@ -231,3 +231,74 @@ extension RuntimeEndToEnd {
         }
     }
 }
+
+extension RuntimeEndToEnd {
+    /// A dyno that floods its output with a tail that never reads, and apps with their own log size.
+    @Suite struct LogPressureTests {
+        static let flood = "flood: python3 -c 'import time; [print(\"line\", i) for i in range(1, 100001)]; print(\"flood done\", flush=True); time.sleep(600)'\n"
+
+        @Test func aFloodingDynoLosesNothingToAStalledTailAndAnAppKeepsItsOwnSize() async throws {
+            let fixture = try await RuntimeFixture.start()
+            defer { Task { await fixture.daemon.stop() } }
+            let key = try await TestKey.generate("ed25519", in: fixture.directory.path)
+            try await fixture.admin(["keys:add", "--user", "dev@example.com"], input: key.publicKey)
+            try await fixture.deploy("floodapp", TestApp.files(procfile: Self.flood))
+            try await fixture.admin(["apps:create", "smallapp"])
+            try await fixture.admin(["config:set", "smallapp", "OPENRUKO_LOG_SIZE=64K"])
+            let repo = try await fixture.repository(TestApp.files(procfile: Self.flood))
+            #expect(try await fixture.push(repo, app: "smallapp").status == 0)
+
+            // A tail that stops reading (its ssh client is stopped) while the dyno floods.
+            let port = try #require(fixture.daemon.ready["ssh"].flatMap { $0.split(separator: ":").last }.flatMap { Int($0) })
+            let ssh = SSHClient(port: port, key: key)
+            let output = fixture.directory.appending("stalled.out")
+            let stalled = try await BackgroundProcess(["/usr/bin/ssh"] + ssh.options + ["git@127.0.0.1", "logs floodapp -t"], log: output)
+            defer { stalled.stop() }
+            try await fixture.eventually("the tail's first lines") { LogsTests.read(output).contains("app[api]") }
+            kill(stalled.pid, SIGSTOP)
+            try await fixture.admin(["ps:scale", "floodapp", "flood=1"])
+            try await fixture.admin(["ps:scale", "smallapp", "flood=1"])
+            for app in ["floodapp", "smallapp"] {
+                try await fixture.eventually("\(app)'s flood to end") {
+                    try await fixture.admin(["logs", app, "--dyno", "flood", "-n", "1"]).stdout.contains("app[flood.1]: flood done")
+                }
+            }
+            // Every line of the flood is on disk, in order, and nothing was dropped.
+            let flooded = try await Self.stored(fixture, "floodapp")
+            let lines = flooded.filter { $0.contains(" app[flood.1]: line ") }
+            #expect(lines.count == 100_000)
+            #expect(lines.last?.hasSuffix(" line 100000") == true)
+            #expect(!flooded.contains { $0.contains("Error L10") })
+            #expect(stalled.isRunning)
+            kill(stalled.pid, SIGCONT)
+
+            // The small app keeps about 64K: the newest lines, the oldest dropped.
+            let directory = try await Self.logDirectory(fixture, "smallapp")
+            let bytes = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".log") }.reduce(0) {
+                $0 + ((try FileManager.default.attributesOfItem(atPath: directory + "/" + $1)[.size] as? Int) ?? 0)
+            }
+            #expect(bytes <= (64 << 10) + 8192, "\(bytes) bytes")
+            let small = try await Self.stored(fixture, "smallapp")
+            #expect(small.last { $0.contains("app[flood.1]: line ") }?.hasSuffix(" line 100000") == true)
+            #expect(!small.contains { $0.contains("app[api]: Release v1 created") })
+        }
+
+        /// The app's log directory (`DATA_DIR/logs/apps/ID`).
+        static func logDirectory(_ fixture: RuntimeFixture, _ app: String) async throws -> String {
+            let info = try await fixture.admin(["apps:info", app, "--json"]).stdout
+            let json = try JSONSerialization.jsonObject(with: Data(info.utf8)) as? [String: Any]
+            let id = try #require((json?["id"] as? String) ?? ((json?["app"] as? [String: Any])?["id"] as? String))
+            return fixture.dataDir + "/logs/apps/" + id.lowercased()
+        }
+
+        /// Every line of the app's files, oldest first.
+        static func stored(_ fixture: RuntimeFixture, _ app: String) async throws -> [String] {
+            let directory = try await logDirectory(fixture, app)
+            let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".log") }.sorted()
+            return files.flatMap { file in
+                String(decoding: FileManager.default.contents(atPath: directory + "/" + file) ?? Data(), as: UTF8.self)
+                    .split(separator: "\n").map(String.init)
+            }
+        }
+    }
+}
