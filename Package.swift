@@ -201,6 +201,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The log store alone, for scripts/bench/logs (release build).
+        .executableTarget(name: "LogsBench", dependencies: ["AppLogs", "OpenrukoCore"], swiftSettings: swiftSettings),
+
         // MARK: - Tests
         // The daemon with test-only commands (`cat`…) for the SSH pump tests and benchmark.
         .executableTarget(
