@@ -240,7 +240,8 @@ package actor DynoDriver {
         let port = port
         watcher = Task { [weak self] in
             while !Task.isCancelled {
-                if await PortAllocator.accepts(port) {
+                // The listener must be the dyno's own: another process may hold the port.
+                if await PortAllocator.accepts(port), let pid = await self?.pid, Sandbox.listens(pid, port: port) {
                     await self?.send(.portAccepted, from: origin)
                     return
                 }

@@ -15,7 +15,9 @@ package final class PortAllocator: Sendable {
 
     package init(range: ClosedRange<Int>) {
         self.range = range
-        state = Mutex(State(next: range.lowerBound))
+        // A random first port: daemons sharing a host (tests, staging next to production)
+        // rarely reach for the same free port at the same moment.
+        state = Mutex(State(next: Int.random(in: range)))
     }
 
     /// A free port, or nil when the whole range is taken.

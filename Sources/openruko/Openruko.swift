@@ -25,12 +25,19 @@ struct DaemonCommand: AsyncParsableCommand {
     @Option(help: "Apps are served at APP.DOMAIN (env OPENRUKO_DOMAIN; default localhost).") var domain: String?
 
     func run() async throws {
+        let configuration: DaemonConfiguration
         do {
-            let configuration = try DaemonConfiguration.resolve(
+            configuration = try DaemonConfiguration.resolve(
                 dataDir: dataDir, sshListen: sshListen, apiListen: apiListen, routerListen: routerListen, domain: domain)
+        } catch let error as OpenrukoError {
+            throw ValidationError(error.message)  // a bad flag: the usage helps
+        }
+        do {
             try await Daemon(configuration: configuration).run()
         } catch let error as OpenrukoError {
-            throw ValidationError(error.message)
+            // A listener that cannot bind, an unusable data directory: the message alone.
+            FileHandle.standardError.write(Data("openruko: \(error.message)\n".utf8))
+            throw ExitCode.failure
         }
     }
 }

@@ -45,6 +45,7 @@ import Testing
             ])
         #expect(clash.status != 0)
         #expect(clash.stderr.contains("The router cannot listen on 127.0.0.1:\(port)"), "\(clash.stderr)")
+        #expect(!clash.stderr.contains("Usage:"), "a daemon that cannot start says why, without the usage")
 
         let status = daemon.terminate()
         #expect(status == 0)

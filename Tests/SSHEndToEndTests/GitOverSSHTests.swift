@@ -10,7 +10,7 @@ import Testing
         let key = try await bed.user("dev@example.com", key: type)
         try await bed.app("web1", owner: "dev@example.com")
         let source = bed.directory.appending("source")
-        let commit = try await GitFixture.repository(at: source, files: ["Procfile": "web: ./run\n", "run": "echo hi\n"])
+        let commit = try await GitFixture.repository(at: source)
 
         try await DaemonProcess.with(dataDir: bed.data) { daemon in
             let ssh = SSHClient(port: daemon.sshPort, key: key)
@@ -23,7 +23,7 @@ import Testing
             let clone = bed.directory.appending("clone")
             try await GitFixture.git(["clone", "-q", ssh.url("web1"), clone], in: bed.directory.path, environment: ssh.gitEnvironment)
             #expect(try await GitFixture.git(["rev-parse", "HEAD"], in: clone).trimmingCharacters(in: .whitespacesAndNewlines) == commit)
-            #expect(FileManager.default.contents(atPath: clone + "/Procfile") == Data("web: ./run\n".utf8))
+            #expect(FileManager.default.contents(atPath: clone + "/Procfile") == Data(GitFixture.webApp["Procfile"]!.utf8))
         }
     }
 

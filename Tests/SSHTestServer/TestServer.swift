@@ -12,7 +12,21 @@ import Crypto
 struct TestServer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "openruko-ssh-testserver", abstract: "openruko daemon plus test-only commands (cat, sha256, readfile).",
-        subcommands: [Serve.self, SeedKeys.self], defaultSubcommand: Serve.self)
+        subcommands: [Serve.self, SeedKeys.self, Hook.self], defaultSubcommand: Serve.self)
+}
+
+/// `hook pre-receive`: what git's hook runs during a push (`OPENRUKO_BIN` is this binary).
+struct Hook: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "hook", subcommands: [PreReceive.self])
+
+    struct PreReceive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "pre-receive")
+
+        func run() async throws {
+            let status = await HookRunner.preReceive()
+            if status != 0 { throw ExitCode(status) }
+        }
+    }
 }
 
 /// The commands added to the production table.

@@ -39,10 +39,14 @@ package struct SSHClient: Sendable {
 
 /// Git repositories made with the real `git` for push tests.
 package enum GitFixture {
+    /// The smallest app a push deploys: a Procfile web process that answers on `$PORT`
+    /// (pushes to `main` build and wait for their web dyno).
+    package static let webApp = ["Procfile": "web: exec python3 -m http.server $PORT\n", "README": "hello\n"]
+
     /// A repository in `directory` with one commit of `files` on `main`.
     /// - Returns: the commit id.
     @discardableResult
-    package static func repository(at directory: String, files: [String: String] = ["README": "hello\n"]) async throws -> String {
+    package static func repository(at directory: String, files: [String: String] = webApp) async throws -> String {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try await git(["init", "-q", "-b", "main"], in: directory)
         for (name, content) in files {
