@@ -64,11 +64,14 @@ final class DrainWorker: @unchecked Sendable {
                 }
             } catch {
                 // The endpoint is down or refused the lines: retry after the back-off.
+                if Task.isCancelled { break }
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, Self.longestBackoff)
+                trimOverflow()
+                continue
             }
-            if Task.isCancelled { break }
-            try? await Task.sleep(for: backoff)
-            backoff = min(backoff * 2, Self.longestBackoff)
-            trimOverflow()
+            // The endpoint closed the connection after a delivery (an HTTP/1.0 server, or
+            // `Connection: close`): connect again at once.
         }
     }
 

@@ -12,6 +12,8 @@ final class FeedSubscription: @unchecked Sendable {
     private var position: LogPosition?
     private var ready: [String] = []
     private var readyIndex = 0
+    /// How many bytes of recent lines one `nextBatch` gathers from memory at most.
+    static let batchBytes = 256 << 10
     /// Lines read (counted like `AppLog.Feed.written`), to tell how far behind the reader is.
     private(set) var seq = 0
 
@@ -63,10 +65,19 @@ final class FeedSubscription: @unchecked Sendable {
             let snapshot = log.snapshot(at: position)
             if position < snapshot.end {
                 var lines: [String] = []
-                if let cached = snapshot.cached {
-                    position.offset += cached.data.count
-                    seq += cached.lines
-                    lines = split(cached.data)
+                if var cached = snapshot.cached {
+                    // Every recent write still in memory, up to about `batchBytes`, in one go.
+                    var data = Data()
+                    while true {
+                        position.offset += cached.data.count
+                        seq += cached.lines
+                        data.append(cached.data)
+                        guard data.count < Self.batchBytes, position < snapshot.end,
+                            let more = log.snapshot(at: position).cached
+                        else { break }
+                        cached = more
+                    }
+                    lines = split(data)
                 } else if let next = snapshot.nextGeneration {
                     position = LogPosition(generation: next, offset: 0)
                     continue

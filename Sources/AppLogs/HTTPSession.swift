@@ -40,9 +40,11 @@ struct HTTPSession {
                     body.writeString(frame)
                     count += 1
                 }
-                try await outbound.write(.head(head(count: count, bytes: body.readableBytes, frameID: worker.frameID)))
-                try await outbound.write(.body(.byteBuffer(body)))
-                try await outbound.write(.end(nil))
+                // One write: a server that answers and closes at once (HTTP/1.0) must not make
+                // a delivered batch look failed (it would be sent twice).
+                try await outbound.write(contentsOf: [
+                    .head(head(count: count, bytes: body.readableBytes, frameID: worker.frameID)), .body(.byteBuffer(body)), .end(nil),
+                ])
                 let (status, keepAlive) = try await answer(&responses)
                 guard (200..<300).contains(status) else { throw DrainFailure("The drain answered \(status).") }
                 worker.confirm(batch.count)

@@ -22,7 +22,14 @@ package struct LogService: Service {
         defer { store.stop() }
         let server = LogSocketServer(store: store)
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { try await server.run() }
+            group.addTask {
+                do {
+                    try await server.run()
+                } catch {
+                    // Ending the socket at shutdown cancels it: only an earlier failure counts.
+                    if !Task.isCancelled { throw error }
+                }
+            }
             if let drains { group.addTask { await drains.run() } }
             group.addTask {
                 while !Task.isCancelled {

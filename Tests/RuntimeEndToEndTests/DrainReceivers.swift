@@ -9,6 +9,8 @@ final class DrainReceiver: Sendable {
     let process: BackgroundProcess
     let output: String
     let port: Int
+    /// The receiver's own output (its port, any traceback).
+    let log: String
 
     static let syslog = #"""
         import socketserver, sys
@@ -71,6 +73,7 @@ final class DrainReceiver: Sendable {
         try Data((kind == "syslog" ? Self.syslog : Self.http).utf8).write(to: URL(fileURLWithPath: script))
         output = directory.appending(name + ".received")
         let log = directory.appending(name + ".log")
+        self.log = log
         process = try await BackgroundProcess(["/usr/bin/python3", "-u", script, output, String(port)], log: log)
         var found: Int?
         for _ in 0..<200 {
@@ -89,6 +92,9 @@ final class DrainReceiver: Sendable {
     var received: [String] {
         String(decoding: FileManager.default.contents(atPath: output) ?? Data(), as: UTF8.self).split(separator: "\n").map(String.init)
     }
+
+    /// What the receiver printed.
+    var diagnostics: String { String(decoding: FileManager.default.contents(atPath: log) ?? Data(), as: UTF8.self) }
 
     func stop() { process.stop() }
 }

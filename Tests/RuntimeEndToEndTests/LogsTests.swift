@@ -174,7 +174,7 @@ extension RuntimeEndToEnd {
             try await fixture.admin(["ps:scale", "drainapp", "burst=1"])
             for receiver in [syslog, http] {
                 try await fixture.eventually("the burst at \(receiver.output)") { Self.burstLines(receiver).count >= 2000 }
-                #expect(Self.burstLines(receiver) == (1...2000).map { "burst \($0)" })
+                #expect(Self.burstLines(receiver) == (1...2000).map { "burst \($0)" }, "\(Self.breaks(receiver))")
                 #expect(receiver.received.allSatisfy { tokens.contains(String($0.split(separator: " ")[1])) })
             }
             #expect(syslog.received.contains { $0.contains(" app api Scaled to burst@1:") })
@@ -184,7 +184,13 @@ extension RuntimeEndToEnd {
             syslog.stop()
             try await fixture.admin(["ps:scale", "drainapp", "burst=0"])
             try await fixture.admin(["ps:scale", "drainapp", "burst=1"])
-            try await fixture.eventually("the second burst over HTTP") { Self.burstLines(http).count >= 4000 }
+            do {
+                try await fixture.eventually("the second burst over HTTP") { Self.burstLines(http).count >= 4000 }
+            } catch {
+                let log = try await fixture.log("drainapp").split(separator: "\n").suffix(20).joined(separator: "\n")
+                Issue.record("HTTP has \(Self.burstLines(http).count) burst lines; its receiver said \(http.diagnostics); the log ends with\n\(log)")
+                throw error
+            }
             #expect(Self.burstLines(http).suffix(2000) == (1...2000).map { "burst \($0)" })
             let back = try await DrainReceiver("syslog", in: fixture.directory, port: syslog.port)
             defer { back.stop() }
@@ -221,6 +227,16 @@ extension RuntimeEndToEnd {
                 #expect(refused.status == 1 && refused.stderr.contains(" !     "), "\(command): \(refused.stderr)")
             }
             #expect(try await fixture.admin(["drains", "mine"]).stdout.contains("syslog://127.0.0.1:514"))
+        }
+
+        /// Where the received bursts do not go up by one (for a failure's message).
+        static func breaks(_ receiver: DrainReceiver) -> String {
+            let numbers = burstLines(receiver).compactMap { Int($0.dropFirst(6)) }
+            var breaks: [String] = []
+            for index in numbers.indices.dropFirst() where numbers[index] != numbers[index - 1] + 1 {
+                breaks.append("\(index): \(numbers[index - 1]) -> \(numbers[index])")
+            }
+            return "\(receiver.output): \(numbers.count) lines, breaks \(breaks.prefix(10))"
         }
 
         static func burstLines(_ receiver: DrainReceiver) -> [String] {
