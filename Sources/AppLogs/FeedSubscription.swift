@@ -118,7 +118,7 @@ final class FeedSubscription: @unchecked Sendable {
             guard position < snapshot.end else { break }
             let cursor = cursor(at: position)
             let batch = cursor.read(until: snapshot.end, maximum: 256 << 10)
-            position = cursor.position
+            position = cursor.lineEnd
             let lost = batch.skipped.reduce(0) { $0 + (snapshot.generationLines[$1] ?? 0) }
             seq += batch.lines.count + lost
             passed += lost
@@ -133,7 +133,7 @@ final class FeedSubscription: @unchecked Sendable {
     private func readFiles(from position: inout LogPosition, until end: LogPosition, generationLines: [Int: Int]) -> [String] {
         let cursor = cursor(at: position)
         let batch = cursor.read(until: end)
-        position = cursor.position
+        position = cursor.lineEnd
         seq += batch.lines.count
         var lines: [String] = []
         if !batch.skipped.isEmpty {

@@ -17,6 +17,10 @@ final class LogCursor {
 
     deinit { try? open?.handle.close() }
 
+    /// The position after the last whole line read: where a reader resumes (the bytes of an
+    /// incomplete last line are read again from there).
+    var lineEnd: LogPosition { LogPosition(generation: position.generation, offset: position.offset - partial.count) }
+
     /// Moves to `position` (a line boundary), keeping the open file when it is the same generation.
     func seek(to position: LogPosition) {
         guard position != self.position else { return }

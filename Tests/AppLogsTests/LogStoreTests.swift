@@ -87,6 +87,26 @@ import Testing
         #expect(numbers == Array(numbers.first!...2000))
     }
 
+    @Test func aTailFarBehindReadsEveryLineWholeFromTheFiles() async throws {
+        let fixture = StartedStore()
+        let app = testApp()
+        fixture.store.emit(line(app, "web.1", "first"))
+        var lines = fixture.store.read(app: app, query: LogQuery(lines: 1, tail: true)).makeAsyncIterator()
+        #expect(await lines.next()?.hasSuffix("]: first") == true)
+        // Megabytes more than the store keeps in memory: the tail reads them from disk, in
+        // reads that end in the middle of lines.
+        let count = 40_000
+        for index in 1...count { fixture.store.emit(line(app, "web.1", "line \(index) " + String(repeating: "x", count: index % 97))) }
+        await fixture.store.flushed(appID: app.id)
+        for index in 1...count {
+            let next = await lines.next()
+            guard next?.hasSuffix("]: line \(index) " + String(repeating: "x", count: index % 97)) == true else {
+                Issue.record("line \(index) is \(next ?? "missing")")
+                return
+            }
+        }
+    }
+
     @Test func aTailSeesNewLinesAndEndsWhenItsTaskIsCancelled() async throws {
         let fixture = StartedStore()
         let app = testApp()
