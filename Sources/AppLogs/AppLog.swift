@@ -18,6 +18,8 @@ final class AppLog: Sendable {
         var droppedSince: Date?
         /// Already in the writer's queue.
         var queued = false
+        /// Taken by the writer thread and not yet published.
+        var writing = false
         /// Readers waiting until what is pending now is on disk.
         var flushWaiters: [CheckedContinuation<Void, Never>] = []
     }
@@ -82,8 +84,10 @@ final class AppLog: Sendable {
     /// Writes what is pending (and a notice of what was dropped), publishes it to readers.
     func flush(with appender: LogAppender, limit: Int) {
         let (bytes, lines, dropped, since, flushWaiters) = pending.withLock { pending in
-            defer { pending = Pending() }
-            return (pending.bytes, pending.lines, pending.dropped, pending.droppedSince, pending.flushWaiters)
+            let taken = (pending.bytes, pending.lines, pending.dropped, pending.droppedSince, pending.flushWaiters)
+            pending = Pending()
+            pending.writing = true
+            return taken
         }
         var data = Data(bytes)
         var count = lines
@@ -105,7 +109,15 @@ final class AppLog: Sendable {
                 }
             }
         }
-        for waiter in flushWaiters { waiter.resume() }
+        // Readers that asked while this write was under way wait for it too (and for the
+        // next write, when more lines came meanwhile).
+        let late = pending.withLock { pending -> [CheckedContinuation<Void, Never>] in
+            pending.writing = false
+            guard !pending.queued else { return [] }
+            defer { pending.flushWaiters.removeAll() }
+            return pending.flushWaiters
+        }
+        for waiter in flushWaiters + late { waiter.resume() }
     }
 
     /// `data` (whole lines, `lines` of them) cut at line ends into pieces of about `size`
@@ -132,6 +144,7 @@ final class AppLog: Sendable {
 
     private func publish(_ result: LogAppender.Result, data: Data, lines: Int) {
         let waiters = feed.withLock { feed in
+            if let previous = result.previous { feed.finalSizes[previous.generation] = previous.offset }
             feed.written += lines
             feed.generationLines[result.start.generation, default: 0] += lines
             feed.chunks.append(Chunk(start: result.start, data: data, lines: lines))
@@ -156,7 +169,7 @@ final class AppLog: Sendable {
     func flushed() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let now = pending.withLock { pending -> Bool in
-                guard pending.queued else { return true }
+                guard pending.queued || pending.writing else { return true }
                 pending.flushWaiters.append(continuation)
                 return false
             }

@@ -16,6 +16,8 @@ final class LogAppender {
         var end: LogPosition
         /// Set when the append started a new generation: the new, empty one.
         var rotatedTo: Int?
+        /// Set when the data went to a new generation: the end of the one before.
+        var previous: LogPosition?
     }
 
     init(directory: LogDirectory) {
@@ -34,22 +36,35 @@ final class LogAppender {
         let lock = try lockHandle()
         flock(lock.fileDescriptor, LOCK_EX)
         defer { flock(lock.fileDescriptor, LOCK_UN) }
-        let (generation, handle) = try newest()
-        let size = Int(lseek(handle.fileDescriptor, 0, SEEK_END))
+        var (generation, handle) = try newest()
+        var size = Int(lseek(handle.fileDescriptor, 0, SEEK_END))
+        var previous: LogPosition?
+        if size > 0 && size + data.count > max(limit / 2, 1) {
+            // The data would take this generation past half the limit: start the next one first.
+            previous = LogPosition(generation: generation, offset: size)
+            try rotate(from: generation, handle: handle)
+            (generation, handle) = try newest()
+            size = 0
+        }
         try handle.write(contentsOf: data)
         let start = LogPosition(generation: generation, offset: size)
         var result = Result(start: start, end: LogPosition(generation: generation, offset: size + data.count))
+        result.previous = previous
         if size + data.count >= max(limit / 2, 1) {
-            let next = generation + 1
-            _ = FileManager.default.createFile(atPath: directory.file(next), contents: nil, attributes: [.posixPermissions: 0o640])
-            for old in directory.generations() where old < generation {
-                try? FileManager.default.removeItem(atPath: directory.file(old))
-            }
-            try? handle.close()
-            current = nil
-            result.rotatedTo = next
+            try rotate(from: generation, handle: handle)
+            result.rotatedTo = generation + 1
         }
         return result
+    }
+
+    /// Starts the generation after `generation` and deletes those before it.
+    private func rotate(from generation: Int, handle: FileHandle) throws {
+        _ = FileManager.default.createFile(atPath: directory.file(generation + 1), contents: nil, attributes: [.posixPermissions: 0o640])
+        for old in directory.generations() where old < generation {
+            try? FileManager.default.removeItem(atPath: directory.file(old))
+        }
+        try? handle.close()
+        current = nil
     }
 
     private func lockHandle() throws -> FileHandle {
