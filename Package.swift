@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
     ],
     targets: [
         // MARK: - C shims (system libraries)
@@ -126,6 +127,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "AppLogs",
+            dependencies: [
+                "OpenrukoCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         .target(
             name: "Runtime",
@@ -155,7 +169,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "OpenrukoCore", "Store", "Platform", "Commands", "PlatformAPI", "Builder", "Runtime", "LibGit2", "LibSSH", "SSHFrontend", "Routing",
+                "OpenrukoCore", "Store", "Platform", "Commands", "PlatformAPI", "Builder", "Runtime", "LibGit2", "LibSSH", "SSHFrontend", "Routing", "AppLogs",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -188,6 +202,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+
+        // The log store alone, for scripts/bench/logs (release build).
+        .executableTarget(name: "LogsBench", dependencies: ["AppLogs", "OpenrukoCore"], swiftSettings: swiftSettings),
 
         // MARK: - Tests
         // The daemon with test-only commands (`cat`…) for the SSH pump tests and benchmark.
@@ -228,6 +245,17 @@ let package = Package(
         .testTarget(name: "RuntimeEndToEndTests", dependencies: ["OpenrukoCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BuildEndToEndTests", dependencies: ["OpenrukoCore", "Sandbox", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AppLogsTests",
+            dependencies: [
+                "AppLogs", "OpenrukoCore", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RoutingTests",
             dependencies: [

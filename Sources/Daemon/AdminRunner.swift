@@ -1,3 +1,4 @@
+import AppLogs
 import Commands
 package import OpenrukoCore
 
@@ -8,13 +9,16 @@ package enum AdminRunner {
         let io = StandardIO()
         let installation: Installation
         let logs: any LogReader
+        let forwarder: LogForwarder
         do {
-            (installation, logs) = try Installation.openClient(layout)
+            (installation, logs, forwarder) = try Installation.openClient(layout)
         } catch {
             io.writeError(" !     \(error.message)\n")
             return 1
         }
         let context = CommandContext(platform: installation.platform, principal: .superuser, io: io, logs: logs)
-        return await CommandTable.standard.run(words, in: context)
+        let status = await CommandTable.standard.run(words, in: context)
+        await forwarder.finish()
+        return status
     }
 }

@@ -11,20 +11,22 @@ struct DaemonRuntime: Sendable {
     let host: DynoHost
     let routes: RuntimeRoutes
     let drain: TrafficDrainRelay
-    let logs: RecentLogs
+    let logs: any LogSink & LogReader
     let layout: DataLayout
     /// Set once the installation's store exists.
     private let made = SupervisorBox()
 
     /// - Throws: `OpenrukoError` for a malformed setting or a missing bubblewrap.
-    init(layout: DataLayout, domain: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(OpenrukoError) {
+    init(
+        layout: DataLayout, domain: String, logs: any LogSink & LogReader,
+        environment: [String: String] = ProcessInfo.processInfo.environment) throws(OpenrukoError) {
         let settings: RuntimeSettings
         do {
             settings = try RuntimeSettings.from(environment: environment)
         } catch {
             throw OpenrukoError(.invalid, error.description)
         }
-        logs = RecentLogs()
+        self.logs = logs
         host = try DynoHost(layout: layout, logs: logs, settings: settings)
         routes = RuntimeRoutes(domain: domain)
         drain = TrafficDrainRelay()

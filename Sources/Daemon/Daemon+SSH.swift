@@ -17,7 +17,7 @@ extension Daemon {
             }
         }
         let context = SSHServerContext(
-            dispatcher: dispatcher, table: commandTable, forwardPolicy: { ForwardPolicy(api: api.current) }, logger: logger)
+            dispatcher: dispatcher, table: commandTable, logs: logs, forwardPolicy: { ForwardPolicy(api: api.current) }, logger: logger)
         return SSHServer(listen: configuration.sshListen, hostKeyDirectory: configuration.layout.ssh, context: context, registry: registry)
     }
 }

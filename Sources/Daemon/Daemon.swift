@@ -1,3 +1,4 @@
+import AppLogs
 package import Commands
 import Foundation
 package import Logging
@@ -20,6 +21,8 @@ package struct Daemon: Sendable {
     let registry: ListenerRegistry
     let logger: Logger
     let runtime: DaemonRuntime
+    /// The log store (every app's log, tails, drains).
+    let logs: LogStore
     /// The commands served over SSH (tests add some).
     let commandTable: CommandTable
 
@@ -34,9 +37,13 @@ package struct Daemon: Sendable {
         // Listeners register here as the parts that listen (SSH, API, router) are added.
         registry = ListenerRegistry(expected: Self.listenerNames)
         try Installation.prepareDirectories(configuration.layout)  // DATA_DIR 0711 before sandboxes check it
-        let runtime = try DaemonRuntime(layout: configuration.layout, domain: configuration.domain)
+        let limits = AppLogLimits()
+        let logs = try Installation.logStore(configuration.layout, limits: limits)
+        self.logs = logs
+        let runtime = try DaemonRuntime(layout: configuration.layout, domain: configuration.domain, logs: logs)
         self.runtime = runtime
-        installation = try Installation.open(configuration.layout, logs: runtime.logs) { store in runtime.seams(store) }
+        installation = try Installation.open(configuration.layout, logs: logs) { store in runtime.seams(store) }
+        limits.attach(installation.store)
     }
 
     /// The listeners announced in the ready line, in order.
@@ -44,10 +51,11 @@ package struct Daemon: Sendable {
 
     /// Every long-running part, dependencies first (they stop in reverse order).
     func services() throws -> [any Service] {
-        runtime.services() + [
+        // The log store first: it stops last, so every other part's final lines reach the disk.
+        [installation.logService(logs)] + runtime.services() + [
             APIServer(
                 platform: installation.platform, listen: configuration.apiListen, registry: registry,
-                builds: try installation.buildService(), logs: runtime.logs,
+                builds: try installation.buildService(), logs: logs,
                 rateLimit: configuration.apiRateLimit, capabilityKeyFile: configuration.layout.root + "/api-capability.key",
                 logger: logger),
             try sshServer(),

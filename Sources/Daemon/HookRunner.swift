@@ -1,3 +1,4 @@
+import AppLogs
 package import Builder
 import Foundation
 package import OpenrukoCore
@@ -16,11 +17,13 @@ package enum HookRunner {
         }
         let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         do {
-            let (installation, _) = try Installation.openClient(DataLayout(root: root), environment: environment)
+            let (installation, _, forwarder) = try Installation.openClient(DataLayout(root: root), environment: environment)
             let pipeline = try installation.buildPipeline(environment: environment)
-            return await PreReceiveHook(pipeline: pipeline).run(input: input, environment: environment) { data in
+            let status = await PreReceiveHook(pipeline: pipeline).run(input: input, environment: environment) { data in
                 stderr.write(data)
             }
+            await forwarder.finish()
+            return status
         } catch {
             let message = (error as? OpenrukoError)?.message ?? "\(error)"
             stderr.write(Data(" !     \(message)\n !     Push failed\n".utf8))

@@ -1,3 +1,4 @@
+import AppLogs
 import Commands
 import Foundation
 package import OpenrukoCore
@@ -32,8 +33,10 @@ package enum OpenSSHMode {
     package static func sshCommand(keyID: String, layout: DataLayout, environment: [String: String]) async -> Int32 {
         let io = StandardIO()
         let installation: Installation
+        let logs: any LogReader
+        let forwarder: LogForwarder
         do {
-            installation = try Installation.open(layout)
+            (installation, logs, forwarder) = try Installation.openClient(layout, environment: environment)
         } catch {
             io.writeError(" !     \(error.message)\n")
             return 1
@@ -61,8 +64,10 @@ package enum OpenSSHMode {
             io.writeError(" !     \(message)\n")
             return 1
         case .command(let words):
-            let context = CommandContext(platform: installation.platform, principal: .user(user), io: io)
-            return await CommandTable.standard.run(words, in: context)
+            let context = CommandContext(platform: installation.platform, principal: .user(user), io: io, logs: logs)
+            let status = await CommandTable.standard.run(words, in: context)
+            await forwarder.finish()
+            return status
         case .git(let invocation):
             return await runGit(invocation, io: io)
         }

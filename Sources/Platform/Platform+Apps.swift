@@ -168,16 +168,22 @@ extension Platform {
     }
 
     /// Adds a log drain (`syslog://`, `syslog+tls://`, `https://`, `http://`).
+    /// - Throws: `invalid` for an unknown scheme, a malformed URL or a host that does not
+    ///   resolve; `conflict` when the app already drains there.
     package func addDrain(_ name: String, url: String, as principal: Principal) throws(OpenrukoError) -> LogDrain {
         let app = try self.app(name, as: principal)
-        guard let parsed = URLComponents(string: url), let scheme = parsed.scheme?.lowercased(),
-            ["syslog", "syslog+tls", "https", "http"].contains(scheme), let host = parsed.host, !host.isEmpty
-        else {
+        let parsed = try DrainURL(parsing: url)
+        guard Self.resolves(parsed.host) else {
             throw OpenrukoError(
-                .invalid, "\(url.debugDescription) is not a drain URL. Use syslog://HOST:PORT, syslog+tls://HOST:PORT or https://….",
+                .invalid, "The drain host \(parsed.host) cannot be resolved from this server; check the URL \(url.debugDescription).",
                 resource: "log_drain")
         }
         return try store.addDrain(appID: app.id, url: url)
+    }
+
+    /// Whether `host` is an IP address or a name this server resolves.
+    static func resolves(_ host: String) -> Bool {
+        !Host(name: host).addresses.isEmpty
     }
 
     /// Removes a log drain by URL or token.

@@ -41,7 +41,9 @@ extension Platform {
         }
         let updated = try store.scale(appID: app.id, resolved)
         let actor = try attribution(principal)
-        let summary = updated.map { "\($0.type)@\($0.quantity):\($0.size)" }.joined(separator: " ")
+        // Heroku's words: "Scaled to web@2:Standard-1X worker@1:Standard-1X by user …".
+        let summary = updated.sorted { $0.type < $1.type }.map { "\($0.type)@\($0.quantity):\(Self.displaySize($0.size))" }
+            .joined(separator: " ")
         logAPI(app, "Scaled to \(summary) by user \(actor.email)")
         await runtime.appChanged(app)
         return updated
@@ -49,6 +51,9 @@ extension Platform {
 
     /// Dyno sizes accepted (they are recorded; every dyno gets the same resources here).
     package static let sizes = ["eco", "basic", "standard-1X", "standard-2X", "performance-M", "performance-L"]
+
+    /// A size as Heroku's `app[api]` lines show it (`Standard-1X`, `Basic`, `Eco`).
+    static func displaySize(_ size: String) -> String { size.prefix(1).uppercased() + size.dropFirst() }
 
     static func isValidSize(_ size: String) -> Bool { sizes.contains { $0.lowercased() == size.lowercased() } }
     static func canonicalSize(_ size: String) -> String { sizes.first { $0.lowercased() == size.lowercased() } ?? size }

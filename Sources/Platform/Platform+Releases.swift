@@ -25,7 +25,7 @@ extension Platform {
         let release = try store.updateConfig(
             appID: app.id, set: values, unset: [], description: ConfigKey.setDescription(keys), actor: actor,
             status: try initialStatus(slugID: try store.currentRelease(appID: app.id)?.slugID))
-        logAPI(app, "Set \(keys.joined(separator: ", ")) config vars by user \(actor.email)")
+        logAPI(app, "\(ConfigKey.setDescription(keys)) by user \(actor.email)")
         return await publish(release, of: app, actor: actor, output: output)
     }
 
@@ -40,7 +40,7 @@ extension Platform {
         let release = try store.updateConfig(
             appID: app.id, set: [:], unset: keys, description: ConfigKey.removeDescription(keys), actor: actor,
             status: try initialStatus(slugID: try store.currentRelease(appID: app.id)?.slugID))
-        logAPI(app, "Unset \(keys.joined(separator: ", ")) config vars by user \(actor.email)")
+        logAPI(app, "\(ConfigKey.removeDescription(keys)) by user \(actor.email)")
         return await publish(release, of: app, actor: actor, output: output)
     }
 

@@ -14,9 +14,15 @@ package struct ControlClient: RuntimeControl, ReleasePhaseRunner, LogReader, Log
     private let pending = PendingLines()
     /// Builds the local release-phase runner when it is needed (no daemon).
     package let localReleasePhase: @Sendable () throws(OpenrukoError) -> any ReleasePhaseRunner
+    /// Reads the log when no daemon runs (the log files themselves).
+    package let localLogs: (any LogReader)?
 
-    package init(layout: DataLayout, localReleasePhase: @escaping @Sendable () throws(OpenrukoError) -> any ReleasePhaseRunner) {
+    package init(
+        layout: DataLayout, localLogs: (any LogReader)? = nil,
+        localReleasePhase: @escaping @Sendable () throws(OpenrukoError) -> any ReleasePhaseRunner
+    ) {
         self.layout = layout
+        self.localLogs = localLogs
         self.localReleasePhase = localReleasePhase
     }
 
@@ -94,6 +100,7 @@ package struct ControlClient: RuntimeControl, ReleasePhaseRunner, LogReader, Log
 
     // MARK: LogReader
 
+    /// Reads through the daemon (its store, its live lines); without a daemon, from `localLogs`.
     package func read(app: App, query: LogQuery) -> AsyncStream<String> {
         var request = ControlRequest(.logs, app: app)
         request.logLines = query.lines
@@ -101,8 +108,11 @@ package struct ControlClient: RuntimeControl, ReleasePhaseRunner, LogReader, Log
         request.logDyno = query.dyno
         request.logSource = query.source
         let (stream, continuation) = AsyncStream<String>.makeStream()
+        let local = localLogs
         let task = Task {
-            _ = await call(request) { continuation.yield($0) }
+            if case .failure(.noDaemon) = await call(request, output: { continuation.yield($0) }), let local {
+                for await line in local.read(app: app, query: query) { continuation.yield(line) }
+            }
             continuation.finish()
         }
         continuation.onTermination = { _ in task.cancel() }

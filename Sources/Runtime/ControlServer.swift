@@ -59,7 +59,20 @@ package struct ControlServer: Service {
                 return
             }
             let writer = ReplyWriter(channel: channel)
-            let final = await handle(request) { writer.send(ControlReply(output: $0)) }
+            // A client that goes away (Ctrl-C on `openruko admin logs -t`) ends its request.
+            let (closed, gone) = AsyncStream<Never>.makeStream()
+            connection.channel.closeFuture.whenComplete { _ in gone.finish() }
+            let final = await withTaskGroup(of: ControlReply?.self) { group in
+                group.addTask { await handle(request) { writer.send(ControlReply(output: $0)) } }
+                group.addTask {
+                    for await _ in closed {}  // ends when the connection closes, or once cancelled
+                    return nil
+                }
+                let first = await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+            guard let final else { return }
             writer.send(final)
             await writer.finish()
         }

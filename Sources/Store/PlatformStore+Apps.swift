@@ -212,6 +212,11 @@ extension PlatformStore {
         }
     }
 
+    /// Every drain of every app (the log store follows them).
+    package func allDrains() throws(OpenrukoError) -> [LogDrain] {
+        try read { db in try LogDrainRow.order(Column("created_at")).fetchAll(db).map(\.drain) }
+    }
+
     // MARK: Helpers
 
     static func fetchApp(_ db: Database, _ nameOrID: String) throws -> App? {

@@ -13,7 +13,8 @@ extension RuntimeEndToEnd {
             try await fixture.admin(["config:set", "envapp", "GREETING=hello world", "MULTI=line one\nline two\n  indented $HOME"])
             let repo = try await fixture.repository(TestApp.files(more: [".profile.d/10-extra.sh": "export FROM_PROFILE=\"from ${GREETING}\"\n"]))
             let push = try await fixture.push(repo, app: "envapp")
-            #expect(push.status == 0, "\(push.stderr)")
+            let appLog = push.status == 0 ? "" : ((try? await fixture.log("envapp")) ?? "")
+            #expect(push.status == 0, "\(push.stderr)\n\(appLog)")
             #expect(push.stderr.contains("Starting 1 web dyno of v3..."))
             #expect(push.stderr.contains("web.1 is up"))
             #expect(push.stderr.contains("Released v3"))
@@ -78,7 +79,7 @@ extension RuntimeEndToEnd {
         }
 
         @Test func aWebDynoThatNeverBindsIsR10AndRejectsThePush() async throws {
-            let fixture = try await RuntimeFixture.start()
+            let fixture = try await RuntimeFixture.start(environment: ["OPENRUKO_BOOT_TIMEOUT": "8"])
             defer { Task { await fixture.daemon.stop() } }
             let repo = try await fixture.deploy("slowapp", TestApp.files())
 

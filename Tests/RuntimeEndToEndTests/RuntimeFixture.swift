@@ -24,10 +24,9 @@ final class RuntimeFixture: Sendable {
         let users = try await OpenrukoBinary.admin(["users", "--json"], dataDir: dataDir)
         let list = try JSONSerialization.jsonObject(with: Data(users.stdout.utf8)) as? [[String: Any]]
         guard let id = list?.first?["id"] as? String else { throw TestFailure("no user id in \(users.stdout)") }
-        // Each daemon its own block of dyno ports, so parallel test processes do not race.
-        let first = 31000 + Int.random(in: 0..<80) * 100
+        // Each daemon its own block of dyno ports, so daemons side by side do not race.
         var settings = RunningDaemon.testEnvironment.merging(environment) { _, new in new }
-        settings["OPENRUKO_DYNO_PORTS"] = settings["OPENRUKO_DYNO_PORTS"] ?? "\(first)-\(first + 99)"
+        settings["OPENRUKO_DYNO_PORTS"] = settings["OPENRUKO_DYNO_PORTS"] ?? DynoPortBlocks.next()
         let daemon = RunningDaemon(dataDir: dataDir, environment: settings)
         try await daemon.start()
         return RuntimeFixture(directory: directory, userID: id, daemon: daemon)

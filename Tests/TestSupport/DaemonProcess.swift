@@ -55,9 +55,9 @@ package final class DaemonProcess: @unchecked Sendable {
         process.standardOutput = output
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardInput = FileHandle.nullDevice
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        }
+        // Its own block of dyno ports, so daemons side by side do not race for one.
+        let dynoPorts = ["OPENRUKO_DYNO_PORTS": DynoPortBlocks.next()].merging(environment) { _, new in new }
+        process.environment = ProcessInfo.processInfo.environment.merging(dynoPorts) { _, new in new }
         try process.run()
         let line = await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
             Thread {

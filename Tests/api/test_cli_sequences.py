@@ -167,10 +167,13 @@ def test_stacks_and_stack_set(daemon, api):
 def test_log_drains(daemon, api):
     name = unique("drn")
     api.post(f"{daemon.url}/apps", json={"name": name})
-    r = api.post(f"{daemon.url}/apps/{name}/log-drains", json={"url": "syslog+tls://logs.example.com:6514"})
+    # A drain's host must resolve from the server (an unknown name is refused).
+    r = api.post(f"{daemon.url}/apps/{name}/log-drains", json={"url": "syslog+tls://logs.example.invalid:6514"})
+    assert r.status_code == 422 and "cannot be resolved" in r.json()["message"]
+    r = api.post(f"{daemon.url}/apps/{name}/log-drains", json={"url": "syslog+tls://127.0.0.1:6514"})
     assert r.status_code == 201 and r.json()["token"].startswith("d.")
-    assert [d["url"] for d in api.get(f"{daemon.url}/apps/{name}/log-drains").json()] == ["syslog+tls://logs.example.com:6514"]
-    r = api.delete(f"{daemon.url}/apps/{name}/log-drains/syslog+tls://logs.example.com:6514")
+    assert [d["url"] for d in api.get(f"{daemon.url}/apps/{name}/log-drains").json()] == ["syslog+tls://127.0.0.1:6514"]
+    r = api.delete(f"{daemon.url}/apps/{name}/log-drains/syslog+tls://127.0.0.1:6514")
     assert r.status_code == 200
     assert api.get(f"{daemon.url}/apps/{name}/log-drains").json() == []
 

@@ -1,0 +1,65 @@
+import AppLogs
+import Foundation
+import OpenrukoCore
+import TestSupport
+import Testing
+
+/// A drain to a real HTTP/1.0 server (Python's http.server: it answers, then closes the
+/// connection) while lines trickle in: every line arrives once, in order, without waiting.
+@Suite struct HTTP10DrainTests {
+    static let http = #"""
+        import http.server, sys
+        out = open(sys.argv[1], "a", buffering=1)
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                assert self.headers["Content-Type"] == "application/logplex-1", self.headers["Content-Type"]
+                count = int(self.headers["Logplex-Msg-Count"])
+                token = self.headers["Logplex-Drain-Token"]
+                frames = 0
+                while body:
+                    length, rest = body.split(" ", 1)
+                    n = len(rest.encode()[:int(length)].decode())
+                    message, body = rest[:n], rest[n:]
+                    parts = message.split(" ", 6)
+                    out.write("http %s %s %s %s\n" % (token, parts[3], parts[4], parts[6]))
+                    frames += 1
+                assert frames == count, (frames, count)
+                self.send_response(204)
+                self.end_headers()
+            def log_message(self, *args):
+                pass
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2])), Handler)
+        print(server.server_address[1], flush=True)
+        server.serve_forever()
+        """#
+
+    @Test func anHTTP10ReceiverThatClosesAfterEachAnswerGetsEveryLineOnceInOrder() async throws {
+        let directory = TemporaryDirectory("openruko-http10")
+        try Data(Self.http.utf8).write(to: URL(fileURLWithPath: directory.appending("receiver.py")))
+        let receiver = try await BackgroundProcess(
+            ["/usr/bin/python3", "-u", directory.appending("receiver.py"), directory.appending("received"), "0"],
+            log: directory.appending("log"))
+        defer { receiver.stop() }
+        let port = try await waitFor {
+            (FileManager.default.contents(atPath: directory.appending("log"))).flatMap {
+                Int(String(decoding: $0, as: UTF8.self).split(separator: "\n").first ?? "")
+            }
+        }
+        let fixture = DrainTests.Fixture()
+        try await fixture.add("http://127.0.0.1:\(port)/logs")
+        func received() -> [Int] {
+            String(decoding: FileManager.default.contents(atPath: directory.appending("received")) ?? Data(), as: UTF8.self)
+                .split(separator: "\n").filter { $0.contains(" app burst.1 ") }.compactMap { Int($0.split(separator: " ").last ?? "") }
+        }
+        for round in 0..<2 {
+            // Lines come in small groups, as from a dyno's pipe.
+            for group in 0..<20 {
+                for index in 1...100 { fixture.logs.store.emit(line(fixture.app, "burst.1", "burst \(round * 2000 + group * 100 + index)")) }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            _ = try await waitFor { received().count >= (round + 1) * 2000 ? true : nil }
+        }
+        #expect(received() == Array(1...4000))
+    }
+}
