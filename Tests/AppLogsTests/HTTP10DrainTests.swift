@@ -7,32 +7,7 @@ import Testing
 /// A drain to a real HTTP/1.0 server (Python's http.server: it answers, then closes the
 /// connection) while lines trickle in: every line arrives once, in order, without waiting.
 @Suite struct HTTP10DrainTests {
-    static let http = #"""
-        import http.server, sys
-        out = open(sys.argv[1], "a", buffering=1)
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
-                assert self.headers["Content-Type"] == "application/logplex-1", self.headers["Content-Type"]
-                count = int(self.headers["Logplex-Msg-Count"])
-                token = self.headers["Logplex-Drain-Token"]
-                frames = 0
-                while body:
-                    length, rest = body.split(" ", 1)
-                    n = len(rest.encode()[:int(length)].decode())
-                    message, body = rest[:n], rest[n:]
-                    parts = message.split(" ", 6)
-                    out.write("http %s %s %s %s\n" % (token, parts[3], parts[4], parts[6]))
-                    frames += 1
-                assert frames == count, (frames, count)
-                self.send_response(204)
-                self.end_headers()
-            def log_message(self, *args):
-                pass
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2])), Handler)
-        print(server.server_address[1], flush=True)
-        server.serve_forever()
-        """#
+    static let http = DrainReceiverScripts.logplexHTTP
 
     @Test func anHTTP10ReceiverThatClosesAfterEachAnswerGetsEveryLineOnceInOrder() async throws {
         let directory = TemporaryDirectory("openruko-http10")

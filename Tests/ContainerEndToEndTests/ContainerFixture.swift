@@ -75,32 +75,13 @@ final class ContainerFixture: Sendable {
 
     /// Writes files into a work tree and commits them.
     func change(_ path: String, _ files: [String: String], message: String = "change") async throws {
-        for (name, contents) in files {
-            let file = path + "/" + name
-            try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            if contents.hasPrefix("->") {
-                try? FileManager.default.removeItem(atPath: file)
-                try FileManager.default.createSymbolicLink(atPath: file, withDestinationPath: String(contents.dropFirst(2)))
-                continue
-            }
-            if contents.hasPrefix("@") {
-                try? FileManager.default.removeItem(atPath: file)
-                try FileManager.default.copyItem(atPath: String(contents.dropFirst()), toPath: file)
-                continue
-            }
-            let executable = contents.hasPrefix("+x ")
-            try Data((executable ? String(contents.dropFirst(3)) : contents).utf8).write(to: URL(fileURLWithPath: file))
-            chmod(file, executable ? 0o755 : 0o644)
-        }
-        try await git(["add", "-A"], in: path)
-        try await git(["-c", "user.email=dev@example.com", "-c", "user.name=Dev", "commit", "-q", "--allow-empty", "-m", message], in: path)
+        try WorkTree.write(files, to: path)
+        try await WorkTree.commit(path, message)
     }
 
     @discardableResult
     func git(_ arguments: [String], in path: String) async throws -> ProcessResult {
-        let result = try await ProcessRunner.run("/usr/bin/git", arguments, directory: path)
-        if result.status != 0 { throw TestFailure("git \(arguments) failed: \(result.stderr)") }
-        return result
+        try await WorkTree.git(arguments, in: path)
     }
 
     /// `git push` of main over SSH.

@@ -57,25 +57,16 @@ final class RuntimeFixture: Sendable {
     }
 
     func write(_ files: [String: String], to path: String) throws {
-        for (name, contents) in files {
-            let file = path + "/" + name
-            try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            let executable = contents.hasPrefix("+x ")
-            try Data((executable ? String(contents.dropFirst(3)) : contents).utf8).write(to: URL(fileURLWithPath: file))
-            chmod(file, executable ? 0o755 : 0o644)
-        }
+        try WorkTree.write(files, to: path)
     }
 
     func commit(_ path: String, _ message: String) async throws {
-        try await git(["add", "-A"], in: path)
-        try await git(["-c", "user.email=dev@example.com", "-c", "user.name=Dev", "commit", "-q", "--allow-empty", "-m", message], in: path)
+        try await WorkTree.commit(path, message)
     }
 
     @discardableResult
     func git(_ arguments: [String], in path: String) async throws -> ProcessResult {
-        let result = try await ProcessRunner.run("/usr/bin/git", arguments, directory: path)
-        if result.status != 0 { throw TestFailure("git \(arguments) failed: \(result.stderr)") }
-        return result
+        try await WorkTree.git(arguments, in: path)
     }
 
     /// `git push` of main through openruko's receive-pack invocation (the real hook runs).
