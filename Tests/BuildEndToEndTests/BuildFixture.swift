@@ -37,12 +37,7 @@ struct BuildFixture: Sendable {
     /// A new git work tree with `files` (path → contents; a leading `+x ` marks executables),
     /// committed on `main`.
     func repository(_ files: [String: String], name: String = "app") async throws -> String {
-        let path = directory.appending(name + "-" + UUID().uuidString.prefix(6).lowercased())
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        try await git(["init", "-q", "-b", "main"], in: path)
-        try write(files, to: path)
-        try await commit(path, "first")
-        return path
+        try await WorkTree.create(in: directory, files, name: name)
     }
 
     /// Writes files into a work tree.

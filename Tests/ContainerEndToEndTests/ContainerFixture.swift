@@ -58,19 +58,13 @@ final class ContainerFixture: Sendable {
     /// `openruko admin WORDS…`, failing the test on a non-zero exit unless allowed.
     @discardableResult
     func admin(_ words: [String], input: String = "", allowFailure: Bool = false) async throws -> ProcessResult {
-        let result = try await OpenrukoBinary.admin(words, dataDir: dataDir, input: input)
-        if result.status != 0 && !allowFailure { throw TestFailure("admin \(words) failed: \(result.stderr)\(result.stdout)") }
-        return result
+        try await OpenrukoBinary.checkedAdmin(words, dataDir: dataDir, input: input, allowFailure: allowFailure)
     }
 
     /// A new git work tree with `files` (path → contents; `+x ` marks executables; a value
     /// `@FILE` copies that host file, `->TARGET` makes a symlink) committed on `main`.
     func repository(_ files: [String: String]) async throws -> String {
-        let path = directory.appending("repo-" + UUID().uuidString.prefix(6).lowercased())
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        try await git(["init", "-q", "-b", "main"], in: path)
-        try await change(path, files, message: "first")
-        return path
+        try await WorkTree.create(in: directory, files)
     }
 
     /// Writes files into a work tree and commits them.

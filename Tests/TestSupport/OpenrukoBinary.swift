@@ -23,4 +23,14 @@ package enum OpenrukoBinary {
     package static func admin(_ words: [String], dataDir: String, input: String = "") async throws -> ProcessResult {
         try await ProcessRunner.run(path, ["admin", "--data-dir", dataDir] + words, input: Data(input.utf8))
     }
+
+    /// `admin`, throwing on a non-zero exit unless `allowFailure`.
+    @discardableResult
+    package static func checkedAdmin(
+        _ words: [String], dataDir: String, input: String = "", allowFailure: Bool = false
+    ) async throws -> ProcessResult {
+        let result = try await admin(words, dataDir: dataDir, input: input)
+        if result.status != 0 && !allowFailure { throw TestFailure("admin \(words) failed: \(result.stderr)\(result.stdout)") }
+        return result
+    }
 }

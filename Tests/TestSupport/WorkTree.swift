@@ -22,6 +22,16 @@ package enum WorkTree {
         }
     }
 
+    /// A new work tree in `directory` with `files` (as `write` takes them) committed on `main`.
+    package static func create(in directory: TemporaryDirectory, _ files: [String: String], name: String = "repo") async throws -> String {
+        let path = directory.appending(name + "-" + UUID().uuidString.prefix(6).lowercased())
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try await git(["init", "-q", "-b", "main"], in: path)
+        try write(files, to: path)
+        try await commit(path, "first")
+        return path
+    }
+
     /// Commits everything in the work tree (an empty commit when nothing changed).
     package static func commit(_ path: String, _ message: String) async throws {
         try await git(["add", "-A"], in: path)
