@@ -1,7 +1,6 @@
 import Foundation
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 import OpenrukoCore
 
 /// One keep-alive connection of an `https://` / `http://` drain: batches POSTed as
@@ -16,20 +15,11 @@ struct HTTPSession {
     static let answerTimeout = TimeAmount.seconds(30)
 
     func run(_ worker: DrainWorker) async throws {
-        let secure = url.kind.secure
-        let host = url.host
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.seconds(10))
-            .connect(host: url.host, port: url.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if secure { try tls.addHandler(to: channel, host: host) }
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    // A drain that stops answering is dropped and reconnected.
-                    try channel.pipeline.syncOperations.addHandlers(
-                        IdleStateHandler(readTimeout: Self.answerTimeout), CloseWhenIdle())
-                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
-                }
-            }
+        let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart> = try await tls.connect(to: url) { channel in
+            try channel.pipeline.syncOperations.addHTTPClientHandlers()
+            // A drain that stops answering is dropped and reconnected.
+            try channel.pipeline.syncOperations.addHandlers(IdleStateHandler(readTimeout: Self.answerTimeout), CloseWhenIdle())
+        }
         try await channel.executeThenClose { inbound, outbound in
             var responses = inbound.makeAsyncIterator()
             while let batch = await worker.nextBatch() {

@@ -1,5 +1,4 @@
 import NIOCore
-import NIOPosix
 import OpenrukoCore
 
 /// One TCP (or TLS) connection of a `syslog://` / `syslog+tls://` drain: frames written as
@@ -10,16 +9,7 @@ struct SyslogSession {
     let tls: DrainTLS
 
     func run(_ worker: DrainWorker) async throws {
-        let secure = url.kind.secure
-        let host = url.host
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.seconds(10))
-            .connect(host: url.host, port: url.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if secure { try tls.addHandler(to: channel, host: host) }
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
-            }
+        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer> = try await tls.connect(to: url)
         try await channel.executeThenClose { inbound, outbound in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 // The endpoint never speaks; its end of input means the connection is gone.
