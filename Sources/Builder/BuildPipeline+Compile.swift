@@ -102,9 +102,15 @@ extension BuildPipeline {
     }
 
     /// The build's, the app's, `BUILDPACK_URL` or `.buildpacks` list; nil to detect.
+    /// Only the app's own list (set through `buildpacks:set`, where tenants were checked) may
+    /// name any server path; the others come from the tenant and follow the tenant policy.
     func explicitBuildpacks(_ request: Request, config: [String: String], source: String) throws -> [BuildpackReference]? {
         var urls = request.buildpacks ?? []
-        if urls.isEmpty { urls = request.app.buildpacks }
+        var policy = LocalBuildpackPolicy.tenant()
+        if urls.isEmpty, !request.app.buildpacks.isEmpty {
+            urls = request.app.buildpacks
+            policy = .admin
+        }
         if urls.isEmpty, let url = config["BUILDPACK_URL"], !url.trimmingCharacters(in: .whitespaces).isEmpty { urls = [url] }
         if urls.isEmpty, let text = FileTree.text(source + "/.buildpacks") {
             urls = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -112,7 +118,7 @@ extension BuildPipeline {
         }
         guard !urls.isEmpty else { return nil }
         do {
-            return try urls.map { url throws(BuildpackReferenceError) in try BuildpackReference(url, bundled: resources.buildpacks) }
+            return try urls.map { url throws(BuildpackReferenceError) in try BuildpackReference(url, bundled: resources.buildpacks, policy: policy) }
         } catch {
             throw Failure(message: error.message)
         }

@@ -85,7 +85,8 @@ package struct BuildPipeline: Sendable {
         if let fresh = try? store.app(request.app.id.uuidString.lowercased()) { request.app = fresh }
         failInterruptedBuilds(of: request.app, except: request.build.id)
         let workspace = BuildWorkspace(
-            layout: layout, app: request.app.name, buildID: request.build.id, identity: sandbox.identity)
+            layout: layout, app: request.app.name, buildID: request.build.id,
+            identity: sandbox.identity.forApp(uid: request.app.sandboxUID))
         defer { workspace.remove() }
         var used: [String] = []
         do {
@@ -123,7 +124,7 @@ package struct BuildPipeline: Sendable {
             do {
                 try FileManager.default.copyItem(atPath: path, toPath: workspace.upload)
                 chmod(workspace.upload, 0o400)
-                sandbox.identity.own(workspace.upload)
+                workspace.identity.own(workspace.upload)
             } catch {
                 throw Failure(message: "Cannot read the source tarball: \(error.localizedDescription)")
             }

@@ -51,10 +51,15 @@ struct BuildWorkspace {
         for stale in (try? manager.contentsOfDirectory(atPath: parent)) ?? [] { FileTree.remove(parent + "/" + stale) }
         try manager.createDirectory(atPath: root, withIntermediateDirectories: true)
         chmod(root, 0o711)
+        let foreignCache = identity.switchesUser && FileTree.owner(cache).map { $0 != identity.uid } ?? false
         for directory in [source, home, tmp, env, buildpacks, cache] {
             try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
             chmod(directory, 0o700)
             identity.own(directory)
+        }
+        // A cache written under another identity (before apps had their own) is handed over.
+        if foreignCache {
+            FileTree.walk(cache) { relative, _ in identity.own(cache + "/" + relative) }
         }
     }
 
@@ -71,10 +76,20 @@ struct BuildWorkspace {
     }
 
     /// Gives the sandbox user everything in the source tree (after a root-side checkout).
+    /// Modes become git's (0755 directories and executables, 0644 other files): the checkout
+    /// ran under openruko's `umask 077`, and the slug keeps these modes.
     func ownSource() {
-        guard identity.switchesUser else { return }
         identity.own(source)
-        FileTree.walk(source) { relative, _ in identity.own(source + "/" + relative) }
+        chmod(source, 0o700)
+        FileTree.walk(source) { relative, kind in
+            let path = source + "/" + relative
+            switch kind {
+            case .directory: chmod(path, 0o755)
+            case .file(_, let mode, _): chmod(path, mode & 0o100 != 0 ? 0o755 : 0o644)
+            case .symlink, .other: break
+            }
+            identity.own(path)
+        }
     }
 
     /// The sandbox of one build step.
@@ -91,7 +106,7 @@ struct BuildWorkspace {
                 .init(env, at: Self.envDirectory),
                 .init(buildpacks, at: "/tmp/buildpacks", writable: true),
             ] + extraBinds,
-            network: true, hostname: "build", timeLimit: timeLimit, gracePeriod: .seconds(5))
+            network: true, hostname: "build", timeLimit: timeLimit, gracePeriod: .seconds(5), identity: identity)
     }
 
     /// Removes everything (files sandboxed code made read-only included).

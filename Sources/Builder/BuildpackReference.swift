@@ -1,4 +1,5 @@
 import Foundation
+package import OpenrukoCore
 
 /// One buildpack as a user names it, classified: a bundled one (`python`, `heroku/python`),
 /// a directory on the server, a git URL with an optional `#ref` (`https://…`, `git://…`,
@@ -10,10 +11,13 @@ package enum BuildpackReference: Sendable, Hashable {
     case tarball(url: String)
 
     /// Classifies `text` (as given to `buildpacks:set`, `BUILDPACK_URL` or `.buildpacks`).
-    /// - Parameter bundled: the bundled buildpacks directory (`ROOT/buildpacks`).
+    /// - Parameters:
+    ///   - bundled: the bundled buildpacks directory (`ROOT/buildpacks`).
+    ///   - policy: which server paths may be named (checked before anything is looked up).
     /// - Throws: a message saying which forms are accepted.
-    package init(_ text: String, bundled: String) throws(BuildpackReferenceError) {
+    package init(_ text: String, bundled: String, policy: LocalBuildpackPolicy = .admin) throws(BuildpackReferenceError) {
         let value = text.trimmingCharacters(in: .whitespaces)
+        guard policy.permits(value) else { throw BuildpackReferenceError(message: policy.refusal(value)) }
         let short = value.hasPrefix("heroku/") ? String(value.dropFirst("heroku/".count)) : value
         if !short.isEmpty, !short.contains("/"), !short.contains(":"), Slugignore.isDirectory(bundled + "/" + short) {
             self = .bundled(name: short, path: bundled + "/" + short)

@@ -26,7 +26,7 @@ package struct Builds: BuildService {
         let output = try BuildOutput(logPath: pipeline.logPath(build.id)) { _ in }
         // The tarball is copied into the build's workspace before this returns, so the
         // caller may delete its upload afterwards.
-        let uploads = pipeline.layout.builds + "/uploads"
+        let uploads = pipeline.layout.uploads
         let staged = uploads + "/" + build.id.uuidString.lowercased() + ".tgz"
         do {
             try? FileManager.default.createDirectory(atPath: uploads, withIntermediateDirectories: true)

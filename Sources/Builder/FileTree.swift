@@ -64,6 +64,13 @@ enum FileTree {
     }
 
     /// Whether `path` is a regular file (not a symlink to one).
+    /// The uid owning `path` (not following a symlink), or nil when it does not exist.
+    static func owner(_ path: String) -> UInt32? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return info.st_uid
+    }
+
     static func isFile(_ path: String) -> Bool {
         if case .file = kind(path) { return true }
         return false

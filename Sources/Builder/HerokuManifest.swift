@@ -18,12 +18,54 @@ struct HerokuManifest: Sendable, Hashable {
     var release: Command?
     var run: [String: Command] = [:]
 
+    /// The most bytes, nested brackets and nodes (aliases expanded) a manifest may have.
+    static let limits = (bytes: 64 * 1024, depth: 64, nodes: 10_000)
+
+    /// Refuses a manifest that is too big, too deep, or whose aliases expand past the node
+    /// budget (a "billion laughs" bomb), before anything is built from it: the parser shares
+    /// an alias's nodes, and the walk stops as soon as the budget is spent.
+    static func checkLimits(_ text: String) throws(HerokuManifestError) {
+        guard text.utf8.count <= limits.bytes else {
+            throw HerokuManifestError("heroku.yml is \(text.utf8.count) bytes; the limit is \(limits.bytes / 1024) kB.")
+        }
+        var depth = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") { depth += 1 }
+            if byte == UInt8(ascii: "]") || byte == UInt8(ascii: "}") { depth -= 1 }
+            guard depth <= limits.depth else {
+                throw HerokuManifestError("heroku.yml nests brackets more than \(limits.depth) deep.")
+            }
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw HerokuManifestError("heroku.yml is not valid YAML: \(error)")
+        }
+        var budget = limits.nodes
+        func fits(_ node: Node) -> Bool {
+            budget -= 1
+            guard budget >= 0 else { return false }
+            switch node {
+            case .mapping(let mapping): return mapping.allSatisfy { fits($0.key) && fits($0.value) }
+            case .sequence(let sequence): return sequence.allSatisfy(fits)
+            case .scalar, .alias: return true
+            }
+        }
+        guard root.map(fits) ?? true else {
+            throw HerokuManifestError(
+                "heroku.yml expands to more than \(limits.nodes) values (through its aliases); write it out without "
+                    + "anchors and aliases.")
+        }
+    }
+
     /// An empty manifest (a root `Dockerfile` alone).
     init() {}
 
     /// Parses the text of `heroku.yml`.
     /// - Throws: `HerokuManifestError` naming what is wrong.
     init(yaml text: String) throws(HerokuManifestError) {
+        try Self.checkLimits(text)
         let node: Any?
         do {
             node = try Yams.load(yaml: text)

@@ -44,8 +44,14 @@ package struct Installation: Sendable {
         do {
             try manager.createDirectory(atPath: layout.root, withIntermediateDirectories: true)
             chmod(layout.root, 0o711)
-            for directory in [layout.repos, layout.logs, layout.run, layout.root + "/slugs", layout.root + "/cache"] {
+            // Private to openruko, except where the sandbox user passes through (never lists):
+            // `run` (the sandbox's passwd files, dyno trees) and `cache` (each app's own cache).
+            for (directory, mode) in [
+                (layout.repos, 0o700), (layout.logs, 0o700), (layout.run, 0o711), (layout.root + "/slugs", 0o700),
+                (layout.root + "/cache", 0o711),
+            ] as [(String, mode_t)] {
                 try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                chmod(directory, mode)
             }
             try manager.createDirectory(atPath: layout.ssh, withIntermediateDirectories: true)
             chmod(layout.ssh, 0o700)

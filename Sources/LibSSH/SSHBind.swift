@@ -15,6 +15,15 @@ package final class SSHBind {
         "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256",
     ]
 
+    /// What the server offers (what public SSH audits ask for): no NIST-curve key exchange,
+    /// ed25519 and RSA (SHA-2) host keys, encrypt-then-MAC MACs only. libssh adds the strict
+    /// key exchange marker (Terrapin) itself.
+    package static let keyExchanges = [
+        "curve25519-sha256", "curve25519-sha256@libssh.org", "diffie-hellman-group16-sha512", "diffie-hellman-group18-sha512",
+    ]
+    package static let hostKeyAlgorithms = ["ssh-ed25519", "rsa-sha2-512", "rsa-sha2-256"]
+    package static let macs = ["hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com"]
+
     /// Binds and listens.
     /// - Parameters:
     ///   - hostKeys: private keys (OpenSSH format), at most one per algorithm.
@@ -33,6 +42,12 @@ package final class SSHBind {
         try check(
             ssh_bind_options_set(handle, SSH_BIND_OPTIONS_PUBKEY_ACCEPTED_KEY_TYPES, Self.acceptedClientKeyTypes.joined(separator: ",")),
             "PUBKEY_ACCEPTED_KEY_TYPES")
+        try check(ssh_bind_options_set(handle, SSH_BIND_OPTIONS_KEY_EXCHANGE, Self.keyExchanges.joined(separator: ",")), "KEY_EXCHANGE")
+        try check(
+            ssh_bind_options_set(handle, SSH_BIND_OPTIONS_HOSTKEY_ALGORITHMS, Self.hostKeyAlgorithms.joined(separator: ",")),
+            "HOSTKEY_ALGORITHMS")
+        try check(ssh_bind_options_set(handle, SSH_BIND_OPTIONS_HMAC_C_S, Self.macs.joined(separator: ",")), "HMAC_C_S")
+        try check(ssh_bind_options_set(handle, SSH_BIND_OPTIONS_HMAC_S_C, Self.macs.joined(separator: ",")), "HMAC_S_C")
         if let ciphers {
             try check(ssh_bind_options_set(handle, SSH_BIND_OPTIONS_CIPHERS_C_S, ciphers), "CIPHERS_C_S")
             try check(ssh_bind_options_set(handle, SSH_BIND_OPTIONS_CIPHERS_S_C, ciphers), "CIPHERS_S_C")

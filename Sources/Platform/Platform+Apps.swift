@@ -118,6 +118,10 @@ extension Platform {
         for url in urls where url.isEmpty || url.contains(where: { $0.isWhitespace || $0.isNewline }) || url.count > 1000 {
             throw OpenrukoError(.invalid, "\(url.debugDescription) is not a valid buildpack URL.", resource: "buildpack")
         }
+        let policy: LocalBuildpackPolicy = principal.isAdmin ? .admin : .tenant()
+        for url in urls where !policy.permits(url) {
+            throw OpenrukoError(.forbidden, policy.refusal(url), resource: "buildpack")
+        }
         try store.setBuildpacks(appID: app.id, urls)
         return urls
     }
@@ -137,6 +141,9 @@ extension Platform {
         guard Self.isValidHostname(host) else {
             throw OpenrukoError(.invalid, "\(hostname.debugDescription) is not a valid hostname.", resource: "domain")
         }
+        if let reason = reservedHostReason(host) {
+            throw OpenrukoError(.invalid, "\(host) cannot be an app's domain: \(reason).", resource: "domain")
+        }
         if host == urls.domain || host.hasSuffix("." + urls.domain) && !host.dropLast(urls.domain.count + 1).contains(".") {
             throw OpenrukoError(.invalid, "\(host) is an app address of this openruko; pick another hostname.", resource: "domain")
         }
@@ -147,6 +154,20 @@ extension Platform {
     package func removeDomain(_ name: String, hostname: String, as principal: Principal) throws(OpenrukoError) {
         let app = try self.app(name, as: principal)
         try store.removeDomain(appID: app.id, hostname: hostname.lowercased())
+    }
+
+    /// Why `host` (lowercased, a valid hostname) may not route to an app: an IP literal, a
+    /// `localhost` name, or the platform's own SSH host. Nil when it may.
+    func reservedHostReason(_ host: String) -> String? {
+        let labels = host.split(separator: ".")
+        if let last = labels.last, last.allSatisfy(\.isNumber) || last.hasPrefix("0x") {
+            return "it is an IP address (a domain must be a DNS name you own)"
+        }
+        if host == "localhost" || host.hasSuffix(".localhost") || labels.last == "localdomain" {
+            return "localhost names point at the server itself"
+        }
+        if host == urls.sshHost.lowercased() { return "it is this platform's own hostname" }
+        return nil
     }
 
     static func isValidHostname(_ host: String) -> Bool {

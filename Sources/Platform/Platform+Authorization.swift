@@ -7,8 +7,8 @@ package import Store
 extension Platform {
     /// The app named (or with that id), if `principal` may act on it: admins act on every
     /// app, owners and collaborators on theirs.
-    /// - Throws: `notFound` ("Couldn't find that app.") or `forbidden`
-    ///   ("You do not have access to the app APP.").
+    /// - Throws: `notFound` ("Couldn't find that app.") for a missing app and for one the
+    ///   principal may not touch alike.
     package func app(_ nameOrID: String, as principal: Principal) throws(OpenrukoError) -> App {
         guard let app = try store.app(nameOrID) else { throw OpenrukoError.appNotFound }
         try authorize(principal, on: app)
@@ -22,7 +22,8 @@ extension Platform {
         case .user(let user):
             if user.isAdmin || user.id == app.ownerID { return }
             if try store.hasAccess(userID: user.id, appID: app.id) { return }
-            throw OpenrukoError.noAccess(to: app.name)
+            // Exactly like an app that does not exist: no one learns which names are taken.
+            throw OpenrukoError.appNotFound
         }
     }
 

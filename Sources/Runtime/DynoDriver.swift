@@ -260,13 +260,14 @@ package actor DynoDriver {
             host.logs.emit(LogLine(appID: spec.app.id, source: "heroku", process: spec.name, message: message))
         }
         defer { host.filesystem.remove(instance: instance) }
+        let identity = host.sandbox.identity.forApp(uid: spec.app.sandboxUID)
         let app: String
         let image = spec.image
         do {
             let archive = host.layout.slug(spec.app.name, id: spec.slug.id.uuidString.lowercased())
-            var tree = try await host.trees.tree(of: spec.slug, archive: archive)
+            var tree = try await host.trees.tree(of: spec.slug, archive: archive, identity: identity)
             if let image { tree += "/" + image.key }
-            app = try await host.filesystem.prepare(instance: instance, slugID: spec.slug.id, tree: tree)
+            app = try await host.filesystem.prepare(instance: instance, slugID: spec.slug.id, tree: tree, identity: identity)
         } catch {
             say("Error: \(error.message)")
             tail.append(Data("\(error.message)\n".utf8))
@@ -278,7 +279,7 @@ package actor DynoDriver {
         var configuration = SandboxConfiguration(
             command: DynoEnvironment.launcher(spec.command), environment: environment.variables, workingDirectory: "/app",
             app: .directory(app), tmp: .tmpfs, network: true, hostname: instance.uuidString.lowercased(),
-            gracePeriod: host.settings.stopGrace)
+            gracePeriod: host.settings.stopGrace, identity: identity)
         if let image {
             // The image's root filesystem is the dyno's `/`; a root image user is the sandbox user.
             configuration.command = image.arguments(for: spec.command)

@@ -12,11 +12,9 @@ import SystemPackage
 package struct DynoFilesystem: Sendable {
     /// `DATA_DIR/run/runtime`.
     package let root: String
-    package let identity: SandboxIdentity
 
-    package init(layout: DataLayout, identity: SandboxIdentity) {
+    package init(layout: DataLayout) {
         root = layout.run + "/runtime"
-        self.identity = identity
     }
 
     var dynosDirectory: String { root + "/dynos" }
@@ -25,7 +23,10 @@ package struct DynoFilesystem: Sendable {
 
     /// Creates the instance's `/app` from `tree` and returns its host path.
     /// - Throws: `OpenrukoError` when it cannot be created.
-    package func prepare(instance: UUID, slugID: UUID, tree: String) async throws(OpenrukoError) -> String {
+    /// - Parameter identity: the app's identity, which owns the dyno's directories.
+    package func prepare(instance: UUID, slugID: UUID, tree: String, identity: SandboxIdentity) async throws(OpenrukoError)
+        -> String
+    {
         let base = directory(instance)
         let app = base + "/app"
         do {

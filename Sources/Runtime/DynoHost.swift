@@ -18,7 +18,7 @@ package struct DynoHost: Sendable {
         self.layout = layout
         self.sandbox = sandbox
         trees = SlugTrees(sandbox: sandbox, layout: layout)
-        filesystem = DynoFilesystem(layout: layout, identity: sandbox.identity)
+        filesystem = DynoFilesystem(layout: layout)
         ports = PortAllocator(range: settings.ports)
         self.logs = logs
         self.settings = settings

@@ -21,7 +21,8 @@ package actor SlugTrees {
 
     /// The extracted tree of `slug` (extracting it first if needed).
     /// - Throws: `OpenrukoError` when the archive is missing or does not unpack.
-    package func tree(of slug: Slug, archive: String) async throws(OpenrukoError) -> String {
+    /// - Parameter identity: the app's identity, which owns the tree (nobody else can read it).
+    package func tree(of slug: Slug, archive: String, identity: SandboxIdentity) async throws(OpenrukoError) -> String {
         let final = slugsDirectory + "/" + slug.id.uuidString.lowercased()
         if FileManager.default.fileExists(atPath: final) { return final }
         let task: Task<String, any Error>
@@ -30,7 +31,9 @@ package actor SlugTrees {
         } else {
             let sandbox = sandbox
             let root = root
-            task = Task { try await Self.extract(archive: archive, into: final, root: root, sandbox: sandbox) }
+            task = Task {
+                try await Self.extract(archive: archive, into: final, root: root, sandbox: sandbox, identity: identity)
+            }
             inFlight[slug.id] = task
         }
         defer { inFlight[slug.id] = nil }
@@ -52,7 +55,9 @@ package actor SlugTrees {
         }
     }
 
-    static func extract(archive: String, into final: String, root: String, sandbox: Sandbox) async throws -> String {
+    static func extract(
+        archive: String, into final: String, root: String, sandbox: Sandbox, identity: SandboxIdentity
+    ) async throws -> String {
         let manager = FileManager.default
         guard manager.fileExists(atPath: archive) else {
             throw OpenrukoError(.notFound, "The slug archive \(archive) is missing.")
@@ -61,14 +66,14 @@ package actor SlugTrees {
         try DynoFilesystem.makePrivateDirectory(root + "/slugs")
         let partial = root + "/slugs/.partial-" + UUID().uuidString.lowercased()
         try manager.createDirectory(atPath: partial, withIntermediateDirectories: false)
-        chmod(partial, 0o755)
-        sandbox.identity.own(partial)
+        chmod(partial, 0o700)
+        identity.own(partial)
         let output = OutputTail(limit: 20)
         let result = try await sandbox.run(
             SandboxConfiguration(
                 command: ["/usr/bin/tar", "-xzf", "-", "-C", "/app", "--no-same-owner", "--delay-directory-restore"],
                 environment: ["PATH": DynoEnvironment.path], app: .directory(partial), network: false,
-                timeLimit: .seconds(600), gracePeriod: .seconds(1), input: archive)
+                timeLimit: .seconds(600), gracePeriod: .seconds(1), input: archive, identity: identity)
         ) { output.append($0) }
         guard result.succeeded else {
             try? manager.removeItem(atPath: partial)

@@ -43,23 +43,26 @@ final class Connection: SSHSessionDelegate, @unchecked Sendable {
     }
 
     /// Serves the connection until it ends (blocking; call on a dedicated thread).
-    func run() {
+    /// - Returns: whether the client authenticated.
+    @discardableResult
+    func run() -> Bool {
         session.setDelegate(self)
         do {
             try session.exchangeKeys(timeout: 30)
         } catch {
             logger.debug("key exchange failed: \(error)")
             session.disconnect()
-            return
+            return false
         }
         guard let event = try? SSHEvent(session: session) else {
             session.disconnect()
-            return
+            return false
         }
         loop(event)
         pumps.removeAll()
         session.disconnect()
         logger.debug("disconnected")
+        return state.isAuthenticated
     }
 
     private func loop(_ event: SSHEvent) {

@@ -53,6 +53,8 @@ package struct SSHServer: Service {
     package var shutdownGrace: Duration = .seconds(20)
     /// Cipher preference, or nil for libssh's.
     package var ciphers: String?
+    /// Per-source connection and failed-authentication limits.
+    var sourcePolicy = SourcePenalties.Policy()
 
     package init(listen: ListenAddress, hostKeyDirectory: String, context: SSHServerContext, registry: ListenerRegistry) {
         self.listen = listen
@@ -62,13 +64,15 @@ package struct SSHServer: Service {
     }
 
     package func run() async throws {
-        let keys = try HostKeys.loadOrCreate(in: hostKeyDirectory)
+        // The ECDSA key stays on disk (OpenSSH mode, known_hosts) but is not offered: NIST curves.
+        let keys = try HostKeys.loadOrCreate(in: hostKeyDirectory).filter { $0.kind != "ecdsa" }
         let bind = try SSHBind(host: listen.host, port: listen.port, hostKeys: keys.map(\.privateKey), ciphers: ciphers)
         guard let address = bind.boundAddress else { throw SSHError(function: "getsockname", message: "cannot read the bound address") }
         for key in keys { context.logger.info("SSH host key \(key.kind) \(key.fingerprint)") }
         context.logger.info("SSH listening on \(address)")
         let connections = ConnectionRegistry()
-        let acceptor = try Acceptor(bind: bind, context: context, connections: connections, limit: maximumConnections)
+        let acceptor = try Acceptor(
+            bind: bind, context: context, connections: connections, limit: maximumConnections, penalties: sourcePolicy)
         acceptor.start()
         await registry.bound("ssh", address: address.description)
 
@@ -89,9 +93,13 @@ private final class Acceptor: @unchecked Sendable {
     private let limit: Int
     private let stopSignal: WakeSignal
     private let stopped = Mutex(false)
+    private let penalties: Mutex<SourcePenalties>
     private let finished = Mutex<(done: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
-    init(bind: SSHBind, context: SSHServerContext, connections: ConnectionRegistry, limit: Int) throws(SSHError) {
+    init(
+        bind: SSHBind, context: SSHServerContext, connections: ConnectionRegistry, limit: Int, penalties: SourcePenalties.Policy
+    ) throws(SSHError) {
+        self.penalties = Mutex(SourcePenalties(policy: penalties))
         self.bind = bind
         self.context = context
         self.connections = connections
@@ -138,6 +146,19 @@ private final class Acceptor: @unchecked Sendable {
                 continue
             }
             guard let session else { continue }
+            let source = SourcePenalties.address(of: session.peerDescription)
+            switch penalties.withLock({ $0.admit(source, now: .now) }) {
+            case .admitted: break
+            case .tooFast:
+                context.logger.warning("SSH: refusing a connection from \(source): too many new connections from it")
+                session.disconnect()
+                continue
+            case .penalized:
+                context.logger.warning(
+                    "SSH: refusing a connection from \(source): too many of its connections ended unauthenticated (penalty)")
+                session.disconnect()
+                continue
+            }
             guard connections.count < limit else {
                 context.logger.warning("too many connections; turning one away")
                 session.disconnect()
@@ -147,8 +168,10 @@ private final class Acceptor: @unchecked Sendable {
                 let connection = try Connection(session: session, context: context)
                 let connections = self.connections
                 connections.add(connection)
-                let thread = Thread {
-                    connection.run()
+                let thread = Thread { [self] in
+                    if !connection.run() {
+                        penalties.withLock { $0.failedAuthentication(source, now: .now) }
+                    }
                     connections.remove(connection)
                 }
                 thread.name = "ssh-connection"

@@ -23,8 +23,13 @@ package struct Sandbox: Sendable {
     package let bubblewrap: String
     /// util-linux's setpriv, used to drop to the sandbox user when openruko is root.
     let setpriv = "/usr/bin/setpriv"
-    let passwdFile: String
-    let groupFile: String
+    /// Where the sandbox's account files and pending environments live.
+    let stateDirectory: String
+    /// Where each run's environment waits (0600, root's) until its launcher has opened it.
+    let environmentDirectory: String
+    /// The whole environment of every host process openruko starts for a sandbox (shell,
+    /// setpriv, bubblewrap): fixed, so no app value (`LD_PRELOAD`…) ever reaches one of them.
+    package static let hostEnvironment = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"]
 
     /// `/etc` entries the sandbox sees read-only when the host has them.
     static let etcEntries = [
@@ -53,15 +58,32 @@ package struct Sandbox: Sendable {
         }
         self.identity = identity
         self.bubblewrap = bubblewrap
-        passwdFile = stateDirectory + "/passwd"
-        groupFile = stateDirectory + "/group"
+        self.stateDirectory = stateDirectory
+        environmentDirectory = stateDirectory + "/environment"
+        do {
+            try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+            chmod(stateDirectory, 0o711)
+            try FileManager.default.createDirectory(atPath: environmentDirectory, withIntermediateDirectories: true)
+            chmod(environmentDirectory, 0o700)
+        } catch {
+            throw OpenrukoError(.internal, "Cannot prepare the sandbox files in \(stateDirectory): \(error.localizedDescription)")
+        }
+        try writeAccountFiles(identity)
+    }
+
+    /// The sandbox's `/etc/passwd` and `/etc/group` for `identity` (its user is `dyno`).
+    func accountFiles(_ identity: SandboxIdentity) -> (passwd: String, group: String) {
+        (stateDirectory + "/passwd-\(identity.uid)", stateDirectory + "/group-\(identity.uid)")
+    }
+
+    /// Writes `accountFiles(identity)` unless they already hold the right text.
+    func writeAccountFiles(_ identity: SandboxIdentity) throws(OpenrukoError) {
         let passwd = "root:x:0:0:root:/root:/usr/sbin/nologin\ndyno:x:\(identity.uid):\(identity.gid):openruko sandbox:/app:/bin/bash\n"
             + "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
         let group = "root:x:0:\ndyno:x:\(identity.gid):\nnogroup:x:65534:\n"
+        let files = accountFiles(identity)
         do {
-            try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
-            chmod(stateDirectory, 0o755)
-            for (path, text) in [(passwdFile, passwd), (groupFile, group)]
+            for (path, text) in [(files.passwd, passwd), (files.group, group)]
             where (try? String(contentsOfFile: path, encoding: .utf8)) != text {
                 try text.write(toFile: path, atomically: true, encoding: .utf8)
                 chmod(path, 0o644)
@@ -91,7 +113,8 @@ package struct Sandbox: Sendable {
         for entry in Self.etcEntries where FileManager.default.fileExists(atPath: "/etc/" + entry) {
             args += ["--ro-bind", "/etc/" + entry, "/etc/" + entry]
         }
-        args += ["--ro-bind", passwdFile, "/etc/passwd", "--ro-bind", groupFile, "/etc/group"]
+        let files = accountFiles(configuration.identity ?? identity)
+        args += ["--ro-bind", files.passwd, "/etc/passwd", "--ro-bind", files.group, "/etc/group"]
         args += ["--proc", "/proc", "--dev", "/dev"]
         for (scratch, target) in [(configuration.tmp, "/tmp"), (configuration.app, "/app")] {
             switch scratch {
@@ -133,16 +156,26 @@ package struct Sandbox: Sendable {
         // Dropping to the sandbox user goes through setpriv(1), which then execs bubblewrap
         // (so bubblewrap stays our child): swift-subprocess's own uid/gid switch calls
         // setgroups() in a forked child, which can hang on glibc's thread bookkeeping.
-        let launcher: [String] =
+        let identity = configuration.identity ?? self.identity
+        if identity != self.identity { try writeAccountFiles(identity) }
+        let dropUser: [String] =
             identity.switchesUser
             ? [setpriv, "--reuid=\(identity.uid)", "--regid=\(identity.gid)", "--clear-groups", "--", bubblewrap] : [bubblewrap]
+        // The app's variables reach only the sandboxed command: bubblewrap reads them from fd 3
+        // (`--args`), a file the host shell opens and unlinks before anything else runs. Every
+        // host process keeps `hostEnvironment`, and no value shows in a command line.
+        let environmentFile = environmentDirectory + "/" + UUID().uuidString
+        try Self.writeEnvironment(configuration.environment, to: environmentFile)
+        defer { unlink(environmentFile) }
         var environment: [Environment.Key: String] = [:]
-        for (key, value) in configuration.environment {
+        for (key, value) in Self.hostEnvironment {
             if let key = Environment.Key(rawValue: key) { environment[key] = value }
         }
+        // The sandboxed command gets the usual umask 022 (openruko itself runs with 077).
+        let launcher = ["/bin/sh", "-c", #"exec 3<"$0" && rm -f "$0" && umask 022 && exec "$@""#, environmentFile] + dropUser
         let subprocess = Configuration(
             executable: .path(FilePath(launcher[0])),
-            arguments: Arguments(Array(launcher.dropFirst()) + arguments(configuration) + configuration.command),
+            arguments: Arguments(Array(launcher.dropFirst()) + ["--args", "3"] + arguments(configuration) + configuration.command),
             environment: .custom(environment), workingDirectory: FilePath("/"), platformOptions: options)
         let watch = SandboxWatch()
         let grace = configuration.gracePeriod
@@ -188,6 +221,25 @@ package struct Sandbox: Sendable {
             return SandboxResult(termination: termination, timedOut: watch.didTimeOut)
         } catch {
             throw OpenrukoError(.unavailable, "Could not run the sandbox (\(bubblewrap)): \(error)")
+        }
+    }
+
+    /// Writes `environment` as bubblewrap arguments (`--clearenv`, then `--setenv K V` each),
+    /// NUL-separated, to a new 0600 file. Entries holding a NUL or a bad name are left out.
+    static func writeEnvironment(_ environment: [String: String], to path: String) throws(OpenrukoError) {
+        var words = ["--clearenv"]
+        for (key, value) in environment.sorted(by: { $0.key < $1.key })
+        where !key.isEmpty && !key.contains("=") && !key.contains("\0") && !value.contains("\0") {
+            words += ["--setenv", key, value]
+        }
+        let bytes = Array(words.map { $0 + "\0" }.joined().utf8)
+        do {
+            let fd = try FileDescriptor.open(
+                FilePath(path), .writeOnly, options: [.create, .exclusiveCreate, .noFollow, .closeOnExec],
+                permissions: [.ownerReadWrite])
+            _ = try fd.closeAfter { try fd.writeAll(bytes) }
+        } catch {
+            throw OpenrukoError(.internal, "Cannot write the sandbox environment \(path): \(error)")
         }
     }
 

@@ -56,13 +56,16 @@ package struct SandboxConfiguration: Sendable, Hashable {
     /// by it. Nil: the sandbox user's own. On the host it is always the sandbox user.
     package var userID: UInt32?
     package var groupID: UInt32?
+    /// Who runs the sandbox on the host (the app's own identity); nil: the sandbox's default.
+    package var identity: SandboxIdentity?
 
     package init(
         command: [String], environment: [String: String] = [:], workingDirectory: String = "/app", app: Scratch = .tmpfs,
         tmp: Scratch = .tmpfs, binds: [Bind] = [], network: Bool = true, hostname: String = "openruko",
         timeLimit: Duration? = nil, gracePeriod: Duration = .seconds(30), input: String? = nil, rootFilesystem: String? = nil,
-        userID: UInt32? = nil, groupID: UInt32? = nil
+        userID: UInt32? = nil, groupID: UInt32? = nil, identity: SandboxIdentity? = nil
     ) {
+        self.identity = identity
         self.input = input
         self.rootFilesystem = rootFilesystem
         self.userID = userID

@@ -37,6 +37,13 @@ package struct SandboxIdentity: Sendable, Hashable {
         return SandboxIdentity(uid: try id("OPENRUKO_SANDBOX_UID"), gid: try id("OPENRUKO_SANDBOX_GID"), switchesUser: true)
     }
 
+    /// The identity an app's builds and dynos run as: its own uid (also its gid) when openruko
+    /// is root and the app has one, else this one.
+    package func forApp(uid: UInt32?) -> SandboxIdentity {
+        guard switchesUser, let uid, uid >= 1000 else { return self }
+        return SandboxIdentity(uid: uid, gid: uid, switchesUser: true)
+    }
+
     /// Makes `path` belong to this identity (not following a symlink), so the sandbox can
     /// write it. Does nothing when openruko is not root.
     package func own(_ path: String) {

@@ -9,16 +9,38 @@ extension PlatformStore {
     /// - Throws: `conflict` ("Name is already taken") when the name exists.
     package func createApp(name: String, ownerID: UUID, stack: String, actor: Attribution) throws(OpenrukoError) -> App {
         let now = Date()
-        let row = AppRow(id: UUID(), name: name, ownerId: ownerID, stack: stack, buildpacks: [], maintenance: false, createdAt: now, updatedAt: now)
+        let range = try SandboxUIDRange.current()
+        var row = AppRow(id: UUID(), name: name, ownerId: ownerID, stack: stack, buildpacks: [], maintenance: false, createdAt: now, updatedAt: now)
         return try write { db in
             guard let owner = try UserRow.fetchOne(db, key: ownerID.dbKey) else {
                 throw OpenrukoError(.notFound, "Couldn't find that user.", resource: "user")
             }
+            row.sandboxUid = try Self.freeSandboxUID(db, in: range)
             try insert(row, db, conflict: OpenrukoError(.conflict, "Name \(name) is already taken", resource: "app"))
             _ = try Self.insertRelease(
                 db, appID: row.id, slugID: nil, config: [:], description: "Initial release", actor: actor, status: .succeeded)
             return row.app(ownerEmail: owner.email)
         }
+    }
+
+    /// The lowest uid of `range` no app holds.
+    /// - Throws: `OpenrukoError.unavailable` when every uid is taken.
+    static func freeSandboxUID(_ db: Database, in range: ClosedRange<UInt32>) throws -> UInt32 {
+        let sql = """
+            SELECT uid FROM (
+              SELECT ? AS uid WHERE NOT EXISTS (SELECT 1 FROM apps WHERE sandbox_uid = ?)
+              UNION ALL
+              SELECT a.sandbox_uid + 1 FROM apps a
+              WHERE a.sandbox_uid >= ? AND a.sandbox_uid < ?
+                AND NOT EXISTS (SELECT 1 FROM apps b WHERE b.sandbox_uid = a.sandbox_uid + 1))
+            ORDER BY uid LIMIT 1
+            """
+        let (low, high) = (Int(range.lowerBound), Int(range.upperBound))
+        guard let uid = try Int.fetchOne(db, sql: sql, arguments: [low, low, low, high]) else {
+            throw OpenrukoError(
+                .unavailable, "Every app uid of \(low)-\(high) is in use; an admin can widen OPENRUKO_APP_UIDS.", resource: "app")
+        }
+        return UInt32(uid)
     }
 
     /// Looks an app up by name or by id.

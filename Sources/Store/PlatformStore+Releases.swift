@@ -16,6 +16,9 @@ extension PlatformStore {
     ///   - set: keys to set.
     ///   - unset: keys to remove.
     ///   - status: `pending` when a release phase must run first, else `succeeded`.
+    /// Heroku's limit on an app's config vars, names and values together, in bytes.
+    package static let configSizeLimit = 32 * 1024
+
     package func updateConfig(
         appID: UUID, set: [String: String], unset: [String], description: String, actor: Attribution, status: Release.Status
     ) throws(OpenrukoError) -> Release {
@@ -27,6 +30,14 @@ extension PlatformStore {
                 try ConfigVarRow(appId: appID, key: key, value: value).upsert(db)
             }
             let config = try Self.fetchConfig(db, appID)
+            let size = config.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count }
+            guard size <= Self.configSizeLimit else {
+                throw OpenrukoError(
+                    .invalid,
+                    "Config vars would take \(size) bytes; an app's config vars (names and values together) are limited to "
+                        + "\(Self.configSizeLimit / 1024) kB. Nothing was changed; keep large data in a file or an add-on.",
+                    resource: "config_var")
+            }
             let current = try Self.currentReleaseRow(db, appID)
             let row = try Self.insertRelease(
                 db, appID: appID, slugID: current?.slugId, config: config, description: description, actor: actor, status: status)

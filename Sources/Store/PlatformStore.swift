@@ -22,6 +22,11 @@ package final class PlatformStore: Sendable {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        // The database holds config secrets: it is created 0600, and SQLite gives its WAL and
+        // shared-memory files the database file's mode.
+        let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        if fd >= 0 { close(fd) }
+        for file in [path, path + "-wal", path + "-shm"] { chmod(file, 0o600) }
         do {
             writer = try DatabasePool(path: path, configuration: config)
             try Migrations.migrator.migrate(writer)

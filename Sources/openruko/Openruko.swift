@@ -11,6 +11,22 @@ struct Openruko: AsyncParsableCommand {
         abstract: "A self-hosted Heroku: git push, buildpacks, releases, dynos.",
         version: "0.1.0",
         subcommands: [DaemonCommand.self, AdminCommand.self, HookCommand.self, AuthorizedKeysCommand.self, SSHCommand.self])
+
+    /// Every openruko process creates its files private (`umask 077`); what the sandbox must
+    /// reach is opened up explicitly, one directory at a time.
+    static func main() async {
+        umask(0o077)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// `openruko daemon`.

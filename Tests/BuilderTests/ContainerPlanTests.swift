@@ -53,6 +53,46 @@ import TestSupport
     }
 }
 
+@Suite struct HerokuManifestLimitTests {
+    /// The 409-byte "billion laughs" manifest: nine levels of nine aliases each.
+    static var aliasBomb: String {
+        var text = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
+        for (previous, name) in zip(names, names.dropFirst()) {
+            text += "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ",") + "]\n"
+        }
+        return text + "build:\n  docker:\n    web: Dockerfile\n"
+    }
+
+    @Test func anAliasBombIsRefusedWithoutExpandingIt() {
+        #expect(Self.aliasBomb.utf8.count < 600)
+        #expect {
+            try HerokuManifest(yaml: Self.aliasBomb)
+        } throws: { error in
+            (error as? HerokuManifestError)?.message.contains("expands to more than 10000 values") == true
+        }
+    }
+
+    @Test func aFewAliasesStillWork() throws {
+        let manifest = try HerokuManifest(yaml: """
+            x-cmd: &cmd ./web
+            build:
+              docker:
+                web: Dockerfile
+            run:
+              web: *cmd
+            """)
+        #expect(manifest.run["web"]?.command == "./web")
+    }
+
+    @Test func hugeOrDeepManifestsAreRefused() {
+        #expect(throws: HerokuManifestError.self) { try HerokuManifest(yaml: "a: " + String(repeating: "x", count: 70_000)) }
+        #expect(throws: HerokuManifestError.self) {
+            try HerokuManifest(yaml: "a: " + String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000))
+        }
+    }
+}
+
 @Suite struct ContainerPlanTests {
     static func image(_ key: String, entrypoint: [String] = [], cmd: [String]) -> ContainerImage {
         ContainerImage(key: key, imageID: "id-" + key, environment: [], workingDirectory: "/", uid: nil, gid: nil, entrypoint: entrypoint, cmd: cmd)

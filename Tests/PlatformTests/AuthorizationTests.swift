@@ -17,7 +17,7 @@ import Testing
         #expect(try platform.app("web1", as: .user(owner)).id == app.id)
         #expect(try platform.app("web1", as: .user(admin)).id == app.id)
         #expect(try platform.app("web1", as: .superuser).id == app.id)
-        #expect(throws: OpenrukoError.noAccess(to: "web1")) { try platform.app("web1", as: .user(stranger)) }
+        #expect(throws: OpenrukoError.appNotFound) { try platform.app("web1", as: .user(stranger)) }
         #expect(throws: OpenrukoError.appNotFound) { try platform.app("nope", as: .user(owner)) }
 
         _ = try platform.addCollaborator("web1", email: stranger.email, as: .user(owner))

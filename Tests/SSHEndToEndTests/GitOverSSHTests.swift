@@ -54,11 +54,11 @@ import Testing
 
             let noAccess = try await push(stranger, url)
             #expect(noAccess.status != 0)
-            #expect(noAccess.stderr.contains(" !     You do not have access to the app web1."), "\(noAccess.stderr)")
+            #expect(noAccess.stderr.contains(" !     Couldn't find that app."), "\(noAccess.stderr)")
             let noAccessClone = try await ProcessRunner.run(
                 "/usr/bin/git", ["clone", url, bed.directory.appending("x")],
                 environment: SSHClient(port: daemon.sshPort, key: stranger).gitEnvironment)
-            #expect(noAccessClone.stderr.contains(" !     You do not have access to the app web1."), "\(noAccessClone.stderr)")
+            #expect(noAccessClone.stderr.contains(" !     Couldn't find that app."), "\(noAccessClone.stderr)")
 
             let missing = try await push(owner, SSHClient(port: daemon.sshPort, key: owner).url("nope"))
             #expect(missing.status != 0)

@@ -42,8 +42,8 @@ import Testing
     }
 
     @Test func uploadPackNeedsTheSameAccessAsReceivePack() {
-        #expect(dispatcher.program(for: .git(.uploadPack, app: "web1"), as: stranger) == .refusal("You do not have access to the app web1."))
-        #expect(dispatcher.program(for: .git(.receivePack, app: "web1"), as: stranger) == .refusal("You do not have access to the app web1."))
+        #expect(dispatcher.program(for: .git(.uploadPack, app: "web1"), as: stranger) == .refusal("Couldn't find that app."))
+        #expect(dispatcher.program(for: .git(.receivePack, app: "web1"), as: stranger) == .refusal("Couldn't find that app."))
         #expect(dispatcher.program(for: .git(.uploadPack, app: "nope"), as: owner) == .refusal("Couldn't find that app."))
     }
 

@@ -66,18 +66,37 @@ def test_taken_name_is_422_as_on_heroku(daemon, api, app):
     assert "Name is already taken" in r.json()["message"]
 
 
+def test_oversized_config_is_refused_and_changes_nothing(daemon, api, app):
+    before = snapshot(daemon, api, app)
+    r = api.patch(f"{daemon.url}/apps/{app}/config-vars", json={"BIG": "x" * 40000})
+    expect(r, 422, "invalid_params")
+    assert "32 kB" in r.json()["message"]
+    assert snapshot(daemon, api, app) == before
+
+
+def test_ip_and_localhost_domains_are_refused(daemon, api, app):
+    refused = ["127.0.0.1", "10.1.2.3", "localhost", "api.localhost", "0x7f.0x0.0x0.0x1"]
+    for host in refused:
+        r = api.post(f"{daemon.url}/apps/{app}/domains", json={"hostname": host})
+        expect(r, 422, "invalid_params")
+    hostnames = [d["hostname"] for d in api.get(f"{daemon.url}/apps/{app}/domains").json()]
+    assert not set(refused) & set(hostnames), hostnames
+
+
 def test_unknown_app_is_404(daemon, api):
     expect(api.get(f"{daemon.url}/apps/no-such-app-here"), 404, "not_found")
     expect(api.patch(f"{daemon.url}/apps/no-such-app-here/config-vars", json={"A": "1"}), 404, "not_found")
     expect(api.get(f"{daemon.url}/no/such/endpoint"), 404, "not_found")
 
 
-def test_another_users_app_is_403(daemon, schema_checker, api, app):
+def test_another_users_app_answers_like_a_missing_one(daemon, schema_checker, api, app):
     other = daemon.session(schema_checker, daemon.tokens[OTHER])
     before = snapshot(daemon, api, app)
-    expect(other.get(f"{daemon.url}/apps/{app}"), 403, "forbidden")
-    expect(other.patch(f"{daemon.url}/apps/{app}/config-vars", json={"A": "1"}), 403, "forbidden")
-    expect(other.delete(f"{daemon.url}/apps/{app}"), 403, "forbidden")
+    missing = other.get(f"{daemon.url}/apps/no-such-app-here")
+    for r in [other.get(f"{daemon.url}/apps/{app}"), other.patch(f"{daemon.url}/apps/{app}/config-vars", json={"A": "1"}),
+              other.delete(f"{daemon.url}/apps/{app}")]:
+        expect(r, 404, "not_found")
+        assert r.json() == missing.json()
     assert app not in [a["name"] for a in other.get(f"{daemon.url}/apps").json()]
     assert snapshot(daemon, api, app) == before
     # An admin may act on it.

@@ -13,11 +13,15 @@ package struct App: Hashable, Sendable, Codable {
     package var maintenance: Bool
     package var createdAt: Date
     package var updatedAt: Date
+    /// The app's own host uid and gid (`SandboxUIDRange`): its builds, dynos and files run
+    /// and belong to it alone. Nil only for apps made outside the store (tests).
+    package var sandboxUID: UInt32?
 
     package init(
         id: UUID, name: String, ownerID: UUID, ownerEmail: String, stack: String, buildpacks: [String],
-        maintenance: Bool = false, createdAt: Date, updatedAt: Date
+        maintenance: Bool = false, createdAt: Date, updatedAt: Date, sandboxUID: UInt32? = nil
     ) {
+        self.sandboxUID = sandboxUID
         self.id = id
         self.name = name
         self.ownerID = ownerID

@@ -23,6 +23,9 @@ package struct DataLayout: Sendable, Hashable {
     package func cache(_ app: String) -> String { root + "/cache/\(app)" }
     /// `DATA_DIR/builds`, scratch space of running builds (each removed when it ends).
     package var builds: String { root + "/builds" }
+    /// `DATA_DIR/run/uploads`, API source tarballs staged for a build (outside `builds`, whose
+    /// entries are app names).
+    package var uploads: String { run + "/uploads" }
     /// `DATA_DIR/logs/builds/ID.log`, a build's output as it is written.
     package func buildLog(_ id: String) -> String { logs + "/builds/\(id).log" }
     /// `DATA_DIR/run/locks/NAME.lock`, an `flock` lock that dies with its holder.

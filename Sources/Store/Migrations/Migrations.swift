@@ -8,6 +8,7 @@ enum Migrations {
         migrator.registerMigration("0001_initial", migrate: Migration0001Initial.migrate)
         migrator.registerMigration("0002_app_maintenance", migrate: Migration0002AppMaintenance.migrate)
         migrator.registerMigration("0003_slug_images", migrate: Migration0003SlugImages.migrate)
+        migrator.registerMigration("0004_app_sandbox_uids", migrate: Migration0004AppSandboxUIDs.migrate)
         return migrator
     }
 }

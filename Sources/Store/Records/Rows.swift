@@ -70,11 +70,12 @@ struct AppRow: TableRow {
     var maintenance: Bool
     var createdAt: Date
     var updatedAt: Date
+    var sandboxUid: UInt32?
 
     func app(ownerEmail: String) -> App {
         App(
             id: id, name: name, ownerID: ownerId, ownerEmail: ownerEmail, stack: stack, buildpacks: buildpacks,
-            maintenance: maintenance, createdAt: createdAt, updatedAt: updatedAt)
+            maintenance: maintenance, createdAt: createdAt, updatedAt: updatedAt, sandboxUID: sandboxUid)
     }
 }
 

@@ -1,0 +1,18 @@
+import GRDB
+import OpenrukoCore
+
+/// One host identity per app: `apps.sandbox_uid` (also its gid), unique, allocated when the
+/// app is created; existing apps get one each from the default range, oldest first. Never
+/// edit: add a migration.
+enum Migration0004AppSandboxUIDs {
+    static func migrate(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE apps ADD COLUMN sandbox_uid INTEGER")
+        try db.execute(sql: "CREATE UNIQUE INDEX apps_sandbox_uid ON apps(sandbox_uid)")
+        let ids = try String.fetchAll(db, sql: "SELECT id FROM apps ORDER BY created_at, name")
+        for (offset, id) in ids.enumerated() {
+            try db.execute(
+                sql: "UPDATE apps SET sandbox_uid = ? WHERE id = ?",
+                arguments: [Int(SandboxUIDRange.default.lowerBound) + offset, id])
+        }
+    }
+}
