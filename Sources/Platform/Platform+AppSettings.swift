@@ -52,6 +52,16 @@ extension Platform {
         return changed
     }
 
+    /// Allows or forbids the app's container builds (admins only: their `RUN` steps are root on
+    /// the host).
+    package func setContainerBuilds(_ name: String, _ on: Bool, as principal: Principal) throws(OpenrukoError) -> App {
+        try requireAdmin(principal, to: "allow container builds")
+        let app = try self.app(name, as: principal)
+        try store.setContainerBuilds(appID: app.id, on)
+        logAPI(app, "Container builds \(on ? "allowed" : "forbidden") by user \(try attribution(principal).email)")
+        return try self.app(app.id.uuidString, as: principal)
+    }
+
     /// Sets the stack the next build uses (`heroku stack:set`).
     package func setBuildStack(_ name: String, _ stack: String, as principal: Principal) throws(OpenrukoError) -> App {
         let app = try self.app(name, as: principal)

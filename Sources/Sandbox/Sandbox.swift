@@ -33,7 +33,7 @@ package struct Sandbox: Sendable {
 
     /// `/etc` entries the sandbox sees read-only when the host has them.
     static let etcEntries = [
-        "resolv.conf", "hosts", "host.conf", "nsswitch.conf", "gai.conf", "services", "protocols", "ssl", "ca-certificates",
+        "resolv.conf", "host.conf", "nsswitch.conf", "gai.conf", "services", "protocols", "ssl", "ca-certificates",
         "ca-certificates.conf", "alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone",
         "mime.types", "os-release", "debian_version", "pip.conf", "npmrc", "gitconfig", "python3", "python3.11", "python3.12",
         "bash.bashrc", "profile", "inputrc", "magic", "magic.mime", "subversion", "nodejs",
@@ -113,6 +113,7 @@ package struct Sandbox: Sendable {
         for entry in Self.etcEntries where FileManager.default.fileExists(atPath: "/etc/" + entry) {
             args += ["--ro-bind", "/etc/" + entry, "/etc/" + entry]
         }
+        args += ["--ro-bind", hostsFile(configuration.hostname), "/etc/hosts"]
         let files = accountFiles(configuration.identity ?? identity)
         args += ["--ro-bind", files.passwd, "/etc/passwd", "--ro-bind", files.group, "/etc/group"]
         args += ["--proc", "/proc", "--dev", "/dev"]
@@ -132,9 +133,10 @@ package struct Sandbox: Sendable {
     /// The filesystem of a sandbox whose `/` is a container image's root filesystem.
     func imageArguments(root: String, _ configuration: SandboxConfiguration) -> [String] {
         var args = ["--bind", root, "/", "--proc", "/proc", "--dev", "/dev"]
-        for entry in ["resolv.conf", "hosts"] where FileManager.default.fileExists(atPath: "/etc/" + entry) {
-            args += ["--ro-bind", "/etc/" + entry, "/etc/" + entry]
+        if FileManager.default.fileExists(atPath: "/etc/resolv.conf") {
+            args += ["--ro-bind", "/etc/resolv.conf", "/etc/resolv.conf"]
         }
+        args += ["--ro-bind", hostsFile(configuration.hostname), "/etc/hosts"]
         for bind in configuration.binds {
             args += [bind.writable ? "--bind" : "--ro-bind", bind.source, bind.target]
         }
@@ -167,6 +169,9 @@ package struct Sandbox: Sendable {
         let environmentFile = environmentDirectory + "/" + UUID().uuidString
         try Self.writeEnvironment(configuration.environment, to: environmentFile)
         defer { unlink(environmentFile) }
+        try writeHostsFile(configuration.hostname)
+        // A dyno instance's name is its own; shared names ("build") keep their file.
+        defer { if UUID(uuidString: configuration.hostname) != nil { unlink(hostsFile(configuration.hostname)) } }
         var environment: [Environment.Key: String] = [:]
         for (key, value) in Self.hostEnvironment {
             if let key = Environment.Key(rawValue: key) { environment[key] = value }
@@ -221,6 +226,24 @@ package struct Sandbox: Sendable {
             return SandboxResult(termination: termination, timedOut: watch.didTimeOut)
         } catch {
             throw OpenrukoError(.unavailable, "Could not run the sandbox (\(bubblewrap)): \(error)")
+        }
+    }
+
+    /// The sandbox's `/etc/hosts`: the host's, plus its own host name (as on Heroku, so
+    /// `getfqdn()`, which Python's `http.server` calls, never waits for DNS).
+    func hostsFile(_ hostname: String) -> String {
+        stateDirectory + "/hosts-" + hostname
+    }
+
+    /// Writes `hostsFile(hostname)` (world-readable: bubblewrap reads it as the app's user).
+    func writeHostsFile(_ hostname: String) throws(OpenrukoError) {
+        let host = (try? String(contentsOfFile: "/etc/hosts", encoding: .utf8)) ?? "127.0.0.1\tlocalhost\n"
+        let text = host + (host.hasSuffix("\n") ? "" : "\n") + "127.0.1.1\t\(hostname)\n"
+        do {
+            try text.write(toFile: hostsFile(hostname), atomically: true, encoding: .utf8)
+            chmod(hostsFile(hostname), 0o644)
+        } catch {
+            throw OpenrukoError(.internal, "Cannot write the sandbox's hosts file: \(error.localizedDescription)")
         }
     }
 

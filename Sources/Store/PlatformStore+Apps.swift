@@ -102,6 +102,14 @@ extension PlatformStore {
         }
     }
 
+    /// Allows or forbids the app's container builds.
+    package func setContainerBuilds(appID: UUID, _ on: Bool) throws(OpenrukoError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE apps SET container_builds = ?, updated_at = ? WHERE id = ?", arguments: [on, Date(), appID.dbKey])
+        }
+    }
+
     /// Sets the stack the app builds on.
     package func setStack(appID: UUID, _ stack: String) throws(OpenrukoError) {
         try write { db in

@@ -97,13 +97,17 @@ import TestSupport
 
         try fixture.write(["Dockerfile": "FROM debian:12\n"], to: repo)
         try await fixture.commit(repo, "dockerfile")
-        // No buildpack detected and a Dockerfile: a container build, whose base image is not here.
+        // No buildpack detected and a Dockerfile: a container build, which an admin must allow…
+        try await expectRejected(
+            try await fixture.push(repo, app: "fail1"), [" !     Container builds (Dockerfile, heroku.yml) are off for fail1"])
+        // …and whose base image is not here.
+        try await fixture.admin(["apps:container-builds", "fail1", "on"])
         try await expectRejected(
             try await fixture.push(repo, app: "fail1"),
             ["-----> Building Docker image (Dockerfile)", " !     The base image debian:12 is not in openruko's image store"])
 
         let builds = try await fixture.admin(["builds", "fail1", "--json"])
-        #expect(builds.stdout.components(separatedBy: "\"failed\"").count - 1 == 5, "\(builds.stdout)")
+        #expect(builds.stdout.components(separatedBy: "\"failed\"").count - 1 == 6, "\(builds.stdout)")
     }
 
     @Test func otherRefsAreStoredButNotDeployed() async throws {

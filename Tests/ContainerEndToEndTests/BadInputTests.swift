@@ -8,6 +8,7 @@ import Testing
         let fixture = try await ContainerFixture.start()
         defer { Task { await fixture.stop() } }
         try await fixture.admin(["apps:create", "sturdy"])
+        try await fixture.admin(["apps:container-builds", "sturdy", "on"])
         let good = """
             FROM \(ContainerFixture.baseImage)
             COPY index.html /www/index.html
@@ -55,6 +56,7 @@ import Testing
         let fixture = try await ContainerFixture.start(environment: ["OPENRUKO_IMAGE_MAX_BYTES": "524288"])
         defer { Task { await fixture.stop() } }
         try await fixture.admin(["apps:create", "hefty"])
+        try await fixture.admin(["apps:container-builds", "hefty", "on"])
         let repo = try await fixture.repository([
             "Dockerfile": "FROM scratch\nCOPY busybox /bin/busybox\nCMD [\"/bin/busybox\", \"httpd\", \"-f\"]\n",
             "busybox": "@" + ContainerFixture.busybox,

@@ -39,6 +39,7 @@ import Testing
         let fixture = try await ContainerFixture.start()
         defer { Task { await fixture.stop() } }
         try await fixture.admin(["apps:create", "boxed"])
+        try await fixture.admin(["apps:container-builds", "boxed", "on"])
         try await fixture.admin(["config:set", "boxed", "SECRET_TOKEN=s3cr3t-value-7781"])
         let repo = try await fixture.repository(Self.twoStageApp(page: "version one\n"))
         let first = try await fixture.push(repo, app: "boxed")
@@ -95,6 +96,7 @@ import Testing
         let fixture = try await ContainerFixture.start()
         defer { Task { await fixture.stop() } }
         try await fixture.admin(["apps:create", "scratchy"])
+        try await fixture.admin(["apps:container-builds", "scratchy", "on"])
         let repo = try await fixture.repository([
             "Dockerfile": """
                 FROM scratch

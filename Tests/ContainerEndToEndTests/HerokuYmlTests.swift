@@ -53,6 +53,7 @@ import Testing
         let fixture = try await ContainerFixture.start()
         defer { Task { await fixture.stop() } }
         try await fixture.admin(["apps:create", "manifest"])
+        try await fixture.admin(["apps:container-builds", "manifest", "on"])
         let repo = try await fixture.repository(Self.app)
         let push = try await fixture.push(repo, app: "manifest")
         #expect(push.status == 0, "\(push.stderr)")

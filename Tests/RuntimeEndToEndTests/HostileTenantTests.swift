@@ -149,6 +149,12 @@ extension RuntimeEndToEnd {
             let repo = try await fixture.repository([
                 "heroku.yml": bomb + "build:\n  docker:\n    web: Dockerfile\n", "Dockerfile": "FROM scratch\n",
             ])
+            // Container builds are off until an admin allows them (their RUN steps are root).
+            let refused = try await scene.push(repo, app: "uploads")
+            #expect(refused.status != 0 && refused.stderr.contains("Container builds (Dockerfile, heroku.yml) are off"))
+            let allow = try await scene.attacker.run("apps:container-builds uploads on")
+            #expect(allow.status != 0 && allow.stderr.contains(" !     "), "only admins allow them: \(allow.stderr)")
+            try await fixture.admin(["apps:container-builds", "uploads", "on"])
             let push = try await scene.push(repo, app: "uploads")
             #expect(push.status != 0 && push.stderr.contains("expands to more than"), "\(push.stderr)")
             // The store's files are private to openruko.

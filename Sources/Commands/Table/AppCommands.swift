@@ -6,7 +6,23 @@ import Store
 
 /// `apps`, `apps:create`, `apps:info`, `apps:destroy`.
 enum AppCommands {
-    static let all: [any TableCommand.Type] = [List.self, Create.self, Info.self, Destroy.self]
+    static let all: [any TableCommand.Type] = [List.self, Create.self, Info.self, Destroy.self, ContainerBuilds.self]
+
+    struct ContainerBuilds: TableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "apps:container-builds",
+            abstract: "Allow (on) or forbid (off) an app's Dockerfile builds; admins only: RUN steps are root on the host.")
+        @Argument var name: String
+        @Argument var setting: String
+
+        func execute(in context: CommandContext) async throws {
+            guard ["on", "off"].contains(setting) else {
+                throw OpenrukoError(.invalid, "Say on or off, not \(setting.debugDescription): apps:container-builds APP on|off")
+            }
+            let app = try context.platform.setContainerBuilds(name, setting == "on", as: context.principal)
+            context.say("Container builds of \(app.name): \(app.containerBuilds ? "on" : "off")")
+        }
+    }
 
     struct List: TableCommand {
         static let configuration = CommandConfiguration(commandName: "apps", abstract: "List the apps you can act on.")
@@ -66,6 +82,7 @@ enum AppCommands {
             }
             context.io.write(Output.header(app.name))
             var fields: [(String, String)] = []
+            fields.append(("Container Builds", app.containerBuilds ? "on" : "off (an admin may allow them)"))
             if !collaborators.isEmpty { fields.append(("Collaborators", collaborators.map(\.email).joined(separator: ", "))) }
             fields.append(("Dynos", formation.map { "\($0.type): \($0.quantity)" }.joined(separator: ", ")))
             fields.append(("Git URL", platform.urls.gitURL(app.name)))

@@ -16,11 +16,16 @@ package struct App: Hashable, Sendable, Codable {
     /// The app's own host uid and gid (`SandboxUIDRange`): its builds, dynos and files run
     /// and belong to it alone. Nil only for apps made outside the store (tests).
     package var sandboxUID: UInt32?
+    /// Whether an admin allowed this app's container (Dockerfile, heroku.yml) builds: their
+    /// `RUN` steps run as root on the host (README, "Security model").
+    package var containerBuilds: Bool
 
     package init(
         id: UUID, name: String, ownerID: UUID, ownerEmail: String, stack: String, buildpacks: [String],
-        maintenance: Bool = false, createdAt: Date, updatedAt: Date, sandboxUID: UInt32? = nil
+        maintenance: Bool = false, createdAt: Date, updatedAt: Date, sandboxUID: UInt32? = nil,
+        containerBuilds: Bool = false
     ) {
+        self.containerBuilds = containerBuilds
         self.sandboxUID = sandboxUID
         self.id = id
         self.name = name

@@ -71,11 +71,13 @@ struct AppRow: TableRow {
     var createdAt: Date
     var updatedAt: Date
     var sandboxUid: UInt32?
+    var containerBuilds = false
 
     func app(ownerEmail: String) -> App {
         App(
             id: id, name: name, ownerID: ownerId, ownerEmail: ownerEmail, stack: stack, buildpacks: buildpacks,
-            maintenance: maintenance, createdAt: createdAt, updatedAt: updatedAt, sandboxUID: sandboxUid)
+            maintenance: maintenance, createdAt: createdAt, updatedAt: updatedAt, sandboxUID: sandboxUid,
+            containerBuilds: containerBuilds)
     }
 }
 
