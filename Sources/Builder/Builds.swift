@@ -8,9 +8,12 @@ import Store
 /// process runs it).
 package struct Builds: BuildService {
     package let pipeline: BuildPipeline
+    /// Where builds run: their own process (the daemon), or this one (nil; tests).
+    package let process: BuildProcess?
 
-    package init(pipeline: BuildPipeline) {
+    package init(pipeline: BuildPipeline, process: BuildProcess? = nil) {
         self.pipeline = pipeline
+        self.process = process
     }
 
     package func startBuild(app: App, tarball: String, version: String?, buildpacks: [String]?, user: User?)
@@ -23,7 +26,6 @@ package struct Builds: BuildService {
         let actor = if let user { Attribution(user) } else { try platform.attribution(.superuser) }
         let build = try platform.store.createBuild(
             appID: app.id, commit: version, buildpacks: buildpacks ?? app.buildpacks, actor: actor)
-        let output = try BuildOutput(logPath: pipeline.logPath(build.id)) { _ in }
         // The tarball is copied into the build's workspace before this returns, so the
         // caller may delete its upload afterwards.
         let uploads = pipeline.layout.uploads
@@ -33,17 +35,35 @@ package struct Builds: BuildService {
             chmod(uploads, 0o700)
             try FileManager.default.copyItem(atPath: tarball, toPath: staged)
         } catch {
+            let output = try BuildOutput(logPath: pipeline.logPath(build.id)) { _ in }
             output.error("Cannot read the source tarball: \(error.localizedDescription)")
             output.finish()
             return (try? platform.store.finishBuild(id: build.id, status: .failed, output: output.text, slugID: nil, releaseID: nil))
                 ?? build
         }
-        let request = BuildPipeline.Request(
-            app: app, build: build, source: .tarball(staged), actor: actor, buildpacks: buildpacks)
         let pipeline = self.pipeline
+        guard let process else {
+            let output = try BuildOutput(logPath: pipeline.logPath(build.id)) { _ in }
+            let request = BuildPipeline.Request(
+                app: app, build: build, source: .tarball(staged), actor: actor, buildpacks: buildpacks)
+            Task.detached {
+                _ = await pipeline.run(request, output: output)
+                try? FileManager.default.removeItem(atPath: staged)
+            }
+            return build
+        }
         Task.detached {
-            _ = await pipeline.run(request, output: output)
+            let (status, printed) = await process.run(buildID: build.id, tarball: staged, buildpacks: buildpacks)
             try? FileManager.default.removeItem(atPath: staged)
+            // A child that died before finishing its record (killed, out of memory) fails it.
+            guard let record = try? platform.store.build(id: build.id), record.status == .pending else { return }
+            let logPath = pipeline.logPath(build.id)
+            var text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            text += BuildOutput.prefixed(
+                "The build process ended unexpectedly (\(status.map { "status \($0)" } ?? "not started")).\n"
+                    + String(printed.suffix(2000)), " !     ")
+            try? text.write(toFile: logPath, atomically: true, encoding: .utf8)
+            _ = try? platform.store.finishBuild(id: build.id, status: .failed, output: text, slugID: nil, releaseID: nil)
         }
         return build
     }

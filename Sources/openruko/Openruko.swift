@@ -76,7 +76,24 @@ struct AdminCommand: AsyncParsableCommand {
 struct HookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hook", abstract: "Git hooks of openruko's repositories (run by git, not by hand).",
-        subcommands: [PreReceive.self])
+        subcommands: [PreReceive.self, SourceBuild.self])
+
+    /// One API build in its own process (started by the daemon).
+    struct SourceBuild: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "source-build", abstract: "Run a pending API build (started by the daemon, not by hand).")
+        @Option var build: String
+        @Option var tarball: String
+        @Option var buildpack: [String] = []
+        @Flag(help: "This build uses no app buildpacks (an empty list was given).") var noBuildpacks = false
+
+        func run() async throws {
+            guard let id = UUID(uuidString: build) else { throw ValidationError("--build must be a build id") }
+            let buildpacks: [String]? = buildpack.isEmpty && !noBuildpacks ? nil : buildpack
+            let status = await SourceBuildRunner.run(buildID: id, tarball: tarball, buildpacks: buildpacks)
+            if status != 0 { throw ExitCode(status) }
+        }
+    }
 
     struct PreReceive: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -13,7 +13,11 @@ extension RuntimeEndToEnd {
             try await fixture.admin(["config:set", "envapp", "GREETING=hello world", "MULTI=line one\nline two\n  indented $HOME"])
             let repo = try await fixture.repository(TestApp.files(more: [".profile.d/10-extra.sh": "export FROM_PROFILE=\"from ${GREETING}\"\n"]))
             let push = try await fixture.push(repo, app: "envapp")
-            let appLog = push.status == 0 ? "" : ((try? await fixture.log("envapp")) ?? "")
+            var appLog = push.status == 0 ? "" : ((try? await fixture.log("envapp")) ?? "")
+            if push.status != 0 {
+                appLog += (try? await ProcessRunner.run("/usr/bin/ss", ["-ltnp"]).stdout) ?? ""
+                appLog += (try? await ProcessRunner.run("/usr/bin/ps", ["-eo", "pid,ppid,uid,stat,etime,args"]).stdout) ?? ""
+            }
             #expect(push.status == 0, "\(push.stderr)\n\(appLog)")
             #expect(push.stderr.contains("Starting 1 web dyno of v3..."))
             #expect(push.stderr.contains("web.1 is up"))
