@@ -171,6 +171,7 @@ class Daemon:
 def daemon():
     assert os.access(BINARY, os.X_OK), f"build openruko first ({BINARY})"
     data_dir = tempfile.mkdtemp(prefix="openruko-api-")
+    os.chmod(data_dir, 0o711)  # the app users pass through it to their builds and dynos
     admin(data_dir, "users:create", ADMIN, "--admin")
     admin(data_dir, "users:create", USER)
     admin(data_dir, "users:create", OTHER)
