@@ -6,7 +6,7 @@ import TestSupport
 /// its environment as JSON, `/read?path=P` and `/write?path=P` try the filesystem.
 enum TestApp {
     static let server = #"""
-        import json, os, sys, urllib.parse, http.server
+        import json, os, sys, urllib.parse, http.server, socketserver
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             def answer(self, status, payload):
@@ -40,8 +40,13 @@ enum TestApp {
                     self.answer(200, {"dyno": os.environ.get("DYNO"), "version": open("/app/VERSION").read().strip(), "env": dict(os.environ), "uid": os.getuid()})
             def log_message(self, *args):
                 pass
+        class Server(http.server.ThreadingHTTPServer):
+            def server_bind(self):  # no getfqdn(): the boot never waits on a name lookup
+                socketserver.TCPServer.server_bind(self)
+                self.server_name, self.server_port = "localhost", self.server_address[1]
+        server = Server(("0.0.0.0", int(os.environ["PORT"])), Handler)
         print("listening on %s as %s" % (os.environ["PORT"], os.environ["DYNO"]), flush=True)
-        http.server.ThreadingHTTPServer(("0.0.0.0", int(os.environ["PORT"])), Handler).serve_forever()
+        server.serve_forever()
         """#
 
     /// The files of the app: the server, a Procfile (web plus `extra` lines) and a version.
