@@ -17,10 +17,16 @@ package enum HookRunner {
         }
         let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         do {
+            let limits = try ProcessCgroup.Limits.build(environment: environment)
+            let cgroup = ProcessCgroup.enter(name: "openruko-build-\(getpid())", limits: limits)
+            defer { cgroup?.leave() }
             let (installation, _, forwarder) = try Installation.openClient(DataLayout(root: root), environment: environment)
             let pipeline = try installation.buildPipeline(environment: environment)
             let status = await PreReceiveHook(pipeline: pipeline).run(input: input, environment: environment) { data in
                 stderr.write(data)
+            }
+            if status != 0, cgroup?.ranOutOfMemory == true {
+                stderr.write(Data(" !     The build ran out of memory: builds may use \(limits.memoryBytes >> 20) MB (OPENRUKO_BUILD_MEMORY).\n".utf8))
             }
             await forwarder.finish()
             return status

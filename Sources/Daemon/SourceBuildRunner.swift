@@ -2,6 +2,7 @@ import AppLogs
 package import Builder
 package import Foundation
 package import OpenrukoCore
+import Sandbox
 import Store
 
 /// `openruko hook source-build`: one API build (`POST /apps/{app}/builds`) in its own
@@ -19,6 +20,9 @@ package enum SourceBuildRunner {
             return 2
         }
         do {
+            let cgroup = ProcessCgroup.enter(
+                name: "openruko-build-\(getpid())", limits: try ProcessCgroup.Limits.build(environment: environment))
+            defer { cgroup?.leave() }
             let (installation, _, forwarder) = try Installation.openClient(DataLayout(root: root), environment: environment)
             let pipeline = try installation.buildPipeline(environment: environment)
             let store = installation.store

@@ -18,8 +18,8 @@ extension RuntimeEndToEnd {
             }
         }
 
-        static func scene(victimApp: String? = "victim") async throws -> Scene {
-            let fixture = try await RuntimeFixture.start()
+        static func scene(victimApp: String? = "victim", environment: [String: String] = [:]) async throws -> Scene {
+            let fixture = try await RuntimeFixture.start(environment: environment)
             try await fixture.admin(["users:create", "mallory@example.com"])
             let key = try await TestKey.generate("ed25519", in: fixture.directory.path, name: "mallory")
             try await fixture.admin(["keys:add", "--user", "mallory@example.com"], input: key.publicKey)
@@ -164,6 +164,29 @@ extension RuntimeEndToEnd {
             }
             let repos = (try? FileManager.default.attributesOfItem(atPath: fixture.dataDir + "/repos"))?[.posixPermissions] as? Int
             #expect(repos == 0o700)
+        }
+
+        @Test(.enabled(if: geteuid() == 0, "cgroups need root"))
+        func aBuildThatEatsMemoryIsStoppedAtItsLimit() async throws {
+            let scene = try await Self.scene(victimApp: nil, environment: ["OPENRUKO_BUILD_MEMORY": "200"])
+            let fixture = scene.fixture
+            defer { Task { await fixture.daemon.stop() } }
+            #expect(try await scene.attacker.run("apps:create hog").status == 0)
+            let buildpack = fixture.directory.appending("hog-buildpack")
+            try FileManager.default.createDirectory(atPath: buildpack + "/bin", withIntermediateDirectories: true)
+            for (name, script) in [
+                ("detect", "#!/bin/sh\necho hog\n"),
+                ("compile", "#!/bin/sh\necho allocating\nexec python3 -c \"x = b'x' * (600 << 20)\"\n"),
+                ("release", "#!/bin/sh\necho '--- {}'\n"),
+            ] {
+                try script.write(toFile: buildpack + "/bin/" + name, atomically: true, encoding: .utf8)
+                chmod(buildpack + "/bin/" + name, 0o755)
+            }
+            try await fixture.admin(["buildpacks:set", "hog", buildpack])
+            let repo = try await fixture.repository(TestApp.files())
+            let push = try await scene.push(repo, app: "hog")
+            #expect(push.status != 0 && push.stderr.contains("The build ran out of memory: builds may use 200 MB"), "\(push.stderr)")
+            #expect(try await scene.attacker.run("whoami").status == 0, "the daemon still serves")
         }
 
         @Test func theSSHServerOffersOnlyStrongAlgorithms() async throws {
