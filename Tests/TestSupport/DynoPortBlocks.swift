@@ -6,13 +6,12 @@ import Synchronization
 package enum DynoPortBlocks {
     private static let counter = Atomic<Int>(0)
 
-    /// The next block, as `OPENRUKO_DYNO_PORTS` takes it (`FIRST-LAST`), 20000-31999 in turn.
-    /// 300 blocks of 40: a test run starts well over a hundred daemons, and a block handed out
-    /// twice let two daemons' dynos meet on one port (the boot check then saw a foreign
-    /// listener and gave R10).
+    /// The next block, as `OPENRUKO_DYNO_PORTS` takes it (`FIRST-LAST`): 68 blocks of 40 in
+    /// 30000-32719, in turn — outside 20000-29999, where builds run by a hook without a daemon
+    /// (build tests) pick their dyno ports.
     package static func next() -> String {
-        let block = counter.add(1, ordering: .relaxed).oldValue % 300
-        let first = 20000 + block * 40
+        let block = counter.add(1, ordering: .relaxed).oldValue % 68
+        let first = 30000 + block * 40
         return "\(first)-\(first + 39)"
     }
 }
