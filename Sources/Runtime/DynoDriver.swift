@@ -238,11 +238,10 @@ package actor DynoDriver {
         watcher?.cancel()
         let origin = instance
         let port = port
-        let identity = host.sandbox.identity.forApp(uid: spec.app.sandboxUID)
         watcher = Task { [weak self] in
             while !Task.isCancelled {
                 // The listener must be the dyno's own: another process may hold the port.
-                if await PortAllocator.accepts(port), let pid = await self?.pid, Sandbox.listens(pid, port: port, identity: identity) {
+                if await PortAllocator.accepts(port), let pid = await self?.pid, Sandbox.listens(pid, port: port) {
                     await self?.send(.portAccepted, from: origin)
                     return
                 }

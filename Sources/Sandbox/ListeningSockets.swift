@@ -3,8 +3,8 @@ import Foundation
 /// Which process holds a listening TCP socket, found through `/proc`: a dyno only counts as
 /// bound to `$PORT` when the listener is its own, not another process's on the same port.
 enum ListeningSockets {
-    /// The socket inodes in state LISTEN on `port` (IPv4 and IPv6), only those of `uid` if given.
-    static func inodes(port: Int, uid: UInt32? = nil) -> Set<String> {
+    /// The socket inodes in state LISTEN on `port` (IPv4 and IPv6).
+    static func inodes(port: Int) -> Set<String> {
         let hexPort = String(port, radix: 16, uppercase: true)
         let wanted = String(repeating: "0", count: max(0, 4 - hexPort.count)) + hexPort
         var result: Set<String> = []
@@ -14,7 +14,6 @@ enum ListeningSockets {
                 // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
                 let fields = line.split(separator: " ", omittingEmptySubsequences: true)
                 guard fields.count > 9, fields[3] == "0A", fields[1].hasSuffix(":" + wanted) else { continue }
-                if let uid, fields[7] != String(uid) { continue }
                 result.insert(String(fields[9]))
             }
         }
@@ -41,11 +40,7 @@ enum ListeningSockets {
 
 extension Sandbox {
     /// Whether a process of the sandbox started as `bubblewrapPID` listens on TCP `port`.
-    /// With an app identity of its own (openruko is root), a listener of the app's uid counts
-    /// too: no other process runs as it.
-    package static func listens(_ bubblewrapPID: Int32, port: Int, identity: SandboxIdentity? = nil) -> Bool {
-        if ListeningSockets.owned(by: bubblewrapPID, port: port) { return true }
-        guard let identity, identity.switchesUser, identity.uid != SandboxIdentity.defaultID else { return false }
-        return !ListeningSockets.inodes(port: port, uid: identity.uid).isEmpty
+    package static func listens(_ bubblewrapPID: Int32, port: Int) -> Bool {
+        ListeningSockets.owned(by: bubblewrapPID, port: port)
     }
 }

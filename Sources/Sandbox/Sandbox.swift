@@ -82,14 +82,19 @@ package struct Sandbox: Sendable {
             + "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
         let group = "root:x:0:\ndyno:x:\(identity.gid):\nnogroup:x:65534:\n"
         let files = accountFiles(identity)
+        try Self.writeReadable(passwd, to: files.passwd)
+        try Self.writeReadable(group, to: files.group)
+    }
+
+    /// Writes `text` to `path` (world-readable: bubblewrap reads it as the app's user) unless
+    /// the file already holds it.
+    static func writeReadable(_ text: String, to path: String) throws(OpenrukoError) {
+        guard (try? String(contentsOfFile: path, encoding: .utf8)) != text else { return }
         do {
-            for (path, text) in [(files.passwd, passwd), (files.group, group)]
-            where (try? String(contentsOfFile: path, encoding: .utf8)) != text {
-                try text.write(toFile: path, atomically: true, encoding: .utf8)
-                chmod(path, 0o644)
-            }
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            chmod(path, 0o644)
         } catch {
-            throw OpenrukoError(.internal, "Cannot prepare the sandbox files in \(stateDirectory): \(error.localizedDescription)")
+            throw OpenrukoError(.internal, "Cannot write the sandbox file \(path): \(error.localizedDescription)")
         }
     }
 
@@ -235,16 +240,10 @@ package struct Sandbox: Sendable {
         stateDirectory + "/hosts-" + hostname
     }
 
-    /// Writes `hostsFile(hostname)` (world-readable: bubblewrap reads it as the app's user).
+    /// Writes `hostsFile(hostname)`: the host's `/etc/hosts` and the sandbox's own name.
     func writeHostsFile(_ hostname: String) throws(OpenrukoError) {
         let host = (try? String(contentsOfFile: "/etc/hosts", encoding: .utf8)) ?? "127.0.0.1\tlocalhost\n"
-        let text = host + (host.hasSuffix("\n") ? "" : "\n") + "127.0.1.1\t\(hostname)\n"
-        do {
-            try text.write(toFile: hostsFile(hostname), atomically: true, encoding: .utf8)
-            chmod(hostsFile(hostname), 0o644)
-        } catch {
-            throw OpenrukoError(.internal, "Cannot write the sandbox's hosts file: \(error.localizedDescription)")
-        }
+        try Self.writeReadable(host + (host.hasSuffix("\n") ? "" : "\n") + "127.0.1.1\t\(hostname)\n", to: hostsFile(hostname))
     }
 
     /// Writes `environment` as bubblewrap arguments (`--clearenv`, then `--setenv K V` each),
