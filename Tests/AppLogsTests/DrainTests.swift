@@ -9,7 +9,7 @@ import Testing
 
 /// Drains against real receivers on loopback: syslog (octet counting, RFC 5424, optionally
 /// TLS) and HTTP (`application/logplex-1`), bursts, endpoints that are down, overflow.
-@Suite struct DrainTests {
+@Suite(.timeLimit(.minutes(15))) struct DrainTests {
     /// A store and a drain supervisor following a changeable list of drains.
     final class Fixture: Sendable {
         let logs: StartedStore

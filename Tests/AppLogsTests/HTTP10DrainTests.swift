@@ -6,7 +6,7 @@ import Testing
 
 /// A drain to a real HTTP/1.0 server (Python's http.server: it answers, then closes the
 /// connection) while lines trickle in: every line arrives once, in order, without waiting.
-@Suite struct HTTP10DrainTests {
+@Suite(.timeLimit(.minutes(15))) struct HTTP10DrainTests {
     static let http = DrainReceiverScripts.logplexHTTP
 
     @Test func anHTTP10ReceiverThatClosesAfterEachAnswerGetsEveryLineOnceInOrder() async throws {

@@ -5,7 +5,7 @@ import Testing
 
 /// The store with its real writer thread and real files: order, format, filters, history
 /// across a restart, bounds, live tails, overflow notices.
-@Suite struct LogStoreTests {
+@Suite(.timeLimit(.minutes(15))) struct LogStoreTests {
     @Test func linesComeBackInOrderInHerokusShape() async throws {
         let fixture = StartedStore()
         let app = testApp()

@@ -4,7 +4,7 @@ import TestSupport
 
 /// Buildpacks given by URL: a `file://` git buildpack pinned with `#ref`, two buildpacks
 /// where the second sees the first's `export`, and buildpacks that refuse or fail.
-@Suite(.serialized) struct BuildpackSelectionTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct BuildpackSelectionTests {
     /// A buildpack whose files are `bin/NAME → script`.
     func buildpack(_ fixture: BuildFixture, _ scripts: [String: String]) async throws -> String {
         var files: [String: String] = [:]

@@ -4,7 +4,7 @@ import TestSupport
 
 /// Real pushes of apps for each bundled buildpack; each slug is extracted to a fresh `/app`
 /// and its web process answers `/` from the sandbox.
-@Suite(.serialized) struct BundledBuildpackTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct BundledBuildpackTests {
     @Test func pythonAppInstallsFromPyPIRunsUnderGunicornAndReusesTheCache() async throws {
         let fixture = try await BuildFixture.make()
         try await fixture.createApp("py1")

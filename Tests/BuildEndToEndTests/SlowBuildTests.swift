@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// Slow cases, run only with `OPENRUKO_SLOW_TESTS=1`.
-@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["OPENRUKO_SLOW_TESTS"] == "1"))
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["OPENRUKO_SLOW_TESTS"] == "1"), .timeLimit(.minutes(15)))
 struct SlowBuildTests {
     @Test func aSlugOverTheRealTwoHundredMegabyteCapIsRejected() async throws {
         let fixture = try await BuildFixture.make()

@@ -4,7 +4,7 @@ import TestSupport
 
 /// What ends up in the slug: `.slugignore` applied before the build, Procfile warnings,
 /// exec bits and symlinks kept, no `.git`.
-@Suite(.serialized) struct SlugContentTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct SlugContentTests {
     @Test func slugignoreIsAppliedBeforeTheBuildpacksRun() async throws {
         let fixture = try await BuildFixture.make()
         try await fixture.createApp("ignore1")

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite struct SlugignoreTests {
+@Suite(.timeLimit(.minutes(15))) struct SlugignoreTests {
     let ignore = Slugignore(parsing: "# comment\n/test\n*.psd  # art\nspec\ndocs/*.pdf\n!keep.psd\n\n")
 
     @Test func anchoredPatternsMatchOnlyAtTheRoot() {
@@ -39,7 +39,7 @@ import TestSupport
     }
 }
 
-@Suite struct BuildpackReferenceTests {
+@Suite(.timeLimit(.minutes(15))) struct BuildpackReferenceTests {
     let bundled = OpenrukoBinary.packageRoot + "/buildpacks"
 
     @Test func classifiesEveryForm() throws {
@@ -58,7 +58,7 @@ import TestSupport
     }
 }
 
-@Suite struct BuildpackReleaseTests {
+@Suite(.timeLimit(.minutes(15))) struct BuildpackReleaseTests {
     @Test func readsDefaultProcessTypesAndConfigVars() throws {
         let release = try BuildpackRelease(yaml: "---\naddons:\n  - heroku-postgresql\nconfig_vars:\n  LANG: en_US.UTF-8\ndefault_process_types:\n  web: npm start\n  console: node\n")
         #expect(release.defaultProcessTypes == ["web": "npm start", "console": "node"])

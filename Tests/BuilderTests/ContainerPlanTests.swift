@@ -4,7 +4,7 @@ import OpenrukoCore
 import Testing
 import TestSupport
 
-@Suite struct HerokuManifestTests {
+@Suite(.timeLimit(.minutes(15))) struct HerokuManifestTests {
     @Test func readsBuildConfigReleaseAndRun() throws {
         let manifest = try HerokuManifest(yaml: """
             setup:
@@ -53,7 +53,7 @@ import TestSupport
     }
 }
 
-@Suite struct HerokuManifestLimitTests {
+@Suite(.timeLimit(.minutes(15))) struct HerokuManifestLimitTests {
     /// The 409-byte "billion laughs" manifest: nine levels of nine aliases each.
     static var aliasBomb: String {
         var text = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
@@ -93,7 +93,7 @@ import TestSupport
     }
 }
 
-@Suite struct ContainerPlanTests {
+@Suite(.timeLimit(.minutes(15))) struct ContainerPlanTests {
     static func image(_ key: String, entrypoint: [String] = [], cmd: [String]) -> ContainerImage {
         ContainerImage(key: key, imageID: "id-" + key, environment: [], workingDirectory: "/", uid: nil, gid: nil, entrypoint: entrypoint, cmd: cmd)
     }
@@ -149,7 +149,7 @@ import TestSupport
     }
 }
 
-@Suite struct ContainerSettingsTests {
+@Suite(.timeLimit(.minutes(15))) struct ContainerSettingsTests {
     @Test func imageCapAndStorageDriverComeFromTheEnvironment() throws {
         let defaults = try BuildSettings.from(environment: [:])
         #expect(defaults.imageMaxBytes == 2 << 30)

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Sandbox
 
-@Suite struct ProcessCgroupTests {
+@Suite(.timeLimit(.minutes(15))) struct ProcessCgroupTests {
     @Test func findsTheProcessesOwnCgroups() {
         let text = "9:name=systemd:/\n8:pids:/\n4:memory:/process_api/5c70\n1:cpu,cpuacct:/x\n0::/user.slice/a\n"
         #expect(ProcessCgroup.path(of: "memory", in: text) == "/process_api/5c70")

@@ -7,7 +7,7 @@ import Store
 import Testing
 import TestSupport
 
-@Suite struct SandboxTests {
+@Suite(.timeLimit(.minutes(15))) struct SandboxTests {
     func run(_ script: String, _ configuration: (inout SandboxConfiguration) -> Void = { _ in }) async throws -> (SandboxResult, String) {
         let state = TemporaryDirectory("sandbox-state")
         let sandbox = try Sandbox(stateDirectory: state.path)
@@ -79,7 +79,7 @@ import TestSupport
     }
 }
 
-@Suite struct BuildLockTests {
+@Suite(.timeLimit(.minutes(15))) struct BuildLockTests {
     @Test func aSecondBuildWaitsAndTheLockDiesWithItsHolder() async throws {
         let directory = TemporaryDirectory("locks")
         let layout = DataLayout(root: directory.path)
@@ -109,7 +109,7 @@ import TestSupport
     }
 }
 
-@Suite struct BuildServiceTests {
+@Suite(.timeLimit(.minutes(15))) struct BuildServiceTests {
     @Test func aSourceTarballBuildsInTheBackgroundAndItsOutputCanBeFollowed() async throws {
         let installation = try TestInstallation()
         let (admin, _) = try installation.seedUsers()

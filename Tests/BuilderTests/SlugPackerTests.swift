@@ -4,7 +4,7 @@ import LibDeflate
 import Testing
 import TestSupport
 
-@Suite struct SlugPackerTests {
+@Suite(.timeLimit(.minutes(15))) struct SlugPackerTests {
     @Test func slugExtractsIdenticallyWithTarAndIsPlainGzip() async throws {
         let source = TemporaryDirectory("slug-source")
         let manager = FileManager.default

@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// Container builds that cannot succeed say why, move no ref and leave the running release alone.
-@Suite struct BadInputTests {
+@Suite(.timeLimit(.minutes(15))) struct BadInputTests {
     @Test func failingBuildsAreRejectedAndTheRunningReleaseKeepsServing() async throws {
         let fixture = try await ContainerFixture.start()
         defer { Task { await fixture.stop() } }

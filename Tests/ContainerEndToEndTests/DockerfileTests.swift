@@ -4,7 +4,7 @@ import Testing
 
 /// Dockerfile apps pushed over SSH, built with buildah and run from their image's root
 /// filesystem in the sandbox, answered through the router.
-@Suite struct DockerfileTests {
+@Suite(.timeLimit(.minutes(15))) struct DockerfileTests {
     /// A two-stage build on the local base image: the first stage `RUN`s (the "dependency"
     /// layer), the second copies its result and the source; `ENV`, `WORKDIR`, `USER` and a
     /// shell-form `CMD` behave as in Docker; a CGI script shows the dyno's environment (its

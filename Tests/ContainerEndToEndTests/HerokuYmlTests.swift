@@ -4,7 +4,7 @@ import Testing
 
 /// `heroku.yml` apps: one image per `build.docker` type, `build.config` as build args,
 /// `run` commands, and `release.command` as the release phase.
-@Suite struct HerokuYmlTests {
+@Suite(.timeLimit(.minutes(15))) struct HerokuYmlTests {
     static let app: [String: String] = [
         "heroku.yml": """
             build:

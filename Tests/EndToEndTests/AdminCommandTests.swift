@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// Every command of the table, through `openruko admin` as a real subprocess.
-@Suite struct AdminCommandTests {
+@Suite(.timeLimit(.minutes(15))) struct AdminCommandTests {
     let directory = TemporaryDirectory("openruko-e2e")
 
     func admin(_ words: String..., input: String = "") async throws -> ProcessResult {

@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite struct AdminConcurrencyTests {
+@Suite(.timeLimit(.minutes(15))) struct AdminConcurrencyTests {
     /// Two processes writing releases of one app at once: versions 1…401, no gap, no duplicate.
     @Test func twoProcessesCreatingReleasesNeverCollide() async throws {
         let directory = TemporaryDirectory("openruko-e2e")

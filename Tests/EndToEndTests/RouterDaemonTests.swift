@@ -4,7 +4,7 @@ import Testing
 
 /// The router inside the real `openruko daemon`: its listener, the ready line, routes from the
 /// store (apps under `--domain` and custom domains), Heroku's pages, a clean stop on SIGTERM.
-@Suite struct RouterDaemonTests {
+@Suite(.timeLimit(.minutes(15))) struct RouterDaemonTests {
     @Test func theDaemonRoutesKnownAppsAndCustomDomains() async throws {
         let directory = TemporaryDirectory("openruko-e2e")
         let data = directory.path

@@ -5,7 +5,7 @@ import OpenrukoCore
 import TestSupport
 import Testing
 
-@Suite struct LibGit2Tests {
+@Suite(.timeLimit(.minutes(15))) struct LibGit2Tests {
     @Test func createsAndOpensABareRepositoryOnMain() throws {
         let directory = TemporaryDirectory()
         let path = directory.appending("app.git")
@@ -18,7 +18,7 @@ import Testing
     }
 }
 
-@Suite struct LibSSHTests {
+@Suite(.timeLimit(.minutes(15))) struct LibSSHTests {
     @Test func linksAndReportsItsVersion() {
         #expect(SSHLibrary.version.hasPrefix("0.10"))
     }
@@ -31,7 +31,7 @@ import Testing
     }
 }
 
-@Suite struct AsyncPipeTests {
+@Suite(.timeLimit(.minutes(15))) struct AsyncPipeTests {
     @Test func bytesArriveInOrderThroughASmallQueueAndEndWithEOF() async throws {
         let pipe = try PipePair()
         let writer = AsyncPipeWriter(descriptor: pipe.writeEnd, limit: 64 << 10)
@@ -65,7 +65,7 @@ import Testing
     }
 }
 
-@Suite struct SSHKeyPairTests {
+@Suite(.timeLimit(.minutes(15))) struct SSHKeyPairTests {
     @Test(arguments: SSHKeyPair.Kind.allCases)
     func exportsWhatItImports(_ kind: SSHKeyPair.Kind) throws {
         let key = try SSHKeyPair.generate(kind)

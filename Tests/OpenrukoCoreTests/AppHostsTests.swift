@@ -2,7 +2,7 @@ import Foundation
 import OpenrukoCore
 import Testing
 
-@Suite struct AppHostsTests {
+@Suite(.timeLimit(.minutes(15))) struct AppHostsTests {
     let web = UUID()
     let api = UUID()
 

@@ -2,7 +2,7 @@ import Foundation
 import OpenrukoCore
 import Testing
 
-@Suite struct LocalBuildpackPolicyTests {
+@Suite(.timeLimit(.minutes(15))) struct LocalBuildpackPolicyTests {
     @Test func tenantsMayNameOnlyListedDirectories() throws {
         let listed = NSTemporaryDirectory() + "bp-policy-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: listed + "/ok", withIntermediateDirectories: true)

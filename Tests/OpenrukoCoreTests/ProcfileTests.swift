@@ -1,7 +1,7 @@
 import OpenrukoCore
 import Testing
 
-@Suite struct ProcfileTests {
+@Suite(.timeLimit(.minutes(15))) struct ProcfileTests {
     @Test func parsesTheUsualShapes() {
         let procfile = Procfile(parsing: "web: gunicorn app:app\nworker: python worker.py --queue default\n")
         #expect(procfile.entries.map(\.type) == ["web", "worker"])

@@ -3,7 +3,7 @@ import OpenrukoCore
 import TestSupport
 import Testing
 
-@Suite struct PublicKeyTests {
+@Suite(.timeLimit(.minutes(15))) struct PublicKeyTests {
     @Test(arguments: ["ed25519", "ecdsa", "rsa"])
     func fingerprintMatchesSSHKeygen(_ type: String) async throws {
         let directory = TemporaryDirectory()

@@ -2,7 +2,7 @@ import Foundation
 import OpenrukoCore
 import Testing
 
-@Suite struct AppNameTests {
+@Suite(.timeLimit(.minutes(15))) struct AppNameTests {
     @Test(arguments: ["web", "my-app-1", "a23", String(repeating: "a", count: 30)])
     func acceptsHerokuNames(_ name: String) throws {
         #expect(try AppName(name).rawValue == name)
@@ -14,7 +14,7 @@ import Testing
     }
 }
 
-@Suite struct ConfigKeyTests {
+@Suite(.timeLimit(.minutes(15))) struct ConfigKeyTests {
     @Test(arguments: ["FOO", "DATABASE_URL", "a.b", "X1"])
     func acceptsKeys(_ key: String) throws {
         try ConfigKey.validate(key)
@@ -31,7 +31,7 @@ import Testing
     }
 }
 
-@Suite struct FormationChangeTests {
+@Suite(.timeLimit(.minutes(15))) struct FormationChangeTests {
     @Test func parsesAbsoluteRelativeAndSizes() throws {
         #expect(try FormationChange(parsing: "web=2") == FormationChange(type: "web", quantity: .absolute(2), size: nil))
         #expect(try FormationChange(parsing: "worker+1") == FormationChange(type: "worker", quantity: .relative(1), size: nil))
@@ -57,7 +57,7 @@ import Testing
     }
 }
 
-@Suite struct LogFormatTests {
+@Suite(.timeLimit(.minutes(15))) struct LogFormatTests {
     @Test func formatsLikeLogplex() {
         let date = Date(timeIntervalSince1970: 1_795_237_200.123456)  // 2026-11-22T…
         let line = LogLine(timestamp: date, appID: UUID(), source: "app", process: "web.1", message: "hello")
@@ -77,7 +77,7 @@ import Testing
     }
 }
 
-@Suite struct ListenAddressTests {
+@Suite(.timeLimit(.minutes(15))) struct ListenAddressTests {
     @Test func parsesHostAndPort() throws {
         #expect(try ListenAddress(parsing: "0.0.0.0:2222", option: "x") == ListenAddress(host: "0.0.0.0", port: 2222))
         #expect(try ListenAddress(parsing: "[::1]:0", option: "x") == ListenAddress(host: "::1", port: 0))

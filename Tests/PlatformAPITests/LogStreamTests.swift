@@ -22,7 +22,7 @@ struct FixedLogReader: LogReader {
     }
 }
 
-@Suite("Log sessions and streams")
+@Suite("Log sessions and streams", .timeLimit(.minutes(15)))
 struct LogStreamTests {
     static let lines = [
         "2026-11-21T05:00:00.000000+00:00 app[web.1]: hello",

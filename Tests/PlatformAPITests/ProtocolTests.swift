@@ -7,7 +7,7 @@ import TestSupport
 
 @testable import PlatformAPI
 
-@Suite("Range headers")
+@Suite("Range headers", .timeLimit(.minutes(15)))
 struct RangeTests {
     @Test("the heroku CLI's and heroku3's forms parse")
     func clientForms() throws {
@@ -75,7 +75,7 @@ struct RangeTests {
     }
 }
 
-@Suite("Errors and credentials")
+@Suite("Errors and credentials", .timeLimit(.minutes(15)))
 struct ErrorAndCredentialTests {
     @Test("operations-layer errors map to Heroku's statuses and ids")
     func mapping() {

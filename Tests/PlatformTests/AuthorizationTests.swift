@@ -5,7 +5,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite struct AuthorizationTests {
+@Suite(.timeLimit(.minutes(15))) struct AuthorizationTests {
     @Test func ownersCollaboratorsAndAdminsActOthersAreRefused() throws {
         let installation = try TestInstallation()
         let platform = installation.platform

@@ -25,7 +25,7 @@ final class ScriptedReleasePhase: ReleasePhaseRunner, @unchecked Sendable {
     var ran: [String] { lock.withLock { commands } }
 }
 
-@Suite struct ReleaseTests {
+@Suite(.timeLimit(.minutes(15))) struct ReleaseTests {
     @Test func configChangesAndRollbacksAreReleasesAsOnHeroku() async throws {
         let installation = try TestInstallation()
         let platform = installation.platform

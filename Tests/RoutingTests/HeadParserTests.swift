@@ -5,7 +5,7 @@ import Testing
 @testable import Routing
 
 /// The strict HTTP/1.1 head parser and the chunked-body scanner, on good and hostile input.
-@Suite struct HeadParserTests {
+@Suite(.timeLimit(.minutes(15))) struct HeadParserTests {
     /// Parses `text` (a whole request head) the way the router does.
     static func request(_ text: String) throws -> (ParsedHead, ByteBuffer) {
         let bytes = ByteBuffer(string: text)

@@ -5,7 +5,7 @@ import Testing
 @testable import Routing
 
 /// Forwarded heads: what the dyno and the client receive.
-@Suite struct HeadWriterTests {
+@Suite(.timeLimit(.minutes(15))) struct HeadWriterTests {
     let context = ForwardingContext(clientAddress: "10.1.2.3", proto: "http", port: 8080, via: "1.1 openruko")
 
     func forward(_ text: String) throws -> (head: ParsedHead, bytes: ByteBuffer, id: String, fwd: String) {

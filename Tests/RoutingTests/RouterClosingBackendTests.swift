@@ -8,7 +8,7 @@ import Testing
 /// A dyno that answers with a `Content-Length` and hangs up: `Connection: close` in one write
 /// (busybox httpd), or HTTP/1.0 with the body written after the head (Python's `http.server`).
 /// Each response reaches a kept-alive client whole and at once, not at its next request.
-@Suite struct RouterClosingBackendTests {
+@Suite(.timeLimit(.minutes(15))) struct RouterClosingBackendTests {
     @Test(arguments: [false, true])
     func closingResponsesWithALengthAreFlushedAtOnce(http10WithSeparateBody: Bool) async throws {
         let directory = TemporaryDirectory("openruko-closing-backend")

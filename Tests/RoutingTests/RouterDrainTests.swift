@@ -10,7 +10,7 @@ import Testing
 @testable import Routing
 
 /// Switching dynos and stopping the router without failing requests.
-@Suite struct RouterDrainTests {
+@Suite(.timeLimit(.minutes(15))) struct RouterDrainTests {
     @Test func drainWaitsForTheRequestInFlightWhichSucceeds() async throws {
         let old = try await TestBackend.start(name: "web.1")
         let new = try await TestBackend.start(name: "web.1")

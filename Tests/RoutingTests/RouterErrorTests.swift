@@ -7,7 +7,7 @@ import Testing
 @testable import Routing
 
 /// The router's own answers, with Heroku's codes, pages and log lines.
-@Suite struct RouterErrorTests {
+@Suite(.timeLimit(.minutes(15))) struct RouterErrorTests {
     func errorLine(_ code: String, _ desc: String) -> Regex<Substring> {
         try! Regex(
             #"at=error code=\#(code) desc="\#(desc)" method=GET path="/[^"]*" host=[a-z0-9.]+ request_id=[0-9a-f-]{36} fwd="127\.0\.0\.1" "#

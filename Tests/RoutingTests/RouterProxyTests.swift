@@ -8,7 +8,7 @@ import Testing
 
 /// The router as a reverse proxy, end to end over real sockets: curl (and SwiftNIO's client
 /// codec where timing matters) in front, real HTTP servers behind.
-@Suite struct RouterProxyTests {
+@Suite(.timeLimit(.minutes(15))) struct RouterProxyTests {
     static let appID = UUID()
 
     func decode(_ text: String) throws -> Echo {

@@ -9,7 +9,7 @@ import Testing
 
 /// Bodies stream through the router in both directions, and upgraded connections become
 /// raw tunnels.
-@Suite struct RouterStreamingTests {
+@Suite(.timeLimit(.minutes(15))) struct RouterStreamingTests {
     func decode(_ text: String) throws -> Echo {
         try JSONDecoder().decode(Echo.self, from: Data(text.utf8))
     }

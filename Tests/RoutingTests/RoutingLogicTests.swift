@@ -6,7 +6,7 @@ import Testing
 @testable import Routing
 
 /// The router's pure pieces: host parsing, request ids, log lines, errors, turns, drains.
-@Suite struct RoutingLogicTests {
+@Suite(.timeLimit(.minutes(15))) struct RoutingLogicTests {
     @Test func hostsAreMatchedWithoutPortCaseOrTrailingDot() throws {
         #expect(RequestHost.normalize("App.LocalHost:8080") == "app.localhost")
         #expect(RequestHost.normalize("  www.example.com.  ") == "www.example.com")

@@ -5,7 +5,7 @@ import TestSupport
 extension RuntimeEndToEnd {
     /// Pushes that become running dynos, and pushes that must not: real daemon, real hook, real
     /// sandboxes, real HTTP.
-    @Suite struct DeployTests {
+    @Suite(.timeLimit(.minutes(15))) struct DeployTests {
         @Test func aPushedAppRunsWithHerokusEnvironment() async throws {
             // Intermittent in full runs only: the boot check then finds another listener on the
             // dyno's port (see the closing note of stop 23); never alone or in its suite.

@@ -6,7 +6,7 @@ extension RuntimeEndToEnd {
     /// The hostile-tenant suite: a real daemon, an admin's app (the victim) and an ordinary user
     /// (the attacker) who works only over SSH, as a tenant would. Each attack must fail with a
     /// clear message and change nothing.
-    @Suite struct HostileTenantTests {
+    @Suite(.timeLimit(.minutes(15))) struct HostileTenantTests {
         /// The daemon, the attacker's SSH client and a pushed app of each.
         struct Scene {
             let fixture: RuntimeFixture

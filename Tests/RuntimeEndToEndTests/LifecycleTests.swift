@@ -6,7 +6,7 @@ import TestSupport
 extension RuntimeEndToEnd {
     /// Dynos over time: crashes and back-off, SIGTERM and R12, scaling, restarts, stops, the
     /// daemon going away and coming back — while another app keeps serving.
-    @Suite struct LifecycleTests {
+    @Suite(.timeLimit(.minutes(15))) struct LifecycleTests {
         @Test func crashesRestartPerTheBackoffAndStubbornWorkersAreKilledWhileAnotherAppServes() async throws {
             let fixture = try await RuntimeFixture.start()
             defer { Task { await fixture.daemon.stop() } }

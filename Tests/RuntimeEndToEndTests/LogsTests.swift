@@ -6,7 +6,7 @@ extension RuntimeEndToEnd {
     /// The log store in the real daemon: every source of an app's log in one stream, kept
     /// across a redeploy and a daemon restart, read by `openruko admin logs` and by a real
     /// `ssh … logs -t`.
-    @Suite struct LogsTests {
+    @Suite(.timeLimit(.minutes(15))) struct LogsTests {
         static let worker = "worker: python3 -u -c 'import time; print(\"worker started\"); time.sleep(600)'\n"
 
         @Test func everySourceIsInOneStreamThatSurvivesARedeployAndADaemonRestart() async throws {
@@ -153,7 +153,7 @@ extension RuntimeEndToEnd {
 
 extension RuntimeEndToEnd {
     /// Drains added with `drains:add` on a real daemon, delivering to real receivers.
-    @Suite struct DrainEndToEndTests {
+    @Suite(.timeLimit(.minutes(15))) struct DrainEndToEndTests {
         static let burst = "burst: python3 -u -c 'import time; [print(\"burst\", i) for i in range(1, 2001)]; time.sleep(600)'\n"
 
         @Test func syslogAndHTTPDrainsGetEveryLineAndADownDrainCatchesUp() async throws {
@@ -250,7 +250,7 @@ extension RuntimeEndToEnd {
 
 extension RuntimeEndToEnd {
     /// A dyno that floods its output with a tail that never reads, and apps with their own log size.
-    @Suite struct LogPressureTests {
+    @Suite(.timeLimit(.minutes(15))) struct LogPressureTests {
         static let flood = "flood: python3 -c 'import time; [print(\"line\", i) for i in range(1, 100001)]; print(\"flood done\", flush=True); time.sleep(600)'\n"
 
         @Test func aFloodingDynoLosesNothingToAStalledTailAndAnAppKeepsItsOwnSize() async throws {

@@ -5,7 +5,7 @@ import TestSupport
 extension RuntimeEndToEnd {
     /// Dynos behind the real router: Host routing, round-robin, H14, and releases that switch
     /// traffic without a failed request.
-    @Suite struct RoutedTests {
+    @Suite(.timeLimit(.minutes(15))) struct RoutedTests {
         @Test func scaledWebDynosShareTheTrafficAndNoneGiveH14() async throws {
             let fixture = try await RuntimeFixture.start()
             defer { Task { await fixture.daemon.stop() } }

@@ -4,7 +4,7 @@ import Runtime
 import Testing
 
 /// What a dyno's process is given, and how its output becomes log lines.
-@Suite struct DynoEnvironmentTests {
+@Suite(.timeLimit(.minutes(15))) struct DynoEnvironmentTests {
     @Test func configVarsCannotOverrideThePlatformsVariables() {
         let app = App(
             id: UUID(), name: "shop", ownerID: UUID(), ownerEmail: "a@b", stack: "heroku-22", buildpacks: [], createdAt: Date(),

@@ -3,7 +3,7 @@ import Runtime
 import Testing
 
 /// The dyno state machine alone: events in, effects out, no processes or clocks.
-@Suite struct DynoLifecycleTests {
+@Suite(.timeLimit(.minutes(15))) struct DynoLifecycleTests {
     let backoff = RestartBackoff(caps: [.zero, .seconds(20), .seconds(40)], jittered: false)
     let start = ContinuousClock.now
 
@@ -163,7 +163,7 @@ import Testing
     }
 }
 
-@Suite struct RestartBackoffTests {
+@Suite(.timeLimit(.minutes(15))) struct RestartBackoffTests {
     @Test func herokusScheduleIsJitteredUnderItsCaps() {
         let backoff = RestartBackoff.heroku
         #expect(backoff.delay(afterCrash: 1, jitter: 0.7) == .zero)

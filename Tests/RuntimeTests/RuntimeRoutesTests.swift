@@ -4,7 +4,7 @@ import Runtime
 import Testing
 
 /// The runtime's route table alone: which target a host gets as dynos come and go.
-@Suite struct RuntimeRoutesTests {
+@Suite(.timeLimit(.minutes(15))) struct RuntimeRoutesTests {
     let app = App(
         id: UUID(), name: "shop", ownerID: UUID(), ownerEmail: "a@b", stack: "heroku-22", buildpacks: [], maintenance: false, createdAt: Date(),
         updatedAt: Date())

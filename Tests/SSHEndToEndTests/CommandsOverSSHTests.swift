@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// The command table over SSH, acting as the key's user.
-@Suite struct CommandsOverSSHTests {
+@Suite(.timeLimit(.minutes(15))) struct CommandsOverSSHTests {
     @Test func anAdminAddsAUserAndAKeyAndThatUserPushes() async throws {
         let bed = Testbed()
         let adminKey = try await bed.user("admin@example.com", admin: true)

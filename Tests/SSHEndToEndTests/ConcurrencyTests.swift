@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// Connections are independent: many at once, stalled clients, killed clients, shutdown.
-@Suite(.serialized) struct ConcurrencyTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct ConcurrencyTests {
     @Test func twentySessionsAtOnceWhileTwoClientsStall() async throws {
         let bed = Testbed()
         let key = try await bed.user("dev@example.com")

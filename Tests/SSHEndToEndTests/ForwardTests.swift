@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// `ssh -L` reaches the API listener and nothing else.
-@Suite struct ForwardTests {
+@Suite(.timeLimit(.minutes(15))) struct ForwardTests {
     /// Connects to a local port (retrying while ssh sets up its listener), sends an HTTP
     /// request and prints whatever comes back until the connection closes.
     static let client = """

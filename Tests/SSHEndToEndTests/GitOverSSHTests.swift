@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// git push and clone through the embedded server with the real OpenSSH client and git.
-@Suite struct GitOverSSHTests {
+@Suite(.timeLimit(.minutes(15))) struct GitOverSSHTests {
     @Test(arguments: ["ed25519", "ecdsa", "rsa"])
     func pushAndCloneWithEachKeyType(_ type: String) async throws {
         let bed = Testbed()

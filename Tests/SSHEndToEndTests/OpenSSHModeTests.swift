@@ -6,7 +6,7 @@ import Testing
 /// in `etc/sshd-openruko.conf` (its user and paths substituted), asks
 /// `openruko authorized-keys` about keys and runs `openruko ssh-command`.
 /// sshd must run as root (it switches to the login user); CI runs as root.
-@Suite(.enabled(if: getuid() == 0, "sshd needs root")) struct OpenSSHModeTests {
+@Suite(.enabled(if: getuid() == 0, "sshd needs root"), .timeLimit(.minutes(15))) struct OpenSSHModeTests {
     @Test func pushesThroughSshdAndARevokedKeyIsRefusedOnTheNextConnection() async throws {
         let bed = Testbed()
         let key = try await bed.user("dev@example.com")

@@ -6,7 +6,7 @@ import Testing
 /// a slow reader on the client side. The test server adds `cat`, `sha256` and `readfile`
 /// to the command table; they run on the same pipes and the same pump as git, so these
 /// tests guard pushes against the pump's ordering bugs (swift-c-interop-notes P1, P2).
-@Suite(.serialized) struct StreamTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct StreamTests {
     static let testServer = OpenrukoBinary.packageRoot + "/.build/debug/openruko-ssh-testserver"
 
     /// Reads stdin slowly (small reads, and a long pause every 8 MiB so the SSH window

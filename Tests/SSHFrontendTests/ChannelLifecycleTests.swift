@@ -1,7 +1,7 @@
 import SSHFrontend
 import Testing
 
-@Suite struct ChannelLifecycleTests {
+@Suite(.timeLimit(.minutes(15))) struct ChannelLifecycleTests {
     typealias Action = ChannelLifecycle.Action
 
     @Test func exitStatusComesAfterBothOutputsAndBeforeEOFAndClose() {

@@ -5,7 +5,7 @@ import SSHFrontend
 import TestSupport
 import Testing
 
-@Suite struct ExecDispatcherTests {
+@Suite(.timeLimit(.minutes(15))) struct ExecDispatcherTests {
     let installation: TestInstallation
     let dispatcher: ExecDispatcher
     let owner: User

@@ -2,7 +2,7 @@ import OpenrukoCore
 import SSHFrontend
 import Testing
 
-@Suite struct ShellWordsTests {
+@Suite(.timeLimit(.minutes(15))) struct ShellWordsTests {
     @Test func splitsLikeAShellWithoutRunningOne() throws {
         #expect(try ShellWords.split("apps") == ["apps"])
         #expect(try ShellWords.split("  config:set  web1\tA=1  ") == ["config:set", "web1", "A=1"])
@@ -22,7 +22,7 @@ import Testing
     }
 }
 
-@Suite struct ExecRequestTests {
+@Suite(.timeLimit(.minutes(15))) struct ExecRequestTests {
     @Test(arguments: [
         ("git-receive-pack 'web1.git'", GitService.receivePack),
         ("git-receive-pack '/web1.git'", .receivePack),

@@ -3,7 +3,7 @@ import SSHFrontend
 import TestSupport
 import Testing
 
-@Suite struct HostKeysTests {
+@Suite(.timeLimit(.minutes(15))) struct HostKeysTests {
     @Test func generatedOnceWithMode0600AndReadableByOpenSSH() async throws {
         let directory = TemporaryDirectory()
         let ssh = directory.appending("ssh")

@@ -3,7 +3,7 @@ import OpenrukoCore
 import SSHFrontend
 import Testing
 
-@Suite struct SessionStateTests {
+@Suite(.timeLimit(.minutes(15))) struct SessionStateTests {
     let alice = User(id: UUID(), email: "alice@example.com", isAdmin: false, hasPassword: false, createdAt: Date(), updatedAt: Date())
 
     func key(_ fingerprint: String) -> SSHKey {
@@ -50,7 +50,7 @@ import Testing
     }
 }
 
-@Suite struct ForwardPolicyTests {
+@Suite(.timeLimit(.minutes(15))) struct ForwardPolicyTests {
     @Test func onlyTheAPIListenerIsReachable() {
         let policy = ForwardPolicy(api: ListenAddress(host: "127.0.0.1", port: 5000))
         #expect(policy.target(host: "127.0.0.1", port: 5000) == ListenAddress(host: "127.0.0.1", port: 5000))

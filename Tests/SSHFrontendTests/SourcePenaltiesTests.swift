@@ -3,7 +3,7 @@ import Testing
 
 @testable import SSHFrontend
 
-@Suite struct SourcePenaltiesTests {
+@Suite(.timeLimit(.minutes(15))) struct SourcePenaltiesTests {
     let start = ContinuousClock.now
 
     @Test func aBurstIsAdmittedThenTheSourceMustSlowDown() {

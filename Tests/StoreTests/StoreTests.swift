@@ -4,7 +4,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite struct StoreTests {
+@Suite(.timeLimit(.minutes(15))) struct StoreTests {
     @Test func reopeningMigratesNothingTwice() throws {
         let directory = TemporaryDirectory()
         let path = directory.appending("db.sqlite3")
