@@ -241,7 +241,7 @@ let package = Package(
             name: "BuilderTests",
             dependencies: ["Builder", "Sandbox", "LibDeflate", "LibGit2", "OpenrukoCore", "Platform", "Store", "TestSupport"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "OpenrukoCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Sandbox", "OpenrukoCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RuntimeEndToEndTests", dependencies: ["OpenrukoCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BuildEndToEndTests", dependencies: ["OpenrukoCore", "Sandbox", "TestSupport"], swiftSettings: swiftSettings),

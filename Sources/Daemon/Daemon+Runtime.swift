@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import Sandbox
 import OpenrukoCore
 import Runtime
 import ServiceLifecycle
@@ -31,6 +33,30 @@ struct DaemonRuntime: Sendable {
         routes = RuntimeRoutes(domain: domain)
         drain = TrafficDrainRelay()
         self.layout = layout
+    }
+
+    /// Prepares dyno networking (bridge, rules, this daemon's allowed host services) and
+    /// removes namespaces that a killed daemon or hook left behind.
+    /// - Throws: `OpenrukoError.unavailable` when the host's networking cannot be set up.
+    func prepareNetwork(logger: Logger) async throws(OpenrukoError) {
+        guard let network = host.sandbox.network else {
+            logger.warning("Dynos and builds share the host's network: openruko is not root, or OPENRUKO_DYNO_NETWORK=host.")
+            return
+        }
+        try await network.prepareHost(tag: networkTag)
+        let removed = await network.removeStale()
+        if removed > 0 { logger.info("Removed \(removed) network namespaces left by stopped dynos and builds.") }
+        logger.info("Dynos get addresses in \(network.plan.subnet) on \(NetworkPlan.bridge).")
+    }
+
+    /// Marks this data directory's allowed-service rules (other daemons on the host keep theirs).
+    var networkTag: String {
+        "openruko-" + String(layout.root.utf8.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 }, radix: 16)
+    }
+
+    /// Removes this daemon's allowed-service rules (at a graceful stop).
+    func withdrawNetwork() async {
+        await host.sandbox.network?.withdraw(tag: networkTag)
     }
 
     /// The seams of the daemon's platform, made from its store.

@@ -65,6 +65,7 @@ package struct Daemon: Sendable {
     /// Runs until SIGTERM or SIGINT, then stops every service gracefully.
     package func run() async throws {
         signal(SIGPIPE, SIG_IGN)
+        try await runtime.prepareNetwork(logger: logger)
         let announcer = ReadyAnnouncer(
             registry: registry, layout: configuration.layout, domain: configuration.domain,
             urls: installation.platform.urlSource)
@@ -75,6 +76,7 @@ package struct Daemon: Sendable {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
+        await runtime.withdrawNetwork()
     }
 }
 

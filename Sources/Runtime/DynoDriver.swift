@@ -30,10 +30,17 @@ package actor DynoDriver {
     private var timers: [DynoLifecycle.Timer: Task<Void, Never>] = [:]
     private var watcher: Task<Void, Never>?
     private var resender: Task<Void, Never>?
+    private var memoryWatcher: Task<Void, Never>?
+    /// The instance whose R15 was reported.
+    private var reportedR15: UUID?
     private var status: DynoStatus
     private var settleWaiters: [CheckedContinuation<Outcome, Never>] = []
     private var finishWaiters: [CheckedContinuation<Void, Never>] = []
     private var finished = false
+    /// The slot's network namespace (every instance of the slot runs in it), once leased.
+    private var lease: NetworkLease?
+    /// Deleting the namespace once the slot has ended (`stop()` waits for it).
+    private var releasing: Task<Void, Never>?
     private let tail: OutputTail
     private nonisolated let initialStatus: DynoStatus
 
@@ -70,6 +77,7 @@ package actor DynoDriver {
     package func stop() async {
         send(.stop)
         await finish()
+        await releasing?.value
     }
 
     /// Forgets earlier crashes; a crashed dyno waiting for its back-off starts now.
@@ -152,6 +160,10 @@ package actor DynoDriver {
             timers.values.forEach { $0.cancel() }
             timers.removeAll()
             host.ports.release(port)
+            if let lease, let network = host.sandbox.network {
+                self.lease = nil
+                releasing = Task { await network.release(lease) }
+            }
             settle(.failed(tail.lines))
             finishWaiters.forEach { $0.resume() }
             finishWaiters.removeAll()
@@ -192,9 +204,10 @@ package actor DynoDriver {
         }
     }
 
-    private func started(_ pid: Int32, origin: UUID) {
+    private func started(_ pid: Int32, origin: UUID, cgroup: ProcessCgroup?) {
         guard origin == instance else { return }
         self.pid = pid
+        if let cgroup { watchMemory(cgroup, origin: origin) }
         if let signal = pendingSignal {
             pendingSignal = nil
             deliver(signal)
@@ -204,6 +217,7 @@ package actor DynoDriver {
     private func exited(_ status: Int32, origin: UUID) {
         guard origin == instance else { return }
         resender?.cancel()
+        memoryWatcher?.cancel()
         pid = nil
         pendingSignal = nil
         tail.flush()
@@ -221,13 +235,80 @@ package actor DynoDriver {
         let port = port
         let tail = tail
         Task {
-            let code = await Self.run(spec: spec, instance: origin, port: port, host: host, tail: tail) { pid in
-                Task { await self.started(pid, origin: origin) }
+            let namespace: String?
+            do {
+                namespace = try await self.networkNamespace()
+            } catch {
+                host.logs.emit(LogLine(appID: spec.app.id, source: "heroku", process: spec.name, message: "Error: \((error as? OpenrukoError)?.message ?? "\(error)")"))
+                self.exited(1, origin: origin)
+                return
+            }
+            // The instance's cgroup: its size's memory, process and CPU limits (openruko as root).
+            let size = DynoSize.named(spec.size)
+            let cgroup = ProcessCgroup.create(name: "openruko-dyno-\(origin.uuidString.lowercased())", limits: size.limits)
+            let code = await Self.run(
+                spec: spec, instance: origin, port: port, namespace: namespace, cgroup: cgroup, host: host, tail: tail
+            ) { pid in
+                Task { await self.started(pid, origin: origin, cgroup: cgroup) }
             } aborted: {
                 await self.isAborted(origin)
             }
+            // The kernel may have stopped it at the hard limit before a sample saw it.
+            if let cgroup, cgroup.oomKills > 0 {
+                self.report(.vastlyExceeded(megabytes: size.limits.memoryBytes >> 20, percent: Double(size.hardLimitFactor * 100)), origin: origin)
+            }
+            await cgroup?.removeWhenEmpty()
             self.exited(code, origin: origin)
         }
+    }
+
+    /// Samples the instance's memory every `memorySampleInterval`: R14 over the quota, and
+    /// on R15 the whole dyno is killed (it then crashes and restarts like any crash).
+    private func watchMemory(_ cgroup: ProcessCgroup, origin: UUID) {
+        let size = DynoSize.named(spec.size)
+        let interval = host.settings.memorySampleInterval
+        memoryWatcher?.cancel()
+        memoryWatcher = Task { [weak self] in
+            var watch = MemoryWatch(quota: size.quotaBytes, hardLimit: size.limits.memoryBytes)
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard !Task.isCancelled, let self else { return }
+                guard let verdict = watch.sample(inUse: cgroup.memoryInUse, oomKills: cgroup.oomKills, at: .now) else { continue }
+                await self.report(verdict, origin: origin)
+            }
+        }
+    }
+
+    private func report(_ verdict: MemoryWatch.Verdict, origin: UUID) {
+        guard origin == instance else { return }
+        if case .vastlyExceeded = verdict {
+            // Once per instance, whether the sampler or the exit saw it first.
+            guard reportedR15 != origin else { return }
+            reportedR15 = origin
+        }
+        for line in MemoryWatch.lines(verdict) {
+            host.logs.emit(LogLine(appID: spec.app.id, source: "heroku", process: spec.name, message: line))
+        }
+        if case .vastlyExceeded = verdict, let pid {
+            memoryWatcher?.cancel()
+            Sandbox.killAll(pid)
+        }
+    }
+
+    /// The slot's namespace, leased at its first launch (nil when dynos share the host's
+    /// network); the router reaches the dyno at its address from then on.
+    private func networkNamespace() async throws(OpenrukoError) -> String? {
+        guard let network = host.sandbox.network, !finished else { return nil }
+        if lease == nil {
+            let new = try await network.lease()
+            guard !finished else {
+                await network.release(new)
+                return nil
+            }
+            lease = new
+            status.address = new.address
+        }
+        return lease?.path
     }
 
     private func isAborted(_ origin: UUID) -> Bool {
@@ -240,8 +321,10 @@ package actor DynoDriver {
         let port = port
         watcher = Task { [weak self] in
             while !Task.isCancelled {
-                // The listener must be the dyno's own: another process may hold the port.
-                if await PortAllocator.accepts(port), let pid = await self?.pid, Sandbox.listens(pid, port: port) {
+                // The listener must be the dyno's own: another process may hold the port. The
+                // address is known once the first launch has its namespace.
+                guard let address = await self?.status.address else { return }
+                if await PortAllocator.accepts(port, host: address), let pid = await self?.pid, Sandbox.listens(pid, port: port) {
                     await self?.send(.portAccepted, from: origin)
                     return
                 }
@@ -253,7 +336,7 @@ package actor DynoDriver {
     /// One run of the command: unpack, `/app`, sandbox, clean up. Returns the exit status
     /// (128 + N when killed by signal N; 1 when it could not start).
     static func run(
-        spec: DynoSpec, instance: UUID, port: Int, host: DynoHost, tail: OutputTail,
+        spec: DynoSpec, instance: UUID, port: Int, namespace: String?, cgroup: ProcessCgroup?, host: DynoHost, tail: OutputTail,
         started: @escaping @Sendable (Int32) -> Void, aborted: @Sendable () async -> Bool
     ) async -> Int32 {
         let say = { (message: String) in
@@ -279,7 +362,8 @@ package actor DynoDriver {
         var configuration = SandboxConfiguration(
             command: DynoEnvironment.launcher(spec.command), environment: environment.variables, workingDirectory: "/app",
             app: .directory(app), tmp: .tmpfs, network: true, hostname: instance.uuidString.lowercased(),
-            gracePeriod: host.settings.stopGrace, identity: identity)
+            gracePeriod: host.settings.stopGrace, identity: identity, networkNamespace: namespace)
+        configuration.cgroupProcs = cgroup?.procsFiles ?? []
         if let image {
             // The image's root filesystem is the dyno's `/`; a root image user is the sandbox user.
             configuration.command = image.arguments(for: spec.command)

@@ -44,6 +44,9 @@ package struct DynoStatus: Sendable, Hashable {
     /// The running (or last) process instance; a restart makes a new one.
     package var instance: UUID
     package var port: Int
+    /// Where the router reaches it: its network namespace's address, or the host's loopback
+    /// when dynos share the host's network.
+    package var address = "127.0.0.1"
     package var state: Dyno.State
     package var createdAt: Date
     package var updatedAt: Date
@@ -66,5 +69,5 @@ package struct DynoStatus: Sendable, Hashable {
     }
 
     /// The router's view of it.
-    package var backend: Backend { Backend(id: instance, dyno: spec.name, host: "127.0.0.1", port: port) }
+    package var backend: Backend { Backend(id: instance, dyno: spec.name, host: address, port: port) }
 }

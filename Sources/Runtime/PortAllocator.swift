@@ -53,11 +53,11 @@ package final class PortAllocator: Sendable {
         }
     }
 
-    /// Whether something accepts TCP connections on `127.0.0.1:port`.
-    package static func accepts(_ port: Int) async -> Bool {
+    /// Whether something accepts TCP connections on `host:port`.
+    package static func accepts(_ port: Int, host: String = "127.0.0.1") async -> Bool {
         do {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(.seconds(1)).connect(host: "127.0.0.1", port: port).get()
+                .connectTimeout(.seconds(1)).connect(host: host, port: port).get()
             try? await channel.close()
             return true
         } catch {

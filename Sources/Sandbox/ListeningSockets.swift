@@ -3,12 +3,13 @@ import Foundation
 /// Which process holds a listening TCP socket, found through `/proc`: a dyno only counts as
 /// bound to `$PORT` when the listener is its own, not another process's on the same port.
 enum ListeningSockets {
-    /// The socket inodes in state LISTEN on `port` (IPv4 and IPv6).
-    static func inodes(port: Int) -> Set<String> {
+    /// The socket inodes in state LISTEN on `port` (IPv4 and IPv6) in the network namespace
+    /// of process `pid`.
+    static func inodes(port: Int, pid: pid_t) -> Set<String> {
         let hexPort = String(port, radix: 16, uppercase: true)
         let wanted = String(repeating: "0", count: max(0, 4 - hexPort.count)) + hexPort
         var result: Set<String> = []
-        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        for table in ["/proc/\(pid)/net/tcp", "/proc/\(pid)/net/tcp6"] {
             guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
             for line in text.split(separator: "\n").dropFirst() {
                 // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
@@ -22,7 +23,7 @@ enum ListeningSockets {
 
     /// Whether `pid` or one of its descendants has a listening socket on `port`.
     static func owned(by pid: pid_t, port: Int) -> Bool {
-        let sockets = Set(inodes(port: port).map { "socket:[\($0)]" })
+        let sockets = Set(inodes(port: port, pid: pid).map { "socket:[\($0)]" })
         guard !sockets.isEmpty else { return false }
         for process in [pid] + ProcessTree.descendants(of: pid) {
             let directory = "/proc/\(process)/fd"

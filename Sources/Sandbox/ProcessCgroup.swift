@@ -1,19 +1,26 @@
 package import Foundation
 package import OpenrukoCore
 
-/// A cgroup of one openruko process (a build: the git hook, an API build), with a memory and a
-/// process-count limit, which everything the process starts (buildpacks, buildah) inherits. It
-/// nests under the process's own cgroup: v1's `memory` and `pids` hierarchies, or v2's unified
-/// one. Where they are not writable (openruko not root) there are no limits, and nothing fails.
+/// A cgroup with a memory limit, a process-count limit and a CPU weight: of one openruko
+/// process (a build: the git hook, an API build), which everything it starts inherits
+/// (`enter`), or of one dyno, which its launcher joins (`create`). It nests under the
+/// process's own cgroup: v1's `memory`, `pids` and `cpu` hierarchies, or v2's unified one.
+/// Where they are not writable (openruko not root) there are no limits, and nothing fails.
 package struct ProcessCgroup: Sendable {
     package struct Limits: Sendable, Hashable {
         package var memoryBytes: UInt64
         package var processes: Int
+        /// Relative CPU weight (v1 `cpu.shares`, 1024 = one share; v2 `cpu.weight` is scaled).
+        package var cpuShares: Int?
 
-        package init(memoryBytes: UInt64, processes: Int) {
+        package init(memoryBytes: UInt64, processes: Int, cpuShares: Int? = nil) {
             self.memoryBytes = memoryBytes
             self.processes = processes
+            self.cpuShares = cpuShares
         }
+
+        /// Builds run at a quarter of a standard dyno's CPU weight, so serving apps come first.
+        package static let buildCPUShares = 256
 
         /// `OPENRUKO_BUILD_MEMORY` (MB, default 2560) and `OPENRUKO_BUILD_PROCESSES` (default 4096).
         /// - Throws: `OpenrukoError.invalid` for a value that is not a positive number.
@@ -29,7 +36,7 @@ package struct ProcessCgroup: Sendable {
             }
             return Limits(
                 memoryBytes: UInt64(try number("OPENRUKO_BUILD_MEMORY", 2560)) << 20,
-                processes: try number("OPENRUKO_BUILD_PROCESSES", 4096))
+                processes: try number("OPENRUKO_BUILD_PROCESSES", 4096), cpuShares: buildCPUShares)
         }
     }
 
@@ -55,42 +62,81 @@ package struct ProcessCgroup: Sendable {
     /// Creates `NAME` under this process's cgroups, sets `limits` and moves this process in.
     /// - Returns: nil when no hierarchy could be used.
     package static func enter(name: String, limits: Limits, root: String = "/sys/fs/cgroup") -> ProcessCgroup? {
-        let text = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
+        guard let cgroup = create(name: name, limits: limits, root: root) else { return nil }
         let pid = String(getpid())
+        let entered = cgroup.directories.filter { write(pid, to: $0 + "/cgroup.procs") }
+        for directory in cgroup.directories where !entered.contains(directory) { rmdir(directory) }
+        guard !entered.isEmpty else { return nil }
+        return ProcessCgroup(
+            directories: entered, memoryDirectory: cgroup.memoryDirectory.flatMap { entered.contains($0) ? $0 : nil },
+            unified: cgroup.unified)
+    }
+
+    /// Creates `NAME` under this process's cgroups with `limits`, for processes that join it
+    /// through `procsFiles` (a sandbox's launcher). Remove it with `remove()`.
+    /// - Returns: nil when no hierarchy could be used.
+    package static func create(name: String, limits: Limits, root: String = "/sys/fs/cgroup") -> ProcessCgroup? {
+        let text = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
         if FileManager.default.fileExists(atPath: root + "/cgroup.controllers"), let own = path(of: "", in: text) {
             let directory = root + own + "/" + name
-            guard make(directory, [("memory.max", String(limits.memoryBytes)), ("pids.max", String(limits.processes))]),
-                write(pid, to: directory + "/cgroup.procs")
-            else { return nil }
+            var settings = [("memory.max", String(limits.memoryBytes)), ("pids.max", String(limits.processes))]
+            if let shares = limits.cpuShares { settings.append(("cpu.weight", String(min(10_000, max(1, shares * 100 / 1024))))) }
+            guard make(directory, settings) else { return nil }
             return ProcessCgroup(directories: [directory], memoryDirectory: directory, unified: true)
         }
-        var entered: [String] = []
+        var made: [String] = []
         var memory: String?
-        for (controller, settings) in [
+        var controllers = [
             ("memory", [("memory.limit_in_bytes", String(limits.memoryBytes)), ("memory.memsw.limit_in_bytes", String(limits.memoryBytes))]),
             ("pids", [("pids.max", String(limits.processes))]),
-        ] {
+        ]
+        if let shares = limits.cpuShares { controllers.append(("cpu", [("cpu.shares", String(max(2, shares)))])) }
+        for (controller, settings) in controllers {
             guard let own = path(of: controller, in: text) else { continue }
             let directory = root + "/" + controller + (own == "/" ? "" : own) + "/" + name
-            guard make(directory, settings), write(pid, to: directory + "/cgroup.procs") else { continue }
-            entered.append(directory)
+            guard make(directory, settings) else { continue }
+            made.append(directory)
             if controller == "memory" { memory = directory }
         }
-        return entered.isEmpty ? nil : ProcessCgroup(directories: entered, memoryDirectory: memory, unified: false)
+        return made.isEmpty ? nil : ProcessCgroup(directories: made, memoryDirectory: memory, unified: false)
+    }
+
+    /// The files a process writes its pid to to join every hierarchy of the cgroup.
+    package var procsFiles: [String] { directories.map { $0 + "/cgroup.procs" } }
+
+    /// How many processes the kernel killed for the memory limit so far.
+    package var oomKills: Int {
+        guard let memoryDirectory else { return 0 }
+        let file = memoryDirectory + (unified ? "/memory.events" : "/memory.oom_control")
+        let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+        let line = text.split(separator: "\n").first { $0.hasPrefix("oom_kill ") }
+        return line.flatMap { Int($0.dropFirst("oom_kill ".count)) } ?? 0
+    }
+
+    /// Memory in use by the processes (resident and swapped, without the page cache), in bytes.
+    package var memoryInUse: UInt64 {
+        guard let memoryDirectory else { return 0 }
+        let text = (try? String(contentsOfFile: memoryDirectory + "/memory.stat", encoding: .utf8)) ?? ""
+        var values: [Substring: UInt64] = [:]
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            if fields.count == 2, let value = UInt64(fields[1]) { values[fields[0]] = value }
+        }
+        if unified { return (values["anon"] ?? 0) + (values["shmem"] ?? 0) }
+        return (values["total_rss"] ?? 0) + (values["total_swap"] ?? 0) + (values["total_shmem"] ?? 0)
+    }
+
+    /// Removes the cgroup once its last processes (exiting after the sandbox) are gone.
+    package func removeWhenEmpty() async {
+        for _ in 0..<50 {
+            for directory in directories where FileManager.default.fileExists(atPath: directory) { rmdir(directory) }
+            if !directories.contains(where: { FileManager.default.fileExists(atPath: $0) }) { return }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
     }
 
     /// Whether the memory limit was hit (an allocation failed or a process was killed for it).
-    package var ranOutOfMemory: Bool {
-        guard let memoryDirectory else { return false }
-        if unified {
-            let events = (try? String(contentsOfFile: memoryDirectory + "/memory.events", encoding: .utf8)) ?? ""
-            return events.split(separator: "\n").contains { $0.hasPrefix("oom_kill ") && !$0.hasSuffix(" 0") }
-        }
-        // The kernel's OOM killer stepped in (with swap accounting the failures are counted in
-        // memory.memsw.failcnt, not memory.failcnt).
-        let control = (try? String(contentsOfFile: memoryDirectory + "/memory.oom_control", encoding: .utf8)) ?? ""
-        return control.split(separator: "\n").contains { $0.hasPrefix("oom_kill ") && !$0.hasSuffix(" 0") }
-    }
+    package var ranOutOfMemory: Bool { oomKills > 0 }
 
     /// Moves this process back to the parent cgroups and removes its own (once empty).
     package func leave() {

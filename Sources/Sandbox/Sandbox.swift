@@ -21,6 +21,8 @@ package struct Sandbox: Sendable {
     package let identity: SandboxIdentity
     /// The bubblewrap executable.
     package let bubblewrap: String
+    /// Namespaces for commands with a network (openruko as root); nil: they share the host's.
+    package let network: SandboxNetwork?
     /// util-linux's setpriv, used to drop to the sandbox user when openruko is root.
     let setpriv = "/usr/bin/setpriv"
     /// Where the sandbox's account files and pending environments live.
@@ -43,8 +45,10 @@ package struct Sandbox: Sendable {
     /// under `stateDirectory`.
     /// - Throws: `OpenrukoError` when bubblewrap is missing or the files cannot be written.
     package init(
-        stateDirectory: String, identity: SandboxIdentity? = nil, bubblewrap: String = "/usr/bin/bwrap"
+        stateDirectory: String, identity: SandboxIdentity? = nil, bubblewrap: String = "/usr/bin/bwrap",
+        network: SandboxNetwork? = nil
     ) throws(OpenrukoError) {
+        self.network = network
         let identity = if let identity { identity } else { try SandboxIdentity.current() }
         guard FileManager.default.isExecutableFile(atPath: bubblewrap) else {
             throw OpenrukoError(.unavailable, "bubblewrap (\(bubblewrap)) is not installed; run scripts/install-deps.")
@@ -148,15 +152,36 @@ package struct Sandbox: Sendable {
         return args + ["--chdir", configuration.workingDirectory, "--"]
     }
 
-    /// Runs one command and waits for it (and every process it started) to end.
+    /// Runs one command and waits for it (and every process it started) to end. A command
+    /// with a network and no namespace of its own gets one for the run (see `network`).
     /// - Parameters:
     ///   - started: receives bubblewrap's pid once it runs (for `signal(_:_:)`).
     ///   - output: receives stdout and stderr, merged, as raw chunks in order.
-    /// - Throws: `OpenrukoError.unavailable` when bubblewrap cannot be started or the input
-    ///   file cannot be opened.
+    /// - Throws: `OpenrukoError.unavailable` when bubblewrap cannot be started, the input
+    ///   file cannot be opened or no network namespace can be made.
     package func run(
         _ configuration: SandboxConfiguration, started: (@Sendable (Int32) -> Void)? = nil,
         output: @escaping @Sendable (Data) -> Void
+    ) async throws(OpenrukoError) -> SandboxResult {
+        guard configuration.network, configuration.networkNamespace == nil, let network else {
+            return try await launch(configuration, started: started, output: output)
+        }
+        let lease = try await network.lease()
+        var leased = configuration
+        leased.networkNamespace = lease.path
+        do {
+            let result = try await launch(leased, started: started, output: output)
+            await network.release(lease)
+            return result
+        } catch {
+            await network.release(lease)
+            throw error
+        }
+    }
+
+    /// `run(_:started:output:)` once the network is settled.
+    private func launch(
+        _ configuration: SandboxConfiguration, started: (@Sendable (Int32) -> Void)?, output: @escaping @Sendable (Data) -> Void
     ) async throws(OpenrukoError) -> SandboxResult {
         var options = PlatformOptions()
         options.createSession = true
@@ -165,9 +190,12 @@ package struct Sandbox: Sendable {
         // setgroups() in a forked child, which can hang on glibc's thread bookkeeping.
         let identity = configuration.identity ?? self.identity
         if identity != self.identity { try writeAccountFiles(identity) }
-        let dropUser: [String] =
+        var dropUser: [String] =
             identity.switchesUser
             ? [setpriv, "--reuid=\(identity.uid)", "--regid=\(identity.gid)", "--clear-groups", "--", bubblewrap] : [bubblewrap]
+        if configuration.network, let namespace = configuration.networkNamespace {
+            dropUser = ["/usr/bin/nsenter", "--net=" + namespace, "--"] + dropUser
+        }
         // The app's variables reach only the sandboxed command: bubblewrap reads them from fd 3
         // (`--args`), a file the host shell opens and unlinks before anything else runs. Every
         // host process keeps `hostEnvironment`, and no value shows in a command line.
@@ -181,8 +209,10 @@ package struct Sandbox: Sendable {
         for (key, value) in Self.hostEnvironment {
             if let key = Environment.Key(rawValue: key) { environment[key] = value }
         }
-        // The sandboxed command gets the usual umask 022 (openruko itself runs with 077).
-        let launcher = ["/bin/sh", "-c", #"exec 3<"$0" && rm -f "$0" && umask 022 && exec "$@""#, environmentFile] + dropUser
+        // The launcher joins the sandbox's cgroup (still as root, before anything of the app
+        // runs); the sandboxed command gets the usual umask 022 (openruko itself runs with 077).
+        let script = #"exec 3<"$0" && rm -f "$0" || exit 1; while [ "$1" != -- ]; do echo $$ >"$1" || exit 1; shift; done; shift; umask 022 && exec "$@""#
+        let launcher = ["/bin/sh", "-c", script, environmentFile] + configuration.cgroupProcs + ["--"] + dropUser
         let subprocess = Configuration(
             executable: .path(FilePath(launcher[0])),
             arguments: Arguments(Array(launcher.dropFirst()) + ["--args", "3"] + arguments(configuration) + configuration.command),

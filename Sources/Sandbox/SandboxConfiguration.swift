@@ -38,8 +38,15 @@ package struct SandboxConfiguration: Sendable, Hashable {
     package var tmp: Scratch
     /// Extra directories, in order (later binds may nest inside earlier ones or `/tmp`).
     package var binds: [Bind]
-    /// Whether the command shares the host's network (builds download, dynos listen).
+    /// Whether the command has a network (builds download, dynos listen): its own namespace
+    /// (`networkNamespace`, or one leased for the run when the sandbox has a `SandboxNetwork`),
+    /// else the host's. Without it the command has only a loopback of its own.
     package var network: Bool
+    /// A prepared network namespace (`/run/netns/NAME`) to run in, e.g. a dyno's lease.
+    package var networkNamespace: String?
+    /// The `cgroup.procs` files of a cgroup (`ProcessCgroup.procsFiles`) the sandbox joins
+    /// before anything of it runs (a dyno's limits).
+    package var cgroupProcs: [String] = []
     /// The sandbox's host name.
     package var hostname: String
     /// Wall-clock limit; when it passes the sandbox is terminated as a group.
@@ -63,8 +70,9 @@ package struct SandboxConfiguration: Sendable, Hashable {
         command: [String], environment: [String: String] = [:], workingDirectory: String = "/app", app: Scratch = .tmpfs,
         tmp: Scratch = .tmpfs, binds: [Bind] = [], network: Bool = true, hostname: String = "openruko",
         timeLimit: Duration? = nil, gracePeriod: Duration = .seconds(30), input: String? = nil, rootFilesystem: String? = nil,
-        userID: UInt32? = nil, groupID: UInt32? = nil, identity: SandboxIdentity? = nil
+        userID: UInt32? = nil, groupID: UInt32? = nil, identity: SandboxIdentity? = nil, networkNamespace: String? = nil
     ) {
+        self.networkNamespace = networkNamespace
         self.identity = identity
         self.input = input
         self.rootFilesystem = rootFilesystem

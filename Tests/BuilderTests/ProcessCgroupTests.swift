@@ -14,7 +14,7 @@ import Testing
     }
 
     @Test func limitsComeFromTheEnvironment() throws {
-        #expect(try ProcessCgroup.Limits.build(environment: [:]) == .init(memoryBytes: 2560 << 20, processes: 4096))
+        #expect(try ProcessCgroup.Limits.build(environment: [:]) == .init(memoryBytes: 2560 << 20, processes: 4096, cpuShares: 256))
         #expect(try ProcessCgroup.Limits.build(environment: ["OPENRUKO_BUILD_MEMORY": "200"]).memoryBytes == 200 << 20)
         #expect(throws: (any Error).self) { try ProcessCgroup.Limits.build(environment: ["OPENRUKO_BUILD_PROCESSES": "-1"]) }
     }

@@ -60,19 +60,19 @@ extension RuntimeEndToEnd {
             try await fixture.deploy("scaly", TestApp.files())
             let scaled = try await fixture.admin(["ps:scale", "scaly", "web=3"])
             #expect(scaled.stdout.contains("now running web at 3:standard-1X"))
-            try await fixture.eventually("three web dynos up") { try await fixture.webPorts("scaly").count == 3 }
+            try await fixture.eventually("three web dynos up") { try await fixture.webEndpoints("scaly").count == 3 }
             var names: Set<String> = []
-            for port in try await fixture.webPorts("scaly") {
-                names.insert(try #require(try await fixture.get("scaly", port: port)?["dyno"] as? String))
+            for port in try await fixture.webEndpoints("scaly") {
+                names.insert(try #require(try await fixture.get("scaly", at: port)?["dyno"] as? String))
             }
             #expect(names == ["web.1", "web.2", "web.3"])
             let ps = try await fixture.admin(["ps", "scaly"]).stdout
             #expect(ps.contains("=== web (standard-1X): python3 server (3)"))
             #expect(ps.contains("web.2: up "))
 
-            let before = Set(try await fixture.webPorts("scaly"))
+            let before = Set(try await fixture.webEndpoints("scaly"))
             try await fixture.admin(["ps:restart", "scaly", "web.2"])
-            let after = Set(try await fixture.webPorts("scaly"))
+            let after = Set(try await fixture.webEndpoints("scaly"))
             #expect(after.count == 3)
             #expect(before.intersection(after).count == 2, "only web.2 was replaced")
 
@@ -96,19 +96,19 @@ extension RuntimeEndToEnd {
             defer { Task { await fixture.daemon.stop() } }
             try await fixture.deploy("confy", TestApp.files(procfile: "worker: echo worker sees $COLOR; sleep 600\n"))
             try await fixture.admin(["ps:scale", "confy", "worker=1"])
-            let oldPort = try #require(try await fixture.webPorts("confy").first)
+            let oldPort = try #require(try await fixture.webEndpoints("confy").first)
             try await fixture.admin(["config:set", "confy", "COLOR=teal"])
-            let newPort = try #require(try await fixture.webPorts("confy").first)
+            let newPort = try #require(try await fixture.webEndpoints("confy").first)
             #expect(newPort != oldPort)
-            let env = try #require(try await fixture.get("confy", port: newPort)?["env"] as? [String: String])
+            let env = try #require(try await fixture.get("confy", at: newPort)?["env"] as? [String: String])
             #expect(env["COLOR"] == "teal")
             #expect(env["HEROKU_RELEASE_VERSION"] == "v3")
-            try await fixture.eventually("the old web dyno stopped") { try await fixture.get("confy", port: oldPort) == nil }
+            try await fixture.eventually("the old web dyno stopped") { try await fixture.get("confy", at: oldPort) == nil }
             try await fixture.eventually("the worker was replaced") { try await fixture.log("confy").contains("app[worker.1]: worker sees teal") }
             #expect(try await fixture.dynos("confy").allSatisfy { $0.release == 3 })
 
             try await fixture.admin(["apps:destroy", "confy", "--confirm", "confy"])
-            try await fixture.eventually("a destroyed app's dynos stop") { try await fixture.get("confy", port: newPort) == nil }
+            try await fixture.eventually("a destroyed app's dynos stop") { try await fixture.get("confy", at: newPort) == nil }
         }
 
         @Test func theSandboxSeesNothingOfTheHostOrOtherApps() async throws {
@@ -116,9 +116,9 @@ extension RuntimeEndToEnd {
             defer { Task { await fixture.daemon.stop() } }
             try await fixture.deploy("nosy", TestApp.files(version: "nosy"))
             try await fixture.deploy("secret", TestApp.files(version: "secret", more: ["private.txt": "the secret\n"]))
-            let port = try #require(try await fixture.webPorts("nosy").first)
+            let port = try #require(try await fixture.webEndpoints("nosy").first)
             func read(_ path: String) async throws -> [String: Any]? {
-                try await fixture.get("nosy", "/read?path=" + (path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? path), port: port)
+                try await fixture.get("nosy", "/read?path=" + (path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? path), at: port)
             }
             for hidden in [
                 fixture.dataDir, fixture.dataDir + "/openruko.sqlite3", fixture.dataDir + "/run/runtime/dynos",
@@ -129,10 +129,10 @@ extension RuntimeEndToEnd {
             let app = try #require(try await read("/app")?["entries"] as? [String])
             #expect(app.contains("server"))
             #expect(!app.contains("private.txt"), "another app's /app is visible")
-            #expect((try await fixture.get("nosy", port: port))?["version"] as? String == "nosy")
-            #expect(try await fixture.get("nosy", "/write?path=%2Fapp%2Fnew.txt", port: port)?["written"] as? Bool == true)
-            #expect(try await fixture.get("nosy", "/write?path=%2Fusr%2Fnew.txt", port: port)?["error"] != nil)
-            #expect(try await fixture.get("nosy", "/write?path=%2Ftmp%2Fscratch", port: port)?["written"] as? Bool == true)
+            #expect((try await fixture.get("nosy", at: port))?["version"] as? String == "nosy")
+            #expect(try await fixture.get("nosy", "/write?path=%2Fapp%2Fnew.txt", at: port)?["written"] as? Bool == true)
+            #expect(try await fixture.get("nosy", "/write?path=%2Fusr%2Fnew.txt", at: port)?["error"] != nil)
+            #expect(try await fixture.get("nosy", "/write?path=%2Ftmp%2Fscratch", at: port)?["written"] as? Bool == true)
             // Another app's dynos are not even processes here.
             let processes = try #require(try await read("/proc")?["entries"] as? [String])
             #expect(processes.filter { Int($0) != nil }.count < 10)

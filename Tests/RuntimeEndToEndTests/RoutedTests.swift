@@ -15,7 +15,7 @@ extension RuntimeEndToEnd {
             #expect(first.json?["dyno"] as? String == "web.1")
 
             try await fixture.admin(["ps:scale", "rrobin", "web=3"])
-            try await fixture.eventually("three web dynos up") { try await fixture.webPorts("rrobin").count == 3 }
+            try await fixture.eventually("three web dynos up") { try await fixture.webEndpoints("rrobin").count == 3 }
             var seen: [String] = []
             for _ in 0..<6 {
                 if let dyno = try await fixture.routed("rrobin")?.json?["dyno"] as? String { seen.append(dyno) }

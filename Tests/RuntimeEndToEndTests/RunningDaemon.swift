@@ -69,10 +69,20 @@ final class RunningDaemon: @unchecked Sendable {
         for _ in 0..<600 where process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
     }
 
+    /// SIGKILL (a crash: nothing is cleaned up), then waits for the daemon to exit.
+    func kill() async {
+        guard let process, process.isRunning else { return }
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        for _ in 0..<600 where process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
+    }
+
+    /// The daemon's process id (0 before `start`).
+    var pid: Int32 { process?.processIdentifier ?? 0 }
+
     /// What the daemon printed.
     var printed: String { lock.withLock { output } }
 
     deinit {
-        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if let process, process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
     }
 }

@@ -3,10 +3,11 @@ import TestSupport
 
 /// A small web app for dynos, using the host's python3 (no buildpack dependencies; the
 /// file has no `.py` suffix so the Procfile buildpack takes it): `/` answers the dyno name and
-/// its environment as JSON, `/read?path=P` and `/write?path=P` try the filesystem.
+/// its environment as JSON, `/read?path=P` and `/write?path=P` try the filesystem,
+/// `/fetch?url=U` the network.
 enum TestApp {
     static let server = #"""
-        import json, os, sys, urllib.parse, http.server, socketserver
+        import json, os, socket, sys, urllib.error, urllib.parse, urllib.request, http.server, socketserver
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             def answer(self, status, payload):
@@ -29,6 +30,14 @@ enum TestApp {
                                 self.answer(200, {"bytes": len(f.read())})
                     except Exception as e:
                         self.answer(403, {"error": type(e).__name__})
+                elif url.path == "/fetch":  # what this dyno's network reaches
+                    try:
+                        with urllib.request.urlopen(query["url"], timeout=3) as answer:
+                            self.answer(200, {"status": answer.status})
+                    except urllib.error.HTTPError as e:
+                        self.answer(200, {"status": e.code})
+                    except Exception as e:
+                        self.answer(200, {"error": type(e).__name__})
                 elif url.path == "/write":
                     try:
                         with open(query["path"], "w") as f:
@@ -44,8 +53,17 @@ enum TestApp {
             def server_bind(self):  # no getfqdn(): the boot never waits on a name lookup
                 socketserver.TCPServer.server_bind(self)
                 self.server_name, self.server_port = "localhost", self.server_address[1]
+        def own_address():  # the dyno's address on its network (no packet is sent)
+            probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                probe.connect(("10.255.255.255", 9))
+                return probe.getsockname()[0]
+            except OSError:
+                return "127.0.0.1"
+            finally:
+                probe.close()
         server = Server(("0.0.0.0", int(os.environ["PORT"])), Handler)
-        print("listening on %s as %s" % (os.environ["PORT"], os.environ["DYNO"]), flush=True)
+        print("listening on %s as %s at %s" % (os.environ["PORT"], os.environ["DYNO"], own_address()), flush=True)
         server.serve_forever()
         """#
 
@@ -58,26 +76,28 @@ enum TestApp {
 }
 
 extension RuntimeFixture {
-    /// `GET path` through the router, or from the web dyno listening on `port`; the JSON body
-    /// (nil on a connection error or a status other than 200/403).
-    func get(_ app: String, _ path: String = "/", port: Int? = nil) async throws -> [String: Any]? {
-        guard let port else {
+    /// `GET path` through the router, or from the web dyno listening on `endpoint`
+    /// (`ADDRESS:PORT`, see `webEndpoints`); the JSON body (nil on a connection error or a
+    /// status other than 200/403).
+    func get(_ app: String, _ path: String = "/", at endpoint: String? = nil) async throws -> [String: Any]? {
+        guard let endpoint else {
             guard let answer = try await routed(app, path), [200, 403].contains(answer.status) else { return nil }
             return answer.json
         }
-        let result = try await ProcessRunner.run("/usr/bin/curl", ["-s", "--max-time", "5", "http://127.0.0.1:\(port)\(path)"])
+        let result = try await ProcessRunner.run("/usr/bin/curl", ["-s", "--max-time", "5", "http://\(endpoint)\(path)"])
         guard result.status == 0 else { return nil }
         return try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
     }
 
-    /// The ports of the app's web dynos that are up, from their `listening on` lines.
-    func webPorts(_ app: String) async throws -> [Int] {
+    /// Where the app's web dynos that are up listen (`ADDRESS:PORT`: their own network's
+    /// address), from their `listening on` lines.
+    func webEndpoints(_ app: String) async throws -> [String] {
         let up = Set(try await dynos(app).filter { $0.name.hasPrefix("web.") && $0.state == "up" }.map(\.name))
-        var latest: [String: Int] = [:]
+        var latest: [String: String] = [:]
         for line in try await log(app).split(separator: "\n") {
             guard let range = line.range(of: "]: listening on ") else { continue }
             let words = line[range.upperBound...].split(separator: " ")
-            if words.count == 3, let port = Int(words[0]) { latest[String(words[2])] = port }
+            if words.count == 5, let port = Int(words[0]) { latest[String(words[2])] = "\(words[4]):\(port)" }
         }
         return up.compactMap { latest[$0] }
     }
