@@ -8,8 +8,9 @@ import Store
 import Synchronization
 
 /// The daemon's runtime: the dyno supervisor (also the route table's keeper), the release
-/// phase, the log, and the control socket other processes use.
-struct DaemonRuntime: Sendable {
+/// phase, the log, and the control socket other processes use. A class: large structs made
+/// through typed throws were miscompiled (a garbage copy) by Swift 6.3.
+final class DaemonRuntime: Sendable {
     let host: DynoHost
     let routes: RuntimeRoutes
     let drain: TrafficDrainRelay

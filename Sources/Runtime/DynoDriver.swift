@@ -267,16 +267,31 @@ package actor DynoDriver {
     private func watchMemory(_ cgroup: ProcessCgroup, origin: UUID) {
         let size = DynoSize.named(spec.size)
         let interval = host.settings.memorySampleInterval
+        let metricsInterval = host.settings.metricsInterval
+        let metrics = RuntimeMetrics.enabled(spec.release.config)
+        let (source, dyno) = (spec.name, origin.uuidString.lowercased())
         memoryWatcher?.cancel()
         memoryWatcher = Task { [weak self] in
             var watch = MemoryWatch(quota: size.quotaBytes, hardLimit: size.limits.memoryBytes)
+            var lastMetrics = ContinuousClock.now
             while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
+                try? await Task.sleep(for: min(interval, metricsInterval))
                 guard !Task.isCancelled, let self else { return }
-                guard let verdict = watch.sample(inUse: cgroup.memoryInUse, oomKills: cgroup.oomKills, at: .now) else { continue }
+                let stat = cgroup.memoryStat
+                if metrics, ContinuousClock.now - lastMetrics >= metricsInterval {
+                    lastMetrics = .now
+                    await self.say(RuntimeMetrics.memoryLine(source: source, dyno: dyno, stat: stat, quota: size.quotaBytes), origin: origin)
+                }
+                guard let verdict = watch.sample(inUse: stat.total, oomKills: cgroup.oomKills, at: .now) else { continue }
                 await self.report(verdict, origin: origin)
             }
         }
+    }
+
+    /// A `heroku[NAME]` line of the running instance.
+    private func say(_ message: String, origin: UUID) {
+        guard origin == instance else { return }
+        host.logs.emit(LogLine(appID: spec.app.id, source: "heroku", process: spec.name, message: message))
     }
 
     private func report(_ verdict: MemoryWatch.Verdict, origin: UUID) {
@@ -364,6 +379,8 @@ package actor DynoDriver {
             app: .directory(app), tmp: .tmpfs, network: true, hostname: instance.uuidString.lowercased(),
             gracePeriod: host.settings.stopGrace, identity: identity, networkNamespace: namespace)
         configuration.cgroupProcs = cgroup?.procsFiles ?? []
+        // `/tmp` is memory: it counts against the dyno's memory and is never bigger than its limit.
+        configuration.tmpfsSize = DynoSize.named(spec.size).limits.memoryBytes
         if let image {
             // The image's root filesystem is the dyno's `/`; a root image user is the sandbox user.
             configuration.command = image.arguments(for: spec.command)

@@ -4,7 +4,7 @@ import Foundation
 /// (so tests run with short ones):
 /// `OPENRUKO_BOOT_TIMEOUT` (seconds, 60), `OPENRUKO_STOP_TIMEOUT` (seconds, 30),
 /// `OPENRUKO_RESTART_BACKOFF` (comma-separated seconds; default Heroku's 0/20/40/60/180/320 min),
-/// `OPENRUKO_RELEASE_TIMEOUT` (seconds, 3600), `OPENRUKO_MEMORY_SAMPLE` (seconds, 2), `OPENRUKO_DYNO_PORTS` (`FIRST-LAST`, 20000-29999: below Linux's ephemeral range, so an outgoing
+/// `OPENRUKO_RELEASE_TIMEOUT` (seconds, 3600), `OPENRUKO_MEMORY_SAMPLE` (seconds, 2), `OPENRUKO_METRICS_INTERVAL` (seconds, 20), `OPENRUKO_DYNO_PORTS` (`FIRST-LAST`, 20000-29999: below Linux's ephemeral range, so an outgoing
 /// connection or a port-0 listener never holds a dyno's port).
 package struct RuntimeSettings: Sendable, Hashable {
     package var bootTimeout: Duration
@@ -16,6 +16,8 @@ package struct RuntimeSettings: Sendable, Hashable {
     package var stableAfter: Duration
     /// How often a dyno's memory is sampled for R14/R15 (`OPENRUKO_MEMORY_SAMPLE`, seconds, 2).
     package var memorySampleInterval: Duration = .seconds(2)
+    /// How often log-runtime-metrics lines are written (`OPENRUKO_METRICS_INTERVAL`, seconds, 20).
+    package var metricsInterval: Duration = .seconds(20)
 
     package init(
         bootTimeout: Duration = .seconds(60), stopGrace: Duration = .seconds(30), backoff: RestartBackoff = .heroku,
@@ -46,6 +48,7 @@ package struct RuntimeSettings: Sendable, Hashable {
         if let grace = try seconds("OPENRUKO_STOP_TIMEOUT") { settings.stopGrace = grace }
         if let release = try seconds("OPENRUKO_RELEASE_TIMEOUT") { settings.releaseTimeout = release }
         if let sample = try seconds("OPENRUKO_MEMORY_SAMPLE") { settings.memorySampleInterval = sample }
+        if let metrics = try seconds("OPENRUKO_METRICS_INTERVAL") { settings.metricsInterval = metrics }
         if let text = environment["OPENRUKO_RESTART_BACKOFF"] { settings.backoff = try RestartBackoff(parsing: text) }
         if let text = environment["OPENRUKO_DYNO_PORTS"] {
             let bounds = text.split(separator: "-").compactMap { Int($0) }

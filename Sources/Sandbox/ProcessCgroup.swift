@@ -113,18 +113,40 @@ package struct ProcessCgroup: Sendable {
         return line.flatMap { Int($0.dropFirst("oom_kill ".count)) } ?? 0
     }
 
-    /// Memory in use by the processes (resident and swapped, without the page cache), in bytes.
-    package var memoryInUse: UInt64 {
-        guard let memoryDirectory else { return 0 }
+    /// The cgroup's memory in Heroku's terms (bytes; page counts for `pgpgin`/`pgpgout`).
+    package struct MemoryStat: Sendable, Hashable {
+        package var rss: UInt64 = 0
+        package var cache: UInt64 = 0
+        package var swap: UInt64 = 0
+        package var pagesIn: UInt64 = 0
+        package var pagesOut: UInt64 = 0
+        /// What counts against the quota: resident and swapped (and tmpfs) memory, not the cache.
+        package var total: UInt64 { rss + swap }
+    }
+
+    /// The cgroup's `memory.stat`, read now.
+    package var memoryStat: MemoryStat {
+        guard let memoryDirectory else { return MemoryStat() }
         let text = (try? String(contentsOfFile: memoryDirectory + "/memory.stat", encoding: .utf8)) ?? ""
         var values: [Substring: UInt64] = [:]
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ")
             if fields.count == 2, let value = UInt64(fields[1]) { values[fields[0]] = value }
         }
-        if unified { return (values["anon"] ?? 0) + (values["shmem"] ?? 0) }
-        return (values["total_rss"] ?? 0) + (values["total_swap"] ?? 0) + (values["total_shmem"] ?? 0)
+        if unified {
+            let shmem = values["shmem"] ?? 0
+            return MemoryStat(
+                rss: (values["anon"] ?? 0) + shmem, cache: (values["file"] ?? 0) - min(values["file"] ?? 0, shmem),
+                swap: values["swap"] ?? 0, pagesIn: values["pgfault"] ?? 0, pagesOut: 0)
+        }
+        let shmem = values["total_shmem"] ?? 0
+        return MemoryStat(
+            rss: (values["total_rss"] ?? 0) + shmem, cache: (values["total_cache"] ?? 0) - min(values["total_cache"] ?? 0, shmem),
+            swap: values["total_swap"] ?? 0, pagesIn: values["total_pgpgin"] ?? 0, pagesOut: values["total_pgpgout"] ?? 0)
     }
+
+    /// Memory in use by the processes (resident and swapped, without the page cache), in bytes.
+    package var memoryInUse: UInt64 { memoryStat.total }
 
     /// Removes the cgroup once its last processes (exiting after the sandbox) are gone.
     package func removeWhenEmpty() async {

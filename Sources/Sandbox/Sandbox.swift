@@ -128,7 +128,9 @@ package struct Sandbox: Sendable {
         args += ["--proc", "/proc", "--dev", "/dev"]
         for (scratch, target) in [(configuration.tmp, "/tmp"), (configuration.app, "/app")] {
             switch scratch {
-            case .tmpfs: args += ["--tmpfs", target]
+            case .tmpfs:
+                if let size = configuration.tmpfsSize { args += ["--size", String(size)] }
+                args += ["--tmpfs", target]
             case .directory(let path): args += ["--bind", path, target]
             }
         }

@@ -47,6 +47,8 @@ package struct SandboxConfiguration: Sendable, Hashable {
     /// The `cgroup.procs` files of a cgroup (`ProcessCgroup.procsFiles`) the sandbox joins
     /// before anything of it runs (a dyno's limits).
     package var cgroupProcs: [String] = []
+    /// The size limit of the tmpfs scratch directories, in bytes (nil: the kernel's default).
+    package var tmpfsSize: UInt64?
     /// The sandbox's host name.
     package var hostname: String
     /// Wall-clock limit; when it passes the sandbox is terminated as a group.

@@ -7,7 +7,7 @@ extension RuntimeEndToEnd {
     @Suite(.timeLimit(.minutes(15)), .enabled(if: geteuid() == 0, "cgroups need root"))
     struct DynoLimitsTests {
         @Test func aDynoFarOverItsQuotaIsStoppedWithR15AndRestartedWhileOthersServe() async throws {
-            let fixture = try await RuntimeFixture.start(environment: ["OPENRUKO_MEMORY_SAMPLE": "0.5"])
+            let fixture = try await RuntimeFixture.start(environment: ["OPENRUKO_MEMORY_SAMPLE": "0.5", "OPENRUKO_METRICS_INTERVAL": "1"])
             defer { Task { await fixture.daemon.stop() } }
             try await fixture.deploy("neighbour", TestApp.files())
             // 1.5 GB as a standard-1X (512 MB quota, stopped at twice that).
@@ -24,6 +24,13 @@ extension RuntimeEndToEnd {
             #expect(log.contains("heroku[hog.1]: State changed from up to crashed"), "\(log)")
             #expect(try await fixture.get("neighbour")?["dyno"] as? String == "web.1", "the other app keeps serving")
             #expect(try await fixture.get("hungry")?["dyno"] as? String == "web.1", "the app's web dyno keeps serving")
+            #expect(!log.contains("sample#memory_total"), "runtime metrics are off unless the app turns them on")
+            try await fixture.admin(["config:set", "neighbour", "OPENRUKO_LOG_RUNTIME_METRICS=true"])
+            try await fixture.eventually("log-runtime-metrics lines") {
+                try await fixture.log("neighbour").contains("heroku[web.1]: source=web.1 dyno=")
+            }
+            let metrics = try await fixture.log("neighbour").split(separator: "\n").first { $0.contains("sample#memory_total=") } ?? ""
+            #expect(metrics.contains("sample#memory_rss=") && metrics.hasSuffix("sample#memory_quota=512.00MB"), "\(metrics)")
         }
 
         @Test func aForkBombStaysInsideItsDyno() async throws {
