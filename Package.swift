@@ -178,7 +178,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "openruko-bench",
-            dependencies: ["Builder", "LibGit2"],
+            dependencies: ["Builder", "LibGit2", "Sandbox"],
             path: "Sources/Bench",
             swiftSettings: swiftSettings
         ),

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 package import OpenrukoCore
 import Subprocess
 import SystemPackage
@@ -181,7 +181,10 @@ package struct SandboxNetwork: Sendable {
         do {
             result = try await spawn(command, input: input)
         } catch {
-            throw OpenrukoError(.unavailable, "Cannot run \(command.joined(separator: " ")) for dyno networking: \(error)")
+            throw OpenrukoError(
+                .unavailable,
+                "Cannot run \(command[0]) for dyno networking (\(error)): install iproute2 and iptables (scripts/install-deps), "
+                    + "or let dynos share the host's network with OPENRUKO_DYNO_NETWORK=host.")
         }
         guard result.ok else {
             throw OpenrukoError(
