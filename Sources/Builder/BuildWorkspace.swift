@@ -14,6 +14,8 @@ struct BuildWorkspace {
     let identity: SandboxIdentity
     /// `/tmp/build_<id>` inside the sandbox (Heroku builds outside `/app`, too).
     let buildDirectory: String
+    /// The build's network namespace, shared by its steps (nil: each step gets its own).
+    var networkNamespace: String?
 
     init(layout: DataLayout, app: String, buildID: UUID, identity: SandboxIdentity) {
         let id = buildID.uuidString.lowercased()
@@ -106,7 +108,8 @@ struct BuildWorkspace {
                 .init(env, at: Self.envDirectory),
                 .init(buildpacks, at: "/tmp/buildpacks", writable: true),
             ] + extraBinds,
-            network: true, hostname: "build", timeLimit: timeLimit, gracePeriod: .seconds(5), identity: identity)
+            network: true, hostname: "build", timeLimit: timeLimit, gracePeriod: .seconds(5), identity: identity,
+            networkNamespace: networkNamespace)
     }
 
     /// Removes everything (files sandboxed code made read-only included).

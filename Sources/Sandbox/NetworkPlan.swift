@@ -81,20 +81,21 @@ package struct NetworkPlan: Sendable, Hashable {
     /// The host end of its veth pair (at most 15 characters).
     static func hostLink(index: Int) -> String { "orv" + String(index, radix: 16) }
 
-    /// Commands that create namespace `index` and its link, in order.
-    func setup(index: Int) -> [[String]] {
+    /// The `ip -batch` input that creates namespace `index` and its link on the bridge
+    /// (isolated from the bridge's other ports).
+    func outside(index: Int) -> String {
         let name = Self.namespace(index: index)
         let link = Self.hostLink(index: index)
-        return [
-            ["ip", "netns", "add", name],
-            ["ip", "link", "add", link, "type", "veth", "peer", "name", "eth0", "netns", name],
-            ["ip", "link", "set", link, "master", Self.bridge, "up"],
-            ["bridge", "link", "set", "dev", link, "isolated", "on"],
-            ["ip", "-n", name, "-batch", "-"],
-        ]
+        return """
+            netns add \(name)
+            link add \(link) type veth peer name eth0 netns \(name)
+            link set \(link) master \(Self.bridge) up
+            link set dev \(link) type bridge_slave isolated on
+
+            """
     }
 
-    /// The `ip -batch` input run inside namespace `index` (the last `setup` command).
+    /// The `ip -batch` input run inside namespace `index` once `outside` made it.
     func inside(index: Int) -> String {
         """
         link set lo up

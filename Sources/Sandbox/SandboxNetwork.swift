@@ -110,9 +110,8 @@ package struct SandboxNetwork: Sendable {
             // A namespace without a lease file is debris of an owner that died while releasing it.
             if FileManager.default.fileExists(atPath: lease.path) { await Self.run(["ip", "netns", "delete", lease.namespace]) }
             do {
-                let commands = plan.setup(index: index)
-                for command in commands.dropLast() { try await Self.execute(command) }
-                try await Self.execute(commands[commands.count - 1], input: plan.inside(index: index))
+                try await Self.execute(["ip", "-batch", "-"], input: plan.outside(index: index))
+                try await Self.execute(["ip", "-n", lease.namespace, "-batch", "-"], input: plan.inside(index: index))
             } catch {
                 await release(lease)
                 throw error

@@ -14,6 +14,7 @@ import Testing
         #expect(NetworkPlan.hostLink(index: 65534).count <= 15)
         #expect(plan.inside(index: 300).contains("addr add 10.212.1.44/16 dev eth0"))
         #expect(plan.inside(index: 300).contains("route add default via 10.212.0.1"))
+        #expect(plan.outside(index: 300).contains("link set dev orv12c type bridge_slave isolated on"))
     }
 
     @Test func badSettingsAreRefusedWithTheirName() {
