@@ -49,7 +49,7 @@ extension Platform {
         return updated
     }
 
-    /// Dyno sizes accepted (they are recorded; every dyno gets the same resources here).
+    /// Dyno sizes accepted (Heroku's; the runtime gives each its limits, see `DynoSize`).
     package static let sizes = ["eco", "basic", "standard-1X", "standard-2X", "performance-M", "performance-L"]
 
     /// A size as Heroku's `app[api]` lines show it (`Standard-1X`, `Basic`, `Eco`).

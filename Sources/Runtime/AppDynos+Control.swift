@@ -10,7 +10,8 @@ extension AppDynos {
             do throws(OpenrukoError) {
                 let chosen = try me.select(target)
                 me.stopped.subtract(chosen.map(\.spec.name))
-                await me.replace(chosen)
+                let sizes = ((try? me.store.formation(appID: me.appID)) ?? []).reduce(into: [String: String]()) { $0[$1.type] = $1.size }
+                await me.replace(chosen, sizes: sizes)
                 if target == nil { await me.convergeNow() }
                 return .success(())
             } catch {
@@ -91,8 +92,9 @@ extension AppDynos {
         return chosen
     }
 
-    /// New instances for `drivers` (same release and names): web ones take over once up.
-    func replace(_ drivers: [DynoDriver]) async {
+    /// New instances for `drivers` (same release and names, the size `sizes` gives their type,
+    /// else their own): web ones take over once up.
+    func replace(_ drivers: [DynoDriver], sizes: [String: String] = [:]) async {
         let web = drivers.filter { $0.spec.type == ProcessType.web.rawValue }
         let others = drivers.filter { $0.spec.type != ProcessType.web.rawValue }
         var fresh: [DynoDriver] = []
@@ -100,7 +102,7 @@ extension AppDynos {
             let spec = old.spec
             if let driver = try? await makeDriver(
                 app: spec.app, release: spec.release, slug: spec.slug, type: spec.type, index: spec.index, command: spec.command,
-                size: spec.size)
+                size: sizes[spec.type] ?? spec.size)
             {
                 await driver.start()
                 fresh.append(driver)
@@ -120,7 +122,7 @@ extension AppDynos {
             let spec = old.spec
             if let driver = try? await makeDriver(
                 app: spec.app, release: spec.release, slug: spec.slug, type: spec.type, index: spec.index, command: spec.command,
-                size: spec.size)
+                size: sizes[spec.type] ?? spec.size)
             {
                 await driver.start()
                 slots[spec.name] = driver

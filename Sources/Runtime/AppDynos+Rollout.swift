@@ -51,16 +51,21 @@ extension AppDynos {
     /// Matches the slot count of each type to the formation (same release); resets back-off.
     func scale(app: App, release: Release, slug: Slug, wanted: [String: (quantity: Int, command: String, size: String)]) async {
         var retired: [DynoDriver] = []
+        var resized: [DynoDriver] = []
         for (name, driver) in slots {
             let quantity = wanted[driver.spec.type]?.quantity ?? 0
             if driver.spec.index > quantity {
                 retired.append(driver)
                 slots[name] = nil
+            } else if let size = wanted[driver.spec.type]?.size, size.lowercased() != driver.spec.size.lowercased() {
+                resized.append(driver)
             } else {
                 await driver.resetBackoff()
             }
         }
         await retire(retired, drainFirst: true)
+        // A new size takes new dynos (web ones take over once up, as on a restart).
+        if !resized.isEmpty { await replace(resized, sizes: wanted.mapValues(\.size)) }
         stopped.removeAll()
         for (type, entry) in wanted.sorted(by: { $0.key < $1.key }) where entry.quantity > 0 {
             let missing = (1...entry.quantity).filter { slots["\(type).\($0)"] == nil }

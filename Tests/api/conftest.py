@@ -1,6 +1,6 @@
-"""A real `openruko daemon` for the API suites, plus Heroku-schema validation of every JSON
-response the tests receive (heroku3's session and plain `requests` alike)."""
-import copy
+"""A real `openruko daemon` for the API suites, plus validation of every JSON response the tests
+receive (heroku3's session and plain `requests` alike) against Heroku's Platform API schema, as
+kept in heroku_api_facts.json (see extract_heroku_facts.py)."""
 import json
 import os
 import re
@@ -16,12 +16,8 @@ import requests
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BINARY = os.environ.get("OPENRUKO_BIN", os.path.join(ROOT, ".build", "debug", "openruko"))
-# Heroku's own Platform API schema, from the team's shared reference: next to the checkout, or
-# at its fixed place on the build machine when the checkout is a clone elsewhere (CI).
-_SCHEMA = os.path.join("shared", "reference", "heroku-platform-api-schema.json")
-SCHEMA_PATH = os.environ.get("OPENRUKO_HEROKU_SCHEMA") or next(
-    (path for path in (os.path.join(ROOT, "..", _SCHEMA), os.path.join("/work", _SCHEMA)) if os.path.exists(path)),
-    os.path.join(ROOT, "..", _SCHEMA))
+# What Heroku's Platform API schema says about each resource's fields, in our compact notation.
+FACTS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "heroku_api_facts.json")
 
 ADMIN = "admin@example.com"
 USER = "dev@example.com"
@@ -39,18 +35,43 @@ def admin(data_dir, *words, stdin=""):
 
 # --- Schema -------------------------------------------------------------------------------
 
-def load_schema():
-    assert os.path.exists(SCHEMA_PATH), f"Heroku's schema not found at {SCHEMA_PATH} (set OPENRUKO_HEROKU_SCHEMA)"
-    with open(SCHEMA_PATH) as f:
-        schema = json.load(f)
-    app = schema["definitions"]["app"]["definitions"]
-    # The only host-specific rules: git.heroku.com and herokuapp.com URLs.
-    app["git_url"].pop("pattern", None)
-    app["web_url"].pop("pattern", None)
+def json_schema(spec):
+    """A field's spec from the facts file (notation: extract_heroku_facts.py) as JSON Schema."""
+    if isinstance(spec, str):
+        spec = {"type": spec}
+    unknown = set(spec) - {"type", "enum", "properties", "required", "closed", "keys", "values", "items", "anyOf"}
+    assert not unknown, f"unknown keys {sorted(unknown)} in {FACTS_PATH}"
+    schema = {}
+    types, _, format_name = spec.get("type", "").partition(":")
+    if types:
+        schema["type"] = types.split("|")
+    if format_name:
+        schema["format"] = format_name
+    if "enum" in spec:
+        schema["enum"] = spec["enum"]
+    if "properties" in spec:
+        schema["properties"] = {name: json_schema(field) for name, field in spec["properties"].items()}
+    if "required" in spec:
+        schema["required"] = spec["required"]
+    if spec.get("closed"):
+        schema["additionalProperties"] = False
+    if "keys" in spec:
+        schema["patternProperties"] = {spec["keys"]: json_schema(spec["values"])}
+    if "items" in spec:
+        schema["items"] = json_schema(spec["items"])
+    if "anyOf" in spec:
+        schema["anyOf"] = [json_schema(choice) for choice in spec["anyOf"]]
     return schema
 
 
-SCHEMA = load_schema()
+def load_schemas(path=FACTS_PATH):
+    """Resource name -> JSON Schema (draft 4) for one of its objects."""
+    with open(path) as f:
+        facts = json.load(f)
+    return {name: json_schema(spec) for name, spec in facts["resources"].items()}
+
+
+SCHEMAS = load_schemas()
 ERROR_SCHEMA = {
     "type": "object", "required": ["id", "message"],
     "properties": {"id": {"type": "string", "minLength": 1}, "message": {"type": "string", "minLength": 1},
@@ -69,8 +90,8 @@ ROUTES = [
     (None, r"/users/[^/]+/apps", "app"),
     (None, rf"/apps/{APP}", "app"),
     (None, r"/stacks(/[^/]+)?", "stack"),
-    (None, rf"/apps/{APP}/config-vars", "config-var/definitions/config_vars"),
-    (None, rf"/apps/{APP}/releases/[^/]+/config-vars", "config-var/definitions/config_vars"),
+    (None, rf"/apps/{APP}/config-vars", "config-vars"),
+    (None, rf"/apps/{APP}/releases/[^/]+/config-vars", "config-vars"),
     (None, rf"/apps/{APP}/releases(/[^/]+)?", "release"),
     (None, rf"/apps/{APP}/formation(/[^/]+)?", "formation"),
     ("GET", rf"/apps/{APP}/dynos(/[^/]+)?", "dyno"),
@@ -100,11 +121,13 @@ class SchemaChecker:
     def __init__(self):
         self.failures = []
         self.checked = 0
-        self.format_checker = jsonschema.FormatChecker()
+        self.validated = 0
+        self.validators = {name: jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker())
+                           for name, schema in SCHEMAS.items()}
 
     def validate(self, instance, definition):
-        schema = {"$ref": f"#/definitions/{definition}", "definitions": SCHEMA["definitions"]}
-        jsonschema.Draft4Validator(schema, format_checker=self.format_checker).validate(instance)
+        self.validated += 1
+        self.validators[definition].validate(instance)
 
     def hook(self, response, *args, **kwargs):
         content_type = response.headers.get("Content-Type", "")
@@ -135,9 +158,18 @@ class SchemaChecker:
             self.failures.append(f"{method} {path} ({response.status_code}): {error.message} at {list(error.absolute_path)}")
 
 
+CHECKER = SchemaChecker()
+
+
 @pytest.fixture(scope="session")
 def schema_checker():
-    return SchemaChecker()
+    return CHECKER
+
+
+def pytest_terminal_summary(terminalreporter):
+    if CHECKER.checked:
+        terminalreporter.write_line(f"schema: {CHECKER.checked} JSON responses checked, {CHECKER.validated} objects "
+                                    f"validated against {os.path.basename(FACTS_PATH)}")
 
 
 @pytest.fixture(autouse=True)

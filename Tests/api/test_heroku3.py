@@ -74,15 +74,13 @@ def test_scale_formation_after_a_slug_release(h, daemon, api):
     assert after == {"web": 3, "worker": 2}
 
 
-def test_dynos_need_the_runtime(h):
+def test_dynos_list_what_runs(h, daemon, api):
     app = h.create_app(name=unique("h3dy"))
-    try:
-        dynos = app.dynos()
-    except requests.HTTPError as error:
-        assert error.response.status_code == 503
-        assert "daemon" in error.response.json()["message"]
-    else:
-        assert list(dynos) == []
+    assert list(app.dynos()) == []
+    _, release = deploy_slug(api, daemon.url, app.name, {"web": "bin/web", "worker": "bin/worker"})
+    dynos = list(app.dynos())
+    assert [(d.name, d.type, d.state, d.command) for d in dynos] == [("web.1", "web", "up", "bin/web")]
+    assert dynos[0].release.version == release["version"]
 
 
 def test_keys_add_list_remove(h):
@@ -147,12 +145,9 @@ def test_maintenance_mode_takes_the_app_offline_at_the_router(h, api, daemon):
     assert h.app(app.id).maintenance is False
 
 
-def test_logs_need_the_log_store(h):
+def test_get_log_returns_the_apps_log(h, daemon, api):
     app = h.create_app(name=unique("h3lg"))
-    try:
-        log = app.get_log(lines=10)
-    except requests.HTTPError as error:
-        assert error.response.status_code == 503
-        assert "log store" in error.response.json()["message"]
-    else:
-        assert isinstance(log, str)
+    deploy_slug(api, daemon.url, app.name, {"web": "bin/web"})
+    log = app.get_log(lines=100)
+    assert "app[api]: Release v2 created by user " + USER in log, log
+    assert "heroku[web.1]: State changed from starting to up" in log, log
