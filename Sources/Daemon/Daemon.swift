@@ -65,6 +65,7 @@ package struct Daemon: Sendable {
     /// Runs until SIGTERM or SIGINT, then stops every service gracefully.
     package func run() async throws {
         signal(SIGPIPE, SIG_IGN)
+        DescriptorLimit.raiseToHardLimit()  // before any listener opens
         try await runtime.prepareNetwork(logger: logger)
         let announcer = ReadyAnnouncer(
             registry: registry, layout: configuration.layout, domain: configuration.domain,

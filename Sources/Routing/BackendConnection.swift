@@ -86,10 +86,14 @@ final class BackendConnection: ChannelDuplexHandler, RemovableChannelHandler {
         channel = context.channel
     }
 
+    /// Drops every reference that could keep a client's handler or this connection alive.
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         channel = nil
         pool = nil
+        owner = nil
+        flushTarget = nil
+        inbound = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -65,7 +65,7 @@ extension ProxyHandler {
         exchange.bootDeadline = deadline
         guard now < deadline else { return fail(.bootTimeout) }
         let number = exchangeNumber
-        context.eventLoop.assumeIsolated().scheduleTask(in: environment.configuration.bootPollInterval) { [self] in
+        pool.eventLoop.assumeIsolated().scheduleTask(in: environment.configuration.bootPollInterval) { [self] in
             guard exchangeNumber == number, state == .routing else { return }
             route(host)
         }

@@ -31,7 +31,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     let environment: ProxyEnvironment
     let pool: BackendPool
-    var context: ChannelHandlerContext!
+    /// Set from `handlerAdded` to `handlerRemoved` only: the context holds this handler, so
+    /// keeping it longer would make a cycle and leak both with their pipeline (issue 21).
+    private(set) var context: ChannelHandlerContext?
     var forwarding: ForwardingContext
     var state = State.idle
     var exchange: Exchange?
@@ -86,7 +88,19 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if context.channel.isActive { start() }
     }
 
+    /// Lets go of everything that could lead back to this handler (its context, a dyno
+    /// connection whose `owner` it is, the timer's closure), so the connection's objects are
+    /// freed with its channel.
     func handlerRemoved(context: ChannelHandlerContext) {
+        state = .closed
+        timer?.cancel()
+        timer = nil
+        if let connection = tunnel ?? exchange?.connection, connection.owner === self { connection.owner = nil }
+        tunnel = nil
+        exchange = nil
+        inbound = nil
+        pendingResponseHead = nil
+        self.context = nil
         channel = nil
     }
 
@@ -96,9 +110,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func start() {
-        guard forwarding.port == 0 else { return }
-        forwarding.clientAddress = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        forwarding.port = context.channel.localAddress?.port ?? 0
+        guard forwarding.port == 0, let channel else { return }
+        forwarding.clientAddress = channel.remoteAddress?.ipAddress ?? "unknown"
+        forwarding.port = channel.localAddress?.port ?? 0
         lastActivity = .now()
         armTimer(lastActivity + environment.configuration.clientIdleTimeout)
     }
@@ -200,7 +214,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func resumeReadingIfPossible() {
         guard readPending, shouldRead else { return }
         readPending = false
-        context.read()
+        context?.read()
     }
 
     // MARK: - Request bytes
@@ -304,21 +318,20 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Writes to the client; the flush comes when the current read batch (client or dyno) ends.
     func write(_ buffer: ByteBuffer) {
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        context?.write(wrapOutboundOut(buffer), promise: nil)
         clientNeedsFlush = true
     }
 
     func flushClientIfNeeded() {
         guard clientNeedsFlush else { return }
         clientNeedsFlush = false
-        context.flush()
+        context?.flush()
     }
 
     /// Closes the connection once everything written has gone out.
     func closeAfterFlush() {
-        guard state != .closed else { return }
+        guard state != .closed, let context else { return }
         state = .closed
-        let context = self.context!
         clientNeedsFlush = false
         context.flush()
         let outputClosed = context.eventLoop.makePromise(of: Void.self)
@@ -333,7 +346,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard deadline < timerDeadline, state != .closed else { return }
         timer?.cancel()
         timerDeadline = deadline
-        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+        timer = pool.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
             timer = nil
             timerDeadline = .distantFuture
             checkDeadlines()

@@ -52,6 +52,8 @@ package struct APIServer: Service {
         logger.logLevel = .warning
         return Application(
             responder: APIResponder(router: Self.router(environment).buildResponder(), environment: environment),
+            server: .http1(
+                configuration: .init(additionalChannelHandlers: [MalformedRequestCloser()], idleTimeout: Self.idleTimeout)),
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "openruko"),
             onServerRunning: { channel in
                 guard let registry, let address = channel.localAddress, let port = address.port else { return }
@@ -59,6 +61,11 @@ package struct APIServer: Service {
             },
             logger: logger)
     }
+
+    /// A connection that sends no request bytes for this long while no response is being
+    /// written is closed: slow heads, stalled bodies and idle keep-alives (the router's
+    /// `clientIdleTimeout` too). Tailing log streams are responses and never time out.
+    static let idleTimeout: TimeAmount = .seconds(60)
 
     /// Every route, one controller per Heroku resource.
     static func router(_ environment: APIEnvironment) -> Router<APIContext> {
