@@ -45,7 +45,10 @@ enum Output {
             try container.encode(UTCCalendar.iso8601(date))
         }
         let data = (try? encoder.encode(value)) ?? Data("null".utf8)
-        return String(decoding: data, as: UTF8.self) + "\n"
+        let text = String(decoding: data, as: UTF8.self)
+        // Foundation pretty-prints an empty array or object over three lines; jq and heroku say `[]`.
+        let bare = text.filter { !$0.isWhitespace }
+        return (bare == "[]" || bare == "{}" ? bare : text) + "\n"
     }
 
     /// `1.2M`, `340K`, as Heroku prints sizes.
