@@ -1,18 +1,29 @@
 import Foundation
 package import OpenrukoCore
+import Synchronization
 
 /// One build per app at a time: an `flock` on `DATA_DIR/run/locks/build-APP.lock`. The
 /// kernel releases it when the holder's file is closed, so it dies with its process. The
 /// holder writes who it is into the file so that a waiting push can say why it waits.
+///
+/// A push locks the file as opened by its git receive-pack (`ReceivePackLock`); a
+/// successful push then hands the lock over to receive-pack (`handOver(until:)`) so that it
+/// stays held until git has moved the branch.
 package final class BuildLock: Sendable {
     private let descriptor: Int32
+    private let holder: String
+    /// Whether `descriptor` is shared with receive-pack (inherited), not opened here.
+    private let shared: Bool
+    private let handedOver = Atomic<Bool>(false)
 
-    private init(descriptor: Int32) {
+    private init(descriptor: Int32, holder: String, shared: Bool) {
         self.descriptor = descriptor
+        self.holder = holder
+        self.shared = shared
     }
 
     deinit {
-        flock(descriptor, LOCK_UN)
+        if !handedOver.load(ordering: .acquiring) { flock(descriptor, LOCK_UN) }
         close(descriptor)
     }
 
@@ -20,14 +31,23 @@ package final class BuildLock: Sendable {
     /// another build holds it. Cancellation stops the wait.
     /// - Parameters:
     ///   - holder: a line describing this build, shown to builds that wait for it.
+    ///   - inherited: the lock file as opened by this push's receive-pack
+    ///     (`ReceivePackLock.inherited`); nil to open it here.
     ///   - waiting: called once with the current holder's line when the lock is busy.
     /// - Throws: `OpenrukoError` when the lock file cannot be opened, or on cancellation.
     package static func acquire(
-        app: String, layout: DataLayout, holder: String, waiting: (String) -> Void
+        app: String, layout: DataLayout, holder: String, inherited: Int32? = nil, waiting: (String) -> Void
     ) async throws(OpenrukoError) -> BuildLock {
         let path = layout.lock("build-\(app)")
-        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        let descriptor: Int32
+        if let inherited {
+            _ = fcntl(inherited, F_SETFD, FD_CLOEXEC)  // no build step may keep it alive
+            descriptor = inherited
+        } else {
+            try? FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        }
         guard descriptor >= 0 else {
             throw OpenrukoError(.internal, "Cannot open the build lock \(path): \(String(cString: strerror(errno)))")
         }
@@ -35,7 +55,7 @@ package final class BuildLock: Sendable {
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             if !announced {
                 announced = true
-                let current = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+                let current = (try? String(contentsOfFile: path, encoding: .utf8)).map { contents($0).holder }
                 waiting(current.flatMap { $0.isEmpty ? nil : $0 } ?? "another build of \(app)")
             }
             do {
@@ -45,9 +65,34 @@ package final class BuildLock: Sendable {
                 throw OpenrukoError(.unavailable, "Stopped waiting for the build lock of \(app).")
             }
         }
+        let lock = BuildLock(descriptor: descriptor, holder: holder, shared: inherited != nil)
+        lock.write(holder + "\n")
+        return lock
+    }
+
+    /// Leaves the lock held after this process ends, by the receive-pack it was inherited
+    /// from, until git has committed or aborted its update of `ref` (the
+    /// reference-transaction hook then releases it, see `ReceivePackLock`) or receive-pack
+    /// ends. Without an inherited lock this does nothing: the lock ends with this process.
+    package func handOver(until ref: String) {
+        guard shared else { return }
+        write(holder + "\n" + Self.untilPrefix + ref + "\n")
+        handedOver.store(true, ordering: .releasing)
+    }
+
+    private func write(_ text: String) {
         ftruncate(descriptor, 0)
-        let line = Array((holder + "\n").utf8)
-        _ = pwrite(descriptor, line, line.count, 0)
-        return BuildLock(descriptor: descriptor)
+        let bytes = Array(text.utf8)
+        _ = pwrite(descriptor, bytes, bytes.count, 0)
+    }
+
+    private static let untilPrefix = "until "
+
+    /// The lock file's contents: the holder's line, and the ref a handed-over lock waits for.
+    package static func contents(_ text: String) -> (holder: String, until: String?) {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let holder = lines.first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
+        let until = lines.dropFirst().first { $0.hasPrefix(untilPrefix) }.map { String($0.dropFirst(untilPrefix.count)) }
+        return (holder, until)
     }
 }

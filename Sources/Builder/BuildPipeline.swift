@@ -10,7 +10,9 @@ package import Store
 /// lock, check the source out into a fresh directory, apply `.slugignore`, run the
 /// buildpacks (or hand a Dockerfile app to the container builder), discover process types,
 /// pack and check the slug, record it and deploy it through the operations layer. Output
-/// follows DESIGN.md §2.5; any failure leaves the app's current release untouched.
+/// follows DESIGN.md §2.5; any failure leaves the app's current release untouched. A push
+/// whose branch moved meanwhile is refused before building, and a deployed push keeps the
+/// lock until git has moved the branch (`BuildPipeline+Push.swift`).
 package struct BuildPipeline: Sendable {
     /// Where the source comes from.
     package enum Source: Sendable, Hashable {
@@ -29,13 +31,17 @@ package struct BuildPipeline: Sendable {
         package var actor: Attribution
         /// Buildpacks for this build only; nil to use the app's (or detect).
         package var buildpacks: [String]?
+        /// The git push being built, nil for an API build: checked once the lock is held,
+        /// and the lock kept until git moves the branch.
+        package var push: Push?
 
-        package init(app: App, build: Build, source: Source, actor: Attribution, buildpacks: [String]? = nil) {
+        package init(app: App, build: Build, source: Source, actor: Attribution, buildpacks: [String]? = nil, push: Push? = nil) {
             self.app = app
             self.build = build
             self.source = source
             self.actor = actor
             self.buildpacks = buildpacks
+            self.push = push
         }
     }
 
@@ -73,12 +79,11 @@ package struct BuildPipeline: Sendable {
         var request = request
         let holder = "build \(request.build.id.uuidString.lowercased().prefix(8)) by \(request.actor.email)"
         let lock: BuildLock
-        do {
-            lock = try await BuildLock.acquire(app: request.app.name, layout: layout, holder: holder) { current in
-                output.heading("Waiting for \(current) to finish: \(request.app.name) builds one push at a time...")
-            }
-        } catch {
-            return finish(request, output: output, outcome: .failure(Failure(message: error.message)), used: [])
+        switch await takeLock(app: request.app.name, holder: holder, push: request.push, waiting: { current in
+            output.heading("Waiting for \(current) to finish: \(request.app.name) builds one push at a time...")
+        }) {
+        case .success(let held): lock = held
+        case .failure(let failure): return finish(request, output: output, outcome: .failure(failure), used: [])
         }
         defer { withExtendedLifetime(lock) {} }
         // The app may have changed (buildpacks, name) while this build waited.
@@ -95,6 +100,7 @@ package struct BuildPipeline: Sendable {
             let compiled = try await compile(request, workspace: workspace, output: output, used: &used)
             let slug = try await pack(request, workspace: workspace, compiled: compiled, output: output)
             let release = try await launch(request, slug: slug, output: output)
+            if let push = request.push { lock.handOver(until: push.ref) }
             return finish(request, output: output, outcome: .success((slug, release)), used: used)
         } catch let failure as Failure {
             return finish(request, output: output, outcome: .failure(failure), used: used)

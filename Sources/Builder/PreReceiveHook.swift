@@ -7,14 +7,12 @@ import Store
 /// `old new ref` lines from stdin; a push of `main` or `master` builds and deploys (the
 /// build's output goes to the pusher as `remote:` lines), other refs are accepted and said
 /// not to be deployed. A non-zero exit makes git reject the whole push, so a failed build
-/// leaves every ref where it was.
+/// leaves every ref where it was. A push that deploys (or deletes) main or master takes the
+/// app's build lock first and is refused if its branches moved meanwhile; once it
+/// succeeded, the lock stays held until git has moved the branch (`ReceivePackLock`).
 package struct PreReceiveHook: Sendable {
     /// One line of the hook's input.
-    package struct Update: Sendable, Hashable {
-        package var old: String
-        package var new: String
-        package var ref: String
-    }
+    package typealias Update = RefUpdate
 
     package let pipeline: BuildPipeline
 
@@ -26,17 +24,12 @@ package struct PreReceiveHook: Sendable {
     package static let deployRefs = ["refs/heads/main", "refs/heads/master"]
 
     /// Parses the hook's stdin.
-    package static func updates(_ input: String) -> [Update] {
-        input.split(whereSeparator: \.isNewline).compactMap { line in
-            let fields = line.split(separator: " ")
-            guard fields.count == 3 else { return nil }
-            return Update(old: String(fields[0]), new: String(fields[1]), ref: String(fields[2]))
-        }
-    }
+    package static func updates(_ input: String) -> [Update] { RefUpdate.parse(input) }
 
     /// Runs the hook.
     /// - Parameters:
-    ///   - environment: `OPENRUKO_APP`, `OPENRUKO_PUSHER`, and git's `GIT_QUARANTINE_PATH`.
+    ///   - environment: `OPENRUKO_APP`, `OPENRUKO_PUSHER`, git's `GIT_QUARANTINE_PATH`, and the
+    ///     build lock inherited from receive-pack (`OPENRUKO_BUILD_LOCK_FD`).
     ///   - sink: the pusher's terminal (stderr of the hook).
     /// - Returns: the exit status (0 accepts the push).
     package func run(input: String, environment: [String: String], sink: @escaping @Sendable (Data) -> Void) async -> Int32 {
@@ -58,7 +51,15 @@ package struct PreReceiveHook: Sendable {
                 say("-----> Storing \(update.ref) without deploying it: only main or master deploys\n")
             }
         }
-        guard let target else { return 0 }
+        let lockDescriptor = ReceivePackLock.inherited(environment: environment, app: app.name, layout: platform.layout)
+        func push(_ ref: String) -> BuildPipeline.Push {
+            BuildPipeline.Push(repository: repository, updates: updates, ref: ref, lockDescriptor: lockDescriptor)
+        }
+        guard let target else {
+            guard let deletion = updates.first(where: { Self.deployRefs.contains($0.ref) }) else { return 0 }
+            return await pipeline.holdForDeletion(
+                app: app, push: push(deletion.ref), actor: attribution(environment["OPENRUKO_PUSHER"]), say: say)
+        }
         let actor = attribution(environment["OPENRUKO_PUSHER"])
         let build: Build
         do {
@@ -80,7 +81,8 @@ package struct PreReceiveHook: Sendable {
             if let path = environment[key], path.hasPrefix("/"), !objects.contains(path) { objects.append(path) }
         }
         let request = BuildPipeline.Request(
-            app: app, build: build, source: .commit(repository: repository, id: target.new, objectDirectories: objects), actor: actor)
+            app: app, build: build, source: .commit(repository: repository, id: target.new, objectDirectories: objects), actor: actor,
+            push: push(target.ref))
         let finished = await pipeline.run(request, output: output)
         return finished.status == .succeeded ? 0 : 1
     }
@@ -93,7 +95,7 @@ package struct PreReceiveHook: Sendable {
         return (try? pipeline.platform.attribution(.superuser)) ?? Attribution(userID: nil, email: "superuser@localhost")
     }
 
-    static func isZero(_ id: String) -> Bool { id.allSatisfy { $0 == "0" } }
+    static func isZero(_ id: String) -> Bool { RefUpdate.isZero(id) }
 
     static func absolute(_ path: String) -> String {
         path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path

@@ -15,6 +15,7 @@ package enum HookRunner {
             stderr.write(Data(" !     openruko hook pre-receive runs inside a push to openruko (OPENRUKO_DATA_DIR is not set).\n".utf8))
             return 1
         }
+        ReceivePackLock.keepFromChildren(environment: environment)
         let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         do {
             let limits = try ProcessCgroup.Limits.build(environment: environment)

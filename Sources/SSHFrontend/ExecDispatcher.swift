@@ -4,7 +4,7 @@ package import Platform
 
 /// What to run for an exec request, once authorized.
 package enum Program: Sendable, Equatable {
-    /// git itself, spawned directly (never through a shell).
+    /// A git service (`GitService.invocation`), spawned without a shell.
     case git(GitService.Invocation)
     /// A command of the table, run in-process as the key's user.
     case command([String])

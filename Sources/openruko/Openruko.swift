@@ -72,11 +72,34 @@ struct AdminCommand: AsyncParsableCommand {
     }
 }
 
-/// `openruko hook pre-receive`: what `hooks/pre-receive` runs during a push.
+/// `openruko hook pre-receive`: what `hooks/pre-receive` runs during a push; and the other
+/// commands git and the daemon run around a push or build.
 struct HookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hook", abstract: "Git hooks of openruko's repositories (run by git, not by hand).",
-        subcommands: [PreReceive.self, SourceBuild.self])
+        subcommands: [PreReceive.self, ReferenceTransaction.self, ReceivePack.self, SourceBuild.self])
+
+    /// git receive-pack with the push's build lock file open (run for every push).
+    struct ReceivePack: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "receive-pack", abstract: "Run git receive-pack with the app's build lock for its hooks (run for a push, not by hand).")
+        @Argument(parsing: .captureForPassthrough, help: "The git program and its arguments.") var command: [String] = []
+
+        func run() throws {
+            throw ExitCode(ReceivePackRunner.receivePack(command))
+        }
+    }
+
+    /// What `hooks/reference-transaction` runs: ends a push's hold on the build lock.
+    struct ReferenceTransaction: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reference-transaction", abstract: "Release a push's build lock once git has moved its branch.")
+        @Argument(help: "git's state: prepared, committed or aborted.") var state: String
+
+        func run() throws {
+            ReceivePackRunner.referenceTransaction(state: state)
+        }
+    }
 
     /// One API build in its own process (started by the daemon).
     struct SourceBuild: AsyncParsableCommand {

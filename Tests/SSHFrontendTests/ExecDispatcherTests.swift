@@ -25,15 +25,20 @@ import Testing
             platform: installation.platform, resources: Resources(root: "/opt/openruko"), executable: "/opt/openruko/bin/openruko")
     }
 
-    @Test func ownersAndAdminsGetGitSpawnedDirectlyOnTheBareRepository() throws {
+    @Test func ownersAndAdminsGetGitSpawnedOnTheBareRepository() throws {
         for user in [owner, admin] {
             let program = dispatcher.program(for: .git(.receivePack, app: "web1"), as: user, gitProtocol: "version=2")
             guard case .git(let invocation) = program else {
                 Issue.record("\(program)")
                 return
             }
-            #expect(invocation.executable == "/usr/bin/git")
-            #expect(invocation.arguments == ["-c", "core.hooksPath=/opt/openruko/hooks", "receive-pack", installation.layout.repo("web1")])
+            // receive-pack through openruko, which execs git with the app's build lock open.
+            #expect(invocation.executable == "/opt/openruko/bin/openruko")
+            #expect(
+                invocation.arguments == [
+                    "hook", "receive-pack", "/usr/bin/git", "-c", "core.hooksPath=/opt/openruko/hooks", "receive-pack",
+                    installation.layout.repo("web1"),
+                ])
             #expect(invocation.environment["OPENRUKO_PUSHER"] == user.id.uuidString.lowercased())
             #expect(invocation.environment["OPENRUKO_APP"] == "web1")
             #expect(invocation.environment["OPENRUKO_BIN"] == "/opt/openruko/bin/openruko")
@@ -70,6 +75,8 @@ import Testing
             return
         }
         #expect(invocation.environment["GIT_PROTOCOL"] == nil)
+        #expect(invocation.executable == "/usr/bin/git")
+        #expect(invocation.arguments == ["-c", "core.hooksPath=/opt/openruko/hooks", "upload-pack", installation.layout.repo("web1")])
         #expect(ExecDispatcher.isSafeProtocol("version=2:object-format=sha1"))
     }
 

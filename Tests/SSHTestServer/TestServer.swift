@@ -15,9 +15,29 @@ struct TestServer: AsyncParsableCommand {
         subcommands: [Serve.self, SeedKeys.self, Hook.self], defaultSubcommand: Serve.self)
 }
 
-/// `hook pre-receive`: what git's hook runs during a push (`OPENRUKO_BIN` is this binary).
+/// `hook pre-receive`, `hook reference-transaction` and `hook receive-pack`: what a push runs
+/// (`OPENRUKO_BIN` is this binary).
 struct Hook: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "hook", subcommands: [PreReceive.self])
+    static let configuration = CommandConfiguration(
+        commandName: "hook", subcommands: [PreReceive.self, ReferenceTransaction.self, ReceivePack.self])
+
+    struct ReceivePack: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "receive-pack")
+        @Argument(parsing: .captureForPassthrough) var command: [String] = []
+
+        func run() throws {
+            throw ExitCode(ReceivePackRunner.receivePack(command))
+        }
+    }
+
+    struct ReferenceTransaction: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "reference-transaction")
+        @Argument var state: String
+
+        func run() throws {
+            ReceivePackRunner.referenceTransaction(state: state)
+        }
+    }
 
     struct PreReceive: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "pre-receive")

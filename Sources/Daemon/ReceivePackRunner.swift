@@ -1,0 +1,32 @@
+import Builder
+import Foundation
+import OpenrukoCore
+
+/// The two commands around a push's ref update: `openruko hook receive-pack`, which
+/// `GitService` runs instead of git receive-pack so that the push's build lock covers git's
+/// ref update, and `openruko hook reference-transaction`, which git runs for each ref
+/// transaction and which ends that hold (see `ReceivePackLock`).
+package enum ReceivePackRunner {
+    /// `openruko hook receive-pack GIT ARGS…`: execs git receive-pack with the app's build
+    /// lock file open for its hooks (`OPENRUKO_DATA_DIR` and `OPENRUKO_APP` name it).
+    /// - Returns: the exit status, only when git could not be started.
+    package static func receivePack(_ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment) -> Int32 {
+        guard let root = environment["OPENRUKO_DATA_DIR"], root.hasPrefix("/"), let app = environment["OPENRUKO_APP"], !app.isEmpty
+        else {
+            FileHandle.standardError.write(
+                Data(" !     openruko hook receive-pack runs inside a push to openruko (OPENRUKO_DATA_DIR or OPENRUKO_APP is not set).\n".utf8))
+            return 1
+        }
+        let error = ReceivePackLock.exec(arguments, app: app, layout: DataLayout(root: root))
+        FileHandle.standardError.write(Data(" !     \(error.message)\n".utf8))
+        return 1
+    }
+
+    /// `openruko hook reference-transaction STATE`: releases the push's build lock once git
+    /// has committed or aborted the update of the branch it deployed. Always succeeds: in the
+    /// `prepared` state a failure would make git abort the update.
+    package static func referenceTransaction(state: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        ReceivePackLock.transactionEnded(state: state, updates: RefUpdate.parse(input), environment: environment)
+    }
+}
