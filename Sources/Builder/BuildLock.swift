@@ -70,6 +70,16 @@ package final class BuildLock: Sendable {
         return lock
     }
 
+    /// Whether some process holds `app`'s build lock now (a build or release under way).
+    package static func isHeld(app: String, layout: DataLayout) -> Bool {
+        let descriptor = open(layout.lock("build-\(app)"), O_RDWR | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else { return true }
+        flock(descriptor, LOCK_UN)
+        return false
+    }
+
     /// Leaves the lock held after this process ends, by the receive-pack it was inherited
     /// from, until git has committed or aborted its update of `ref` (the
     /// reference-transaction hook then releases it, see `ReceivePackLock`) or receive-pack

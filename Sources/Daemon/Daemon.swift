@@ -67,6 +67,7 @@ package struct Daemon: Sendable {
         signal(SIGPIPE, SIG_IGN)
         DescriptorLimit.raiseToHardLimit()  // before any listener opens
         try await runtime.prepareNetwork(logger: logger)
+        Recovery.failInterrupted(store: installation.store, layout: configuration.layout, logger: logger)
         let announcer = ReadyAnnouncer(
             registry: registry, layout: configuration.layout, domain: configuration.domain,
             urls: installation.platform.urlSource)

@@ -116,9 +116,19 @@ extension Platform {
         _ release: Release, of app: App, actor: Attribution, verifyBoot: Bool = false, output: @escaping @Sendable (String) -> Void
     ) async -> Release {
         var release = release
+        // Nothing on this path is optional: a failure to read or record anything fails the
+        // release (the running one keeps serving), with what went wrong.
+        let slug: Slug?
+        do {
+            slug = try release.slugID.flatMap { id throws(OpenrukoError) in
+                guard let slug = try store.slug(id: id) else { throw OpenrukoError(.notFound, "its slug \(id) is missing") }
+                return slug
+            }
+        } catch {
+            return refuse(release, of: app, "Cannot read the slug of v\(release.version): \(error.message).", output: output)
+        }
         if release.status == .pending {
             var succeeded = true
-            let slug = release.slugID.flatMap { try? store.slug(id: $0) }
             if let slug, let command = slug.processTypes[ProcessType.release.rawValue] {
                 succeeded = await releasePhase.runReleasePhase(app: app, release: release, slug: slug, command: command, output: output)
                 if !succeeded {
@@ -142,16 +152,33 @@ extension Platform {
                     logAPI(app, "Release v\(release.version) failed: \(reason)")
                 }
             }
-            if let decided = try? store.setReleaseStatus(id: release.id, succeeded ? .succeeded : .failed) { release = decided }
+            guard succeeded else { return refuse(release, of: app, nil, output: output) }
+            do {
+                release = try store.setReleaseStatus(id: release.id, .succeeded)
+            } catch {
+                return refuse(release, of: app, "Cannot record v\(release.version) as released: \(error.message).", output: output)
+            }
         }
         guard release.status == .succeeded else { return release }
         logAPI(app, "Release v\(release.version) created by user \(actor.email)")
-        if let slugID = release.slugID, let slug = try? store.slug(id: slugID) {
-            _ = try? store.applyProcessTypes(appID: app.id, slug.processTypes)
-        } else {
-            _ = try? store.applyProcessTypes(appID: app.id, [:])
+        do {
+            _ = try store.applyProcessTypes(appID: app.id, slug?.processTypes ?? [:])
+        } catch {
+            output(" !     v\(release.version) is released, but its process types could not be recorded: \(error.message).")
+            logAPI(app, "Release v\(release.version): its process types could not be recorded (\(error.message))")
         }
         await runtime.appChanged(app)
         return release
+    }
+
+    /// Marks `release` failed (when it can) with `reason` told to the pusher and the log; the
+    /// running release keeps serving.
+    private func refuse(_ release: Release, of app: App, _ reason: String?, output: @escaping @Sendable (String) -> Void) -> Release {
+        if let reason {
+            output(" !     \(reason) v\(release.version) was not released.")
+            logAPI(app, "Release v\(release.version) failed: \(reason)")
+        }
+        guard release.status == .pending else { return release }
+        return (try? store.setReleaseStatus(id: release.id, .failed)) ?? release
     }
 }

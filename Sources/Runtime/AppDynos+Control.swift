@@ -46,12 +46,21 @@ extension AppDynos {
 
     private func prepareNow(_ release: Release, output: @escaping @Sendable (String) -> Void) async -> RolloutReadiness {
         discardCandidates()
-        guard let app = try? store.app(appID.uuidString.lowercased()), let slugID = release.slugID,
-            let slug = try? store.slug(id: slugID)
-        else { return .ready }
+        guard let slugID = release.slugID else { return .ready }
+        let app: App
+        let slug: Slug
+        let formation: [FormationEntry]
+        do {
+            guard let found = try store.app(appID.uuidString.lowercased()), let foundSlug = try store.slug(id: slugID) else {
+                return .failed("The app or its slug is gone.", [])
+            }
+            (app, slug, formation) = (found, foundSlug, try store.formation(appID: appID))
+        } catch {
+            return .failed("Cannot read the app's formation (\(error.message)).", [])
+        }
         let web = ProcessType.web.rawValue
         guard let command = slug.processTypes[web] else { return .ready }
-        let entry = (try? store.formation(appID: appID))?.first { $0.type == web }
+        let entry = formation.first { $0.type == web }
         let quantity = entry?.quantity ?? 1
         guard quantity > 0 else { return .ready }
         output("       Starting \(quantity) web dyno\(quantity == 1 ? "" : "s") of v\(release.version)...")
@@ -98,15 +107,15 @@ extension AppDynos {
         let web = drivers.filter { $0.spec.type == ProcessType.web.rawValue }
         let others = drivers.filter { $0.spec.type != ProcessType.web.rawValue }
         var fresh: [DynoDriver] = []
+        var replaced: [DynoDriver] = []
         for old in web {
             let spec = old.spec
-            if let driver = try? await makeDriver(
-                app: spec.app, release: spec.release, slug: spec.slug, type: spec.type, index: spec.index, command: spec.command,
-                size: sizes[spec.type] ?? spec.size)
-            {
-                await driver.start()
-                fresh.append(driver)
-            }
+            // A web dyno that cannot be replaced (no free port…) keeps serving; the log says why.
+            let started = await startSlots(
+                app: spec.app, release: spec.release, slug: spec.slug, type: spec.type, indexes: [spec.index],
+                command: spec.command, size: sizes[spec.type] ?? spec.size)
+            if !started.isEmpty { replaced.append(old) }
+            fresh += started
         }
         await Self.settle(fresh)
         for driver in fresh { slots[driver.spec.name] = driver }
@@ -115,16 +124,15 @@ extension AppDynos {
             for driver in fresh { statuses.append(await driver.current) }
             routes.activate(app, statuses)
         }
-        await retire(web, drainFirst: true)
+        await retire(replaced, drainFirst: true)
         await retire(others, drainFirst: false)
         for old in others {
             slots[old.spec.name] = nil
             let spec = old.spec
-            if let driver = try? await makeDriver(
-                app: spec.app, release: spec.release, slug: spec.slug, type: spec.type, index: spec.index, command: spec.command,
-                size: sizes[spec.type] ?? spec.size)
+            for driver in await startSlots(
+                app: spec.app, release: spec.release, slug: spec.slug, type: spec.type, indexes: [spec.index],
+                command: spec.command, size: sizes[spec.type] ?? spec.size)
             {
-                await driver.start()
                 slots[spec.name] = driver
             }
         }
