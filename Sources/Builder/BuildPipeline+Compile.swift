@@ -62,13 +62,13 @@ extension BuildPipeline {
         } else {
             let container = Compiled(processTypes: [:], container: true, commitDescription: commitDescription, buildpackDescription: "container")
             if Self.declaresDockerBuild(workspace.source) {
-                try Self.allowContainerBuild(request.app)
+                try Self.allowContainerBuild(request.app, settings: settings)
                 used = ["container"]
                 return container
             }
             guard let match = try await detectBundled(steps: steps, workspace: workspace) else {
                 if FileTree.isFile(workspace.source + "/Dockerfile") {
-                    try Self.allowContainerBuild(request.app)
+                    try Self.allowContainerBuild(request.app, settings: settings)
                     used = ["container"]
                     return container
                 }
@@ -190,13 +190,13 @@ extension BuildPipeline {
         return defaults.merging(procfile.processTypes) { _, declared in declared }
     }
 
-    /// Refuses a container build of an app an admin has not allowed: buildah runs `RUN` steps
-    /// as root on the host, so they are for apps whose code the admin trusts.
-    static func allowContainerBuild(_ app: App) throws {
-        guard !app.containerBuilds else { return }
+    /// Refuses a container build of an app an admin has not allowed, where container builds are
+    /// for such apps only (`OPENRUKO_CONTAINER_BUILDS=admin`, the default when not root).
+    static func allowContainerBuild(_ app: App, settings: BuildSettings) throws {
+        guard !settings.containerBuildsForAll, !app.containerBuilds else { return }
         throw Failure(
-            message: "Container builds (Dockerfile, heroku.yml) are off for \(app.name): their RUN steps run as root on this "
-                + "server, so an admin allows them per app ('apps:container-builds \(app.name) on'). Or build with a buildpack: "
+            message: "Container builds (Dockerfile, heroku.yml) are off for \(app.name): on this server an admin allows them "
+                + "per app ('apps:container-builds \(app.name) on'). Or build with a buildpack: "
                 + "remove the Dockerfile, or set one with 'buildpacks:set \(app.name) heroku/python'.")
     }
 

@@ -15,6 +15,11 @@ package struct BuildSettings: Sendable, Hashable {
     /// directories, works anywhere) or `overlay` (kernel overlayfs: layers are diffs, so cached
     /// steps and new layers copy nothing). A store keeps the driver it was made with.
     package var containerStorageDriver = "vfs"
+    /// Whether every app may build from a Dockerfile (`OPENRUKO_CONTAINER_BUILDS=all`) or only
+    /// the apps an admin turned on (`admin`). Default: `all` when openruko runs as root (RUN
+    /// steps are an unprivileged root of the app's own user namespace, under runc, in the build's
+    /// network namespace); `admin` otherwise (rootless buildah would run RUN as openruko's user).
+    package var containerBuildsForAll = geteuid() == 0
 
     package init(slugMaxBytes: Int64 = 200 * 1_048_576, compileTimeout: Duration = .seconds(900), stepTimeout: Duration = .seconds(300)) {
         self.slugMaxBytes = slugMaxBytes
@@ -45,6 +50,12 @@ package struct BuildSettings: Sendable, Hashable {
                 throw OpenrukoError(.invalid, "OPENRUKO_CONTAINER_STORAGE_DRIVER must be vfs or overlay, not \(text.debugDescription).")
             }
             settings.containerStorageDriver = text
+        }
+        if let text = environment["OPENRUKO_CONTAINER_BUILDS"] {
+            guard ["all", "admin"].contains(text) else {
+                throw OpenrukoError(.invalid, "OPENRUKO_CONTAINER_BUILDS must be all or admin, not \(text.debugDescription).")
+            }
+            settings.containerBuildsForAll = text == "all"
         }
         if let text = environment["OPENRUKO_COMPILE_TIMEOUT"] {
             guard let value = Int(text), value > 0 else {

@@ -3,31 +3,52 @@ import OpenrukoCore
 import Subprocess
 import SystemPackage
 
-/// The `buildah` program with openruko's storage: the vfs driver by default (no kernel
-/// overlay or fuse needed; `overlay` when configured), the image store in `DATA_DIR/containers/storage`, its run state in
-/// `DATA_DIR/run/containers`, chroot isolation for `RUN` steps (no container runtime), no
-/// registry pulls. Its environment is only `PATH` and `HOME`, so host settings do not leak.
+/// The `buildah` program on one image store: the vfs driver by default (no kernel overlay or
+/// fuse needed; `overlay` when configured), no registry pulls. The admin's store
+/// (`DATA_DIR/containers/storage`, run state in `DATA_DIR/run/containers`) holds the base
+/// images an admin loads; as root each app builds in a store of its own whose layers belong to
+/// the app's user namespace map (`ContainerIdentity`). Its environment is only `PATH`, `HOME`
+/// and `TMPDIR`, so host settings (and app values) do not leak.
 struct Buildah: Sendable {
     let executable: String
     let storage: String
     let runRoot: String
     /// `vfs` or `overlay`.
     let driver: String
+    /// The store's user namespace map; nil for an unmapped store (the admin's, or any store
+    /// when openruko is not root).
+    let identity: ContainerIdentity?
+    /// buildah's `TMPDIR` (its `RUN` bundles): the run root, or for a mapped store a directory
+    /// the build's root can reach (`ContainerIdentity.scratch`).
+    let temporaryDirectory: String
 
+    /// The admin's store.
     init(layout: DataLayout, driver: String = "vfs", executable: String = "/usr/bin/buildah") {
-        self.executable = executable
-        self.driver = driver
-        storage = layout.containerStorage
-        runRoot = layout.containerRunRoot
+        self.init(storage: layout.containerStorage, runRoot: layout.containerRunRoot, driver: driver, executable: executable)
     }
 
-    /// The options every command takes first.
-    var globalArguments: [String] { ["--root", storage, "--runroot", runRoot, "--storage-driver", driver] }
+    init(
+        storage: String, runRoot: String, driver: String, identity: ContainerIdentity? = nil, temporaryDirectory: String? = nil,
+        executable: String = "/usr/bin/buildah"
+    ) {
+        self.executable = executable
+        self.driver = driver
+        self.storage = storage
+        self.runRoot = runRoot
+        self.identity = identity
+        self.temporaryDirectory = temporaryDirectory ?? runRoot
+    }
+
+    /// The options every command takes first (a store's map is global: `bud` alone cannot map
+    /// the layers it builds on).
+    var globalArguments: [String] {
+        (identity?.mapArguments ?? []) + ["--root", storage, "--runroot", runRoot, "--storage-driver", driver]
+    }
 
     var environment: [Environment.Key: String] {
         [
             "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": storage,
-            "BUILDAH_ISOLATION": "chroot", "TMPDIR": runRoot,
+            "BUILDAH_ISOLATION": identity == nil ? "chroot" : "oci", "TMPDIR": temporaryDirectory,
         ]
     }
 
@@ -48,10 +69,18 @@ struct Buildah: Sendable {
     /// The id of the image `name` (`localhost/x:latest`) from the store's image list; nil
     /// when there is none.
     func imageID(named name: String) -> String? {
+        images().first(where: { $0.names.contains(name) })?.id
+    }
+
+    /// The store's images (id and names) from its image list, without running buildah.
+    func images() -> [(id: String, names: [String])] {
         guard let data = FileManager.default.contents(atPath: storage + "/\(driver)-images/images.json"),
             let images = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]]
-        else { return nil }
-        return images.first(where: { ($0["names"] as? [String])?.contains(name) == true })?["id"] as? String
+        else { return [] }
+        return images.compactMap { image in
+            guard let id = image["id"] as? String else { return nil }
+            return (id, image["names"] as? [String] ?? [])
+        }
     }
 
     /// Whether buildah is installed.

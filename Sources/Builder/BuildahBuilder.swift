@@ -1,5 +1,6 @@
 import Foundation
 package import OpenrukoCore
+package import Sandbox
 
 /// The container build (`Dockerfile` or `heroku.yml`) with buildah, no daemon: one image per
 /// Dockerfile that `heroku.yml` `build.docker` names (or the root `Dockerfile` for every
@@ -7,22 +8,45 @@ package import OpenrukoCore
 /// `DATA_DIR/containers` across pushes. Each image's root filesystem goes into the artifact
 /// under its own directory, beside its config (see `ContainerImage`), so a container release
 /// is a slug like any other: rollback, config releases and the release phase treat it alike.
+/// As root, each app builds in a store of its own and its `RUN` steps are root only in a user
+/// namespace of the app's own ids, on the build's own network (see `RunIsolation`).
 package struct BuildahBuilder: ContainerBuilder {
-    let buildah: Buildah
+    let layout: DataLayout
+    let driver: String
     let timeLimit: Duration
+    /// Where `RUN` steps get a network namespace of their own (nil: the host's network).
+    let network: SandboxNetwork?
+    let isRoot: Bool
 
     /// - Parameters:
     ///   - timeLimit: the limit of each image build (`OPENRUKO_COMPILE_TIMEOUT`).
-    ///   - driver: buildah's storage driver (`vfs`, `overlay`).
-    package init(layout: DataLayout, timeLimit: Duration, driver: String = "vfs") {
-        buildah = Buildah(layout: layout, driver: driver)
+    ///   - driver: buildah's storage driver (`vfs`, `overlay`) of the admin's store (as root,
+    ///     each app's store is vfs: see `AppImageStore.driver`).
+    ///   - network: the build sandbox's network (`Sandbox.network`); by default the kernel
+    ///     network of this process's settings, as the build sandbox gets it.
+    package init(
+        layout: DataLayout, timeLimit: Duration, driver: String = "vfs", network: SandboxNetwork? = BuildahBuilder.kernelNetwork()
+    ) {
+        self.layout = layout
+        self.driver = driver
         self.timeLimit = timeLimit
+        self.network = network
+        isRoot = geteuid() == 0
     }
+
+    /// `SandboxNetwork.kernel()`, nil when it is off or its settings are invalid (the build
+    /// sandbox then refuses them first).
+    package static func kernelNetwork() -> SandboxNetwork? {
+        (try? SandboxNetwork.kernel()) ?? nil
+    }
+
+    /// The admin's store (base images; every build's store when openruko is not root).
+    var adminBuildah: Buildah { Buildah(layout: layout, driver: driver) }
 
     package func build(_ request: ContainerBuildRequest, output: @escaping @Sendable (String) -> Void) async throws(OpenrukoError)
         -> ContainerBuildResult
     {
-        guard buildah.isInstalled else {
+        guard adminBuildah.isInstalled else {
             throw OpenrukoError(.unavailable, "Container builds need buildah, which is not installed here (scripts/install-deps).")
         }
         let source = request.sourceDirectory
@@ -31,20 +55,71 @@ package struct BuildahBuilder: ContainerBuilder {
         for (path, _) in plan.builds where !FileTree.isFile(source + "/" + path) {
             throw OpenrukoError(.invalid, "\(path) is missing: \(manifest.dockerfiles.isEmpty ? "a container build" : "heroku.yml") needs it.")
         }
-        let export = ImageExport(buildah: buildah, stage: (source as NSString).deletingLastPathComponent + "/image")
-        do {
-            let result = try await build(request, plan: plan, export: export, output: output)
-            await export.cleanUp()
-            return result
-        } catch {
-            await export.cleanUp()
-            throw error
+        var isolation = try RunIsolation.of(appUID: request.app.sandboxUID, isRoot: isRoot, network: nil)
+        var buildah = adminBuildah
+        var lease: NetworkLease?
+        if case .mapped(let identity, _) = isolation {
+            buildah = try await prepareStore(request, identity: identity, plan: plan, output: output).buildah
+            if let network {
+                do {
+                    lease = try await network.lease()
+                } catch {
+                    throw OpenrukoError(.unavailable, "Cannot give the build a network: \(error.message)")
+                }
+            }
+            isolation = .mapped(identity, network: lease?.path)
         }
+        let image = ImageBuild(buildah: buildah, isolation: isolation.budArguments(sys: ContainerIdentity.sys(layout)), timeLimit: timeLimit)
+        let export = ImageExport(buildah: buildah, stage: (source as NSString).deletingLastPathComponent + "/image")
+        let outcome: Result<ContainerBuildResult, OpenrukoError>
+        do {
+            outcome = .success(try await build(request, plan: plan, image: image, export: export, output: output))
+        } catch {
+            outcome = .failure(error)
+        }
+        await export.cleanUp()
+        if let lease, let network { await network.release(lease) }
+        return try outcome.get()
+    }
+
+    /// The app's own store, emptied if another app left it, with the base images its
+    /// Dockerfiles name copied from the admin's store.
+    /// - Throws: `OpenrukoError` when the app's ids are not its own, runc is missing, or the
+    ///   store cannot be prepared.
+    func prepareStore(
+        _ request: ContainerBuildRequest, identity: ContainerIdentity, plan: ContainerPlan, output: @escaping @Sendable (String) -> Void
+    ) async throws(OpenrukoError) -> AppImageStore {
+        guard FileManager.default.isExecutableFile(atPath: RunIsolation.runtime) else {
+            throw OpenrukoError(.unavailable, "Container builds need runc (\(RunIsolation.runtime)), which is not installed here (scripts/install-deps).")
+        }
+        let subordinate = ["/etc/subuid", "/etc/subgid"].map { ($0, FileTree.text($0) ?? "") }
+        let appUIDs = (try? SandboxUIDRange.current()) ?? SandboxUIDRange.default
+        if let conflict = identity.conflict(appUIDs: appUIDs, subordinate: subordinate) { throw OpenrukoError(.unavailable, conflict) }
+        let store = AppImageStore(layout: layout, appID: request.app.id, uid: identity.appUID, adminDriver: driver)
+        try store.prepare()
+        let buildRoot = SandboxIdentity(uid: identity.base, gid: identity.base, switchesUser: true)
+        if let (path, mode) = buildRoot.unreachableDirectory(on: ContainerIdentity.sys(layout)) {
+            throw OpenrukoError(
+                .unavailable,
+                "A container build's root (host uid \(identity.base)) cannot enter \(path) (mode \(String(mode, radix: 8))), which holds "
+                    + "what its RUN steps need: let others pass through it (chmod o+x).")
+        }
+        var references: [String] = []
+        for (path, _) in plan.builds {
+            let text = FileTree.text(request.sourceDirectory + "/" + path) ?? ""
+            for reference in BaseImageReferences(dockerfile: text, buildArguments: plan.manifest.buildConfig).references
+            where !references.contains(reference) {
+                references.append(reference)
+            }
+        }
+        try await store.importBaseImages(references, output: output)
+        return store
     }
 
     /// Builds and exports every image of the plan into the artifact.
     func build(
-        _ request: ContainerBuildRequest, plan: ContainerPlan, export: ImageExport, output: @escaping @Sendable (String) -> Void
+        _ request: ContainerBuildRequest, plan: ContainerPlan, image: ImageBuild, export: ImageExport,
+        output: @escaping @Sendable (String) -> Void
     ) async throws(OpenrukoError) -> ContainerBuildResult {
         let source = request.sourceDirectory
         let manifest = plan.manifest
@@ -52,10 +127,14 @@ package struct BuildahBuilder: ContainerBuilder {
         var configs: [String: ContainerImage] = [:]
         for (path, key) in plan.builds {
             let tag = "localhost/openruko/\(request.app.name)/\(key):latest"
-            let id = try await build(path: path, tag: tag, manifest: manifest, source: source, output: output)
-            let config = try ImageConfig(inspectJSON: try await buildah.capture(["inspect", "--type", "image", id.isEmpty ? tag : id]))
+            let id = try await image.build(path: path, tag: tag, manifest: manifest, source: source, output: output)
+            let config = try ImageConfig(inspectJSON: try await image.buildah.capture(["inspect", "--type", "image", id.isEmpty ? tag : id]))
             let rootfs = try await export.mount(tag, imageID: config.imageID, as: key)
             configs[key] = try config.image(key: key, rootfs: rootfs)
+            if isRoot, adminBuildah.imageID(named: tag) != nil {
+                // The layer cache of builds before per-app stores: no longer used.
+                _ = try? await adminBuildah.capture(["rmi", tag])
+            }
         }
         let result = plan.processTypes(images: configs, procfile: procfile)
         output("-----> Discovering process types\n")
@@ -74,61 +153,5 @@ package struct BuildahBuilder: ContainerBuilder {
         } catch {
             throw OpenrukoError(.invalid, error.message)
         }
-    }
-
-    /// Builds one Dockerfile (its directory is the context), streaming buildah's steps, and
-    /// removes the image the tag named before (its layers stay while newer images use them).
-    /// - Returns: the new image's id.
-    func build(path: String, tag: String, manifest: HerokuManifest, source: String, output: @escaping @Sendable (String) -> Void)
-        async throws(OpenrukoError) -> String
-    {
-        output("-----> Building Docker image (\(path))\n")
-        let previous = buildah.imageID(named: tag)
-        let context = source + "/" + ((path as NSString).deletingLastPathComponent)
-        // A symlinked directory must not make the host the build context.
-        guard let root = Self.realPath(source), let resolved = Self.realPath(context), resolved == root || resolved.hasPrefix(root + "/")
-        else {
-            throw OpenrukoError(.invalid, "\(path) must be inside the repository (not behind a symlink that leaves it).")
-        }
-        let idFile = (source as NSString).deletingLastPathComponent + "/image-id"
-        var arguments = ["bud", "--isolation", "chroot", "--layers", "--pull-never", "--iidfile", idFile, "-f", source + "/" + path, "-t", tag]
-        for (key, value) in manifest.buildConfig.sorted(by: { $0.key < $1.key }) { arguments += ["--build-arg", "\(key)=\(value)"] }
-        arguments.append(context)
-        let succeeded: Bool
-        let tail: String
-        do {
-            (succeeded, tail) = try await buildah.stream(arguments, timeLimit: timeLimit) { output(String(decoding: $0, as: UTF8.self)) }
-        } catch {
-            throw OpenrukoError(.unavailable, "Cannot run buildah: \(error)")
-        }
-        guard succeeded else { throw Self.failure(tail, path: path) }
-        let id = (FileTree.text(idFile) ?? "").trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "sha256:", with: "")
-        try? FileManager.default.removeItem(atPath: idFile)
-        if let previous, previous != id { _ = try? await buildah.capture(["rmi", previous]) }
-        return id
-    }
-
-    /// `path` with every symlink resolved; nil when it does not exist.
-    static func realPath(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(cString: resolved)
-    }
-
-    /// The ` !     ` message of a failed image build.
-    static func failure(_ tail: String, path: String) -> OpenrukoError {
-        if tail.contains("(timed out)") {
-            return OpenrukoError(.invalid, "Timed out building the Docker image (\(path)).\nPush rejected, failed to build Docker image.")
-        }
-        if let line = tail.split(separator: "\n").last(where: { $0.contains("image not known") }) {
-            let name = line.components(separatedBy: "creating build container: ").last?
-                .replacingOccurrences(of: ": image not known", with: "") ?? String(line)
-            return OpenrukoError(
-                .invalid,
-                "The base image \(name) is not in openruko's image store, and openruko pulls from no registry.\n"
-                    + "Load it on the server first (see the README's container section).\n"
-                    + "Push rejected, failed to build Docker image (\(path)).")
-        }
-        return OpenrukoError(.invalid, "Push rejected, failed to build Docker image (\(path)).")
     }
 }

@@ -37,9 +37,11 @@ final class DaemonRuntime: Sendable {
     }
 
     /// Prepares dyno networking (bridge, rules, this daemon's allowed host services) and
-    /// removes namespaces that a killed daemon or hook left behind.
+    /// removes the namespaces and dyno cgroups that a killed daemon or hook left behind.
     /// - Throws: `OpenrukoError.unavailable` when the host's networking cannot be set up.
     func prepareNetwork(logger: Logger) async throws(OpenrukoError) {
+        let cgroups = ProcessCgroup.removeEmpty(prefix: "openruko-dyno-")
+        if cgroups > 0 { logger.info("Removed \(cgroups) cgroups left by stopped dynos.") }
         guard let network = host.sandbox.network else {
             logger.warning("Dynos and builds share the host's network: openruko is not root, or OPENRUKO_DYNO_NETWORK=host.")
             return

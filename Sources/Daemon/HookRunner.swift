@@ -19,7 +19,7 @@ package enum HookRunner {
         let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         do {
             let limits = try ProcessCgroup.Limits.build(environment: environment)
-            let cgroup = ProcessCgroup.enter(name: "openruko-build-\(getpid())", limits: limits)
+            let cgroup = ProcessCgroup.enter(name: "openruko-build-\(getpid())", limits: limits, group: "openruko-builds")
             defer { cgroup?.leave() }
             let (installation, _, forwarder) = try Installation.openClient(DataLayout(root: root), environment: environment)
             let pipeline = try installation.buildPipeline(environment: environment)

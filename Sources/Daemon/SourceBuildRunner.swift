@@ -21,7 +21,8 @@ package enum SourceBuildRunner {
         }
         do {
             let cgroup = ProcessCgroup.enter(
-                name: "openruko-build-\(getpid())", limits: try ProcessCgroup.Limits.build(environment: environment))
+                name: "openruko-build-\(getpid())", limits: try ProcessCgroup.Limits.build(environment: environment),
+                group: "openruko-builds")
             defer { cgroup?.leave() }
             let (installation, _, forwarder) = try Installation.openClient(DataLayout(root: root), environment: environment)
             let pipeline = try installation.buildPipeline(environment: environment)

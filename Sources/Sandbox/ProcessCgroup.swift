@@ -61,8 +61,8 @@ package struct ProcessCgroup: Sendable {
 
     /// Creates `NAME` under this process's cgroups, sets `limits` and moves this process in.
     /// - Returns: nil when no hierarchy could be used.
-    package static func enter(name: String, limits: Limits, root: String = "/sys/fs/cgroup") -> ProcessCgroup? {
-        guard let cgroup = create(name: name, limits: limits, root: root) else { return nil }
+    package static func enter(name: String, limits: Limits, group: String? = nil, root: String = "/sys/fs/cgroup") -> ProcessCgroup? {
+        guard let cgroup = create(name: name, limits: limits, group: group, root: root) else { return nil }
         let pid = String(getpid())
         let entered = cgroup.directories.filter { write(pid, to: $0 + "/cgroup.procs") }
         for directory in cgroup.directories where !entered.contains(directory) { rmdir(directory) }
@@ -73,12 +73,22 @@ package struct ProcessCgroup: Sendable {
     }
 
     /// Creates `NAME` under this process's cgroups with `limits`, for processes that join it
-    /// through `procsFiles` (a sandbox's launcher). Remove it with `remove()`.
+    /// through `procsFiles` (a sandbox's launcher). Remove it with `remove()`. With a `group`,
+    /// it goes inside that shared cgroup, whose CPU weight is `limits.cpuShares` for all its
+    /// members together (every build at once weighs as one).
     /// - Returns: nil when no hierarchy could be used.
-    package static func create(name: String, limits: Limits, root: String = "/sys/fs/cgroup") -> ProcessCgroup? {
+    package static func create(name: String, limits: Limits, group: String? = nil, root: String = "/sys/fs/cgroup") -> ProcessCgroup? {
         let text = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
+        let shares = limits.cpuShares
         if FileManager.default.fileExists(atPath: root + "/cgroup.controllers"), let own = path(of: "", in: text) {
-            let directory = root + own + "/" + name
+            var base = root + own
+            if let group {
+                base += "/" + group
+                let weight = shares.map { [("cpu.weight", String(min(10_000, max(1, $0 * 100 / 1024))))] } ?? []
+                guard make(base, weight) else { return nil }
+                _ = write("+memory +pids +cpu", to: base + "/cgroup.subtree_control")
+            }
+            let directory = base + "/" + name
             var settings = [("memory.max", String(limits.memoryBytes)), ("pids.max", String(limits.processes))]
             if let shares = limits.cpuShares { settings.append(("cpu.weight", String(min(10_000, max(1, shares * 100 / 1024))))) }
             guard make(directory, settings) else { return nil }
@@ -93,7 +103,12 @@ package struct ProcessCgroup: Sendable {
         if let shares = limits.cpuShares { controllers.append(("cpu", [("cpu.shares", String(max(2, shares)))])) }
         for (controller, settings) in controllers {
             guard let own = path(of: controller, in: text) else { continue }
-            let directory = root + "/" + controller + (own == "/" ? "" : own) + "/" + name
+            var base = root + "/" + controller + (own == "/" ? "" : own)
+            if let group {
+                base += "/" + group
+                guard make(base, controller == "cpu" ? settings : []) else { continue }
+            }
+            let directory = base + "/" + name
             guard make(directory, settings) else { continue }
             made.append(directory)
             if controller == "memory" { memory = directory }
@@ -164,9 +179,35 @@ package struct ProcessCgroup: Sendable {
     package func leave() {
         let pid = String(getpid())
         for directory in directories {
-            _ = Self.write(pid, to: (directory as NSString).deletingLastPathComponent + "/cgroup.procs")
+            // Back to where the process came from: above a shared `openruko-…` group, if any.
+            var home = (directory as NSString).deletingLastPathComponent
+            if (home as NSString).lastPathComponent.hasPrefix("openruko-") { home = (home as NSString).deletingLastPathComponent }
+            _ = Self.write(pid, to: home + "/cgroup.procs")
             rmdir(directory)
         }
+    }
+
+    /// Removes the empty cgroups named `prefix…` beside this process's own (those of dynos
+    /// whose daemon was killed); a cgroup with a process in it stays (rmdir refuses).
+    /// Returns how many it removed.
+    @discardableResult
+    package static func removeEmpty(prefix: String, root: String = "/sys/fs/cgroup") -> Int {
+        let text = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
+        var parents: [String] = []
+        if FileManager.default.fileExists(atPath: root + "/cgroup.controllers"), let own = path(of: "", in: text) {
+            parents.append(root + own)
+        } else {
+            for controller in ["memory", "pids", "cpu"] {
+                if let own = path(of: controller, in: text) { parents.append(root + "/" + controller + (own == "/" ? "" : own)) }
+            }
+        }
+        var removed = 0
+        for parent in parents {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where name.hasPrefix(prefix) {
+                if rmdir(parent + "/" + name) == 0 { removed += 1 }
+            }
+        }
+        return removed
     }
 
     /// Creates `directory` (a fresh cgroup) and writes each setting; a missing optional file

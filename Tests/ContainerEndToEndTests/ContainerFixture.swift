@@ -44,6 +44,31 @@ final class ContainerFixture: Sendable {
         return result
     }
 
+    /// The image store of the one app that has built (`DATA_DIR/containers/apps/UID`, as root):
+    /// the app's uid and the store's directory.
+    func appStore() throws -> (uid: UInt32, path: String) {
+        let apps = dataDir + "/containers/apps"
+        let names = try FileManager.default.contentsOfDirectory(atPath: apps)
+        guard names.count == 1, let uid = UInt32(names[0]) else { throw TestFailure("expected one app store in \(apps): \(names)") }
+        return (uid, apps + "/" + names[0])
+    }
+
+    /// The host id an app's container build is root as: its own 65536 ids above 1048576.
+    static func mappedRoot(appUID: UInt32) -> UInt32 { 1_048_576 + (appUID - 70000) * 65536 }
+
+    /// `buildah` on app `uid`'s store, with its id map, as openruko runs it.
+    func appBuildah(_ arguments: [String], appUID uid: UInt32) async throws -> ProcessResult {
+        let map = "0:\(Self.mappedRoot(appUID: uid)):65536"
+        let result = try await ProcessRunner.run(
+            "/usr/bin/buildah",
+            [
+                "--userns-uid-map", map, "--userns-gid-map", map, "--root", dataDir + "/containers/apps/\(uid)/storage", "--runroot",
+                dataDir + "/run/containers/apps/\(uid)", "--storage-driver", "vfs",
+            ] + arguments)
+        if result.status != 0 { throw TestFailure("buildah \(arguments) failed: \(result.stderr)") }
+        return result
+    }
+
     /// `FROM scratch`, busybox with its applet links, committed as `baseImage`.
     static func makeBaseImage(dataDir: String) async throws {
         let container = try await buildah(["from", "scratch"], dataDir: dataDir).stdout.trimmingCharacters(in: .whitespacesAndNewlines)

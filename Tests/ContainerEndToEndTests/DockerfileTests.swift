@@ -69,7 +69,12 @@ import Testing
         let storage = fixture.dataDir + "/containers"
         let grep = try await ProcessRunner.run("/usr/bin/grep", ["-r", "-l", "s3cr3t-value-7781", storage])
         #expect(grep.status == 1, "the config var is in the image store: \(grep.stdout)")
-        let inspect = try await ContainerFixture.buildah(["inspect", "--type", "image", "localhost/openruko/boxed/web:latest"], dataDir: fixture.dataDir)
+        // As root the app's image is in its own store; otherwise in the one store.
+        let inspectArguments = ["inspect", "--type", "image", "localhost/openruko/boxed/web:latest"]
+        let inspect =
+            geteuid() == 0
+            ? try await fixture.appBuildah(inspectArguments, appUID: try fixture.appStore().uid)
+            : try await ContainerFixture.buildah(inspectArguments, dataDir: fixture.dataDir)
         #expect(!inspect.stdout.contains("s3cr3t"))
         #expect(inspect.stdout.contains("hello from env"))
 

@@ -128,7 +128,8 @@ extension RuntimeEndToEnd {
         }
 
         @Test func smallHolesAreClosed() async throws {
-            let scene = try await Self.scene(victimApp: nil)
+            // Container builds for the apps an admin allows only (the default for all apps as root).
+            let scene = try await Self.scene(victimApp: nil, environment: ["OPENRUKO_CONTAINER_BUILDS": "admin"])
             let fixture = scene.fixture
             defer { Task { await fixture.daemon.stop() } }
             #expect(try await scene.attacker.run("apps:create uploads").status == 0, "an app may be named uploads")
@@ -149,7 +150,7 @@ extension RuntimeEndToEnd {
             let repo = try await fixture.repository([
                 "heroku.yml": bomb + "build:\n  docker:\n    web: Dockerfile\n", "Dockerfile": "FROM scratch\n",
             ])
-            // Container builds are off until an admin allows them (their RUN steps are root).
+            // Container builds are off until an admin allows them.
             let refused = try await scene.push(repo, app: "uploads")
             #expect(refused.status != 0 && refused.stderr.contains("Container builds (Dockerfile, heroku.yml) are off"))
             let allow = try await scene.attacker.run("apps:container-builds uploads on")
