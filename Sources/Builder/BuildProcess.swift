@@ -34,11 +34,14 @@ package struct BuildProcess: Sendable {
         for (key, value) in environment {
             if let key = Environment.Key(rawValue: key) { values[key] = value }
         }
+        // Cancelled (a shutdown): SIGTERM to the child, SIGKILL 10 s later.
+        var options = PlatformOptions()
+        options.teardownSequence = [.send(signal: .terminate, allowedDurationToNextStep: .seconds(10))]
         do {
             let result = try await Subprocess.run(
                 .path(FilePath(executable)),
                 arguments: Arguments(Self.arguments(buildID: buildID, tarball: tarball, buildpacks: buildpacks)),
-                environment: .custom(values), input: .none, output: .string(limit: 64 * 1024),
+                environment: .custom(values), platformOptions: options, input: .none, output: .string(limit: 64 * 1024),
                 error: .string(limit: 64 * 1024))
             let status: Int32 =
                 switch result.terminationStatus {

@@ -10,10 +10,13 @@ package struct Builds: BuildService {
     package let pipeline: BuildPipeline
     /// Where builds run: their own process (the daemon), or this one (nil; tests).
     package let process: BuildProcess?
+    /// The builds under way in the background (their owner cancels them at shutdown).
+    package let tasks: BuildTasks
 
-    package init(pipeline: BuildPipeline, process: BuildProcess? = nil) {
+    package init(pipeline: BuildPipeline, process: BuildProcess? = nil, tasks: BuildTasks = BuildTasks()) {
         self.pipeline = pipeline
         self.process = process
+        self.tasks = tasks
     }
 
     package func startBuild(app: App, tarball: String, version: String?, buildpacks: [String]?, user: User?)
@@ -52,18 +55,28 @@ package struct Builds: BuildService {
             }
             return build
         }
-        Task.detached {
+        let started = tasks.start(build.id) {
             let (status, printed) = await process.run(buildID: build.id, tarball: staged, buildpacks: buildpacks)
             try? FileManager.default.removeItem(atPath: staged)
-            // A child that died before finishing its record (killed, out of memory) fails it.
+            // A child that died before finishing its record (killed, out of memory, stopped by
+            // a shutdown) fails it.
             guard let record = try? platform.store.build(id: build.id), record.status == .pending else { return }
             let logPath = pipeline.logPath(build.id)
             var text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-            text += BuildOutput.prefixed(
-                "The build process ended unexpectedly (\(status.map { "status \($0)" } ?? "not started")).\n"
-                    + String(printed.suffix(2000)), " !     ")
+            let reason =
+                Task.isCancelled
+                ? "The build was cancelled: openruko is stopping. Start it again once it is back.\n"
+                : "The build process ended unexpectedly (\(status.map { "status \($0)" } ?? "not started")).\n"
+                    + String(printed.suffix(2000))
+            text += BuildOutput.prefixed(reason, " !     ")
             try? text.write(toFile: logPath, atomically: true, encoding: .utf8)
             _ = try? platform.store.finishBuild(id: build.id, status: .failed, output: text, slugID: nil, releaseID: nil)
+        }
+        guard started else {
+            try? FileManager.default.removeItem(atPath: staged)
+            let text = BuildOutput.prefixed("The build was not started: openruko is stopping.\n", " !     ")
+            return (try? platform.store.finishBuild(id: build.id, status: .failed, output: text, slugID: nil, releaseID: nil))
+                ?? build
         }
         return build
     }

@@ -1,4 +1,5 @@
 import AppLogs
+import Builder
 package import Commands
 import Foundation
 package import Logging
@@ -51,11 +52,14 @@ package struct Daemon: Sendable {
 
     /// Every long-running part, dependencies first (they stop in reverse order).
     func services() throws -> [any Service] {
+        // The API's builds: cancelled cleanly at shutdown, after the listeners stopped.
+        let builds = BuildTasks()
         // The log store first: it stops last, so every other part's final lines reach the disk.
-        [installation.logService(logs)] + runtime.services() + [
+        return [installation.logService(logs)] + runtime.services() + [
+            BuildTasksService(tasks: builds),
             APIServer(
                 platform: installation.platform, listen: configuration.apiListen, registry: registry,
-                builds: try installation.buildService(), logs: logs,
+                builds: try installation.buildService(tasks: builds), logs: logs,
                 rateLimit: configuration.apiRateLimit, capabilityKeyFile: configuration.layout.root + "/api-capability.key",
                 logger: logger),
             try sshServer(),

@@ -56,13 +56,15 @@ extension Installation {
     }
 
     /// The `BuildService` (source-tarball builds, live build output) for the API.
-    package func buildService(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> any BuildService {
+    package func buildService(
+        environment: [String: String] = ProcessInfo.processInfo.environment, tasks: BuildTasks = BuildTasks()
+    ) throws -> any BuildService {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var childEnvironment = environment
         childEnvironment["OPENRUKO_DATA_DIR"] = layout.root
         childEnvironment["OPENRUKO_ROOT"] = try Resources.locate(environment: environment).root
         return Builds(
             pipeline: try buildPipeline(environment: environment),
-            process: BuildProcess(executable: executable, environment: childEnvironment))
+            process: BuildProcess(executable: executable, environment: childEnvironment), tasks: tasks)
     }
 }

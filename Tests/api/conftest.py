@@ -104,7 +104,7 @@ ROUTES = [
     (None, rf"/apps/{APP}/log-sessions", "log-session"),
     (None, rf"/apps/{APP}/log-drains(/.+)?", "log-drain"),
     (None, rf"/apps/{APP}/addons", "add-on"),
-    (None, rf"/apps/{APP}/sni-endpoints", "sni-endpoint"),
+    (None, rf"/apps/{APP}/sni-endpoints(/[^/]+)?", "sni-endpoint"),
 ]
 
 
@@ -201,6 +201,14 @@ class Daemon:
 
 @pytest.fixture(scope="session")
 def daemon():
+    instance, stop = start_daemon()
+    yield instance
+    stop()
+
+
+def start_daemon():
+    """A real daemon on a fresh data directory with three users; returns it and its stop function
+    (SIGTERM, then the data directory is removed)."""
     assert os.access(BINARY, os.X_OK), f"build openruko first ({BINARY})"
     data_dir = tempfile.mkdtemp(prefix="openruko-api-")
     os.chmod(data_dir, 0o711)  # the app users pass through it to their builds and dynos
@@ -224,15 +232,17 @@ def daemon():
         info = json.load(f)
     instance = Daemon(data_dir, process, info["api"], info.get("router"))
     instance.tokens = tokens
-    yield instance
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        log.close()
-        shutil.rmtree(data_dir, ignore_errors=True)
+
+    def stop():
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            log.close()
+            shutil.rmtree(data_dir, ignore_errors=True)
+    return instance, stop
 
 
 @pytest.fixture
