@@ -23,7 +23,7 @@ package struct CommandTable: Sendable {
     /// The production commands, for tables that add to them (tests add `cat`).
     package static let standardCommands: [any TableCommand.Type] =
         MetaCommands.all + AppCommands.all + UserCommands.all + KeyCommands.all + AccessCommands.all + ConfigCommands.all
-        + ReleaseCommands.all + PsCommands.all + LogCommands.all + BuildCommands.all + DomainCommands.all
+        + ReleaseCommands.all + PsCommands.all + LogCommands.all + BuildCommands.all + DomainCommands.all + CertCommands.all
 
     /// A copy with more commands.
     package func adding(_ more: [any TableCommand.Type]) -> CommandTable {

@@ -48,7 +48,7 @@ package struct Daemon: Sendable {
     }
 
     /// The listeners announced in the ready line, in order.
-    static let listenerNames: [String] = ["ssh", "api", "router"]
+    static let listenerNames: [String] = ["ssh", "api", "router", "https"]
 
     /// Every long-running part, dependencies first (they stop in reverse order).
     func services() throws -> [any Service] {
@@ -63,7 +63,7 @@ package struct Daemon: Sendable {
                 rateLimit: configuration.apiRateLimit, capabilityKeyFile: configuration.layout.root + "/api-capability.key",
                 logger: logger),
             try sshServer(),
-        ] + routerServices()
+        ] + (try routerServices())
     }
 
     /// Runs until SIGTERM or SIGINT, then stops every service gracefully.
@@ -99,7 +99,7 @@ struct ReadyAnnouncer: Service {
         guard !Task.isCancelled else { return }  // a listener failed: the group is stopping
         let names = await registry.names
         let info = DaemonInfo(
-            ssh: bound["ssh"], api: bound["api"], router: bound["router"], domain: domain, pid: getpid())
+            ssh: bound["ssh"], api: bound["api"], router: bound["router"], https: bound["https"], domain: domain, pid: getpid())
         urls.update(info.publicURLs)
         try info.write(layout)
         let fields = names.map { "\($0)=\(bound[$0]!)" }

@@ -8,15 +8,25 @@ package struct DaemonConfiguration: Sendable, Hashable {
     package var sshListen: ListenAddress
     package var apiListen: ListenAddress
     package var routerListen: ListenAddress
+    /// `--router-tls-listen`: the router's HTTPS listener.
+    package var routerTLSListen: ListenAddress
+    /// `--tls-cert`/`--tls-key`: the platform's own `*.DOMAIN` certificate chain and key
+    /// (PEM files); without them a local authority in `DATA_DIR/tls` makes one.
+    package var tlsCertificateFile: String?
+    package var tlsKeyFile: String?
     package var domain: String
     /// API requests per hour per user (`OPENRUKO_API_RATE_LIMIT`; Heroku's 4,500 by default).
     package var apiRateLimit: Int
 
     package init(
         layout: DataLayout, sshListen: ListenAddress, apiListen: ListenAddress, routerListen: ListenAddress, domain: String,
-        apiRateLimit: Int = 4500
+        apiRateLimit: Int = 4500, routerTLSListen: ListenAddress = ListenAddress(host: "0.0.0.0", port: 8443),
+        tlsCertificateFile: String? = nil, tlsKeyFile: String? = nil
     ) {
         self.apiRateLimit = apiRateLimit
+        self.routerTLSListen = routerTLSListen
+        self.tlsCertificateFile = tlsCertificateFile
+        self.tlsKeyFile = tlsKeyFile
         self.layout = layout
         self.sshListen = sshListen
         self.apiListen = apiListen
@@ -41,9 +51,11 @@ package struct DaemonConfiguration: Sendable, Hashable {
     }
 
     /// Resolves every setting from flags (nil when not given) and the environment.
-    /// - Throws: `OpenrukoError.invalid` for malformed addresses or domains.
+    /// - Throws: `OpenrukoError.invalid` for malformed addresses or domains, or only one of
+    ///   `--tls-cert` and `--tls-key`.
     package static func resolve(
         dataDir: String?, sshListen: String?, apiListen: String?, routerListen: String?, domain: String?,
+        routerTLSListen: String? = nil, tlsCert: String? = nil, tlsKey: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(OpenrukoError) -> DaemonConfiguration {
         func pick(_ flag: String?, _ name: String, _ fallback: String) -> String {
@@ -57,12 +69,20 @@ package struct DaemonConfiguration: Sendable, Hashable {
         guard let apiRateLimit = Int(rateLimit), apiRateLimit > 0 else {
             throw OpenrukoError(.invalid, "OPENRUKO_API_RATE_LIMIT must be a positive number of requests per hour, not \(rateLimit.debugDescription).")
         }
+        let tlsCert = (tlsCert ?? environment["OPENRUKO_TLS_CERT"]).map(absolute)
+        let tlsKey = (tlsKey ?? environment["OPENRUKO_TLS_KEY"]).map(absolute)
+        guard (tlsCert == nil) == (tlsKey == nil) else {
+            throw OpenrukoError(.invalid, "--tls-cert and --tls-key go together: give the certificate chain and its key, or neither.")
+        }
         return DaemonConfiguration(
             layout: Self.dataDir(flag: dataDir, environment: environment),
             sshListen: try ListenAddress(parsing: pick(sshListen, "SSH_LISTEN", "0.0.0.0:2222"), option: "--ssh-listen"),
             apiListen: try ListenAddress(parsing: pick(apiListen, "API_LISTEN", "127.0.0.1:5000"), option: "--api-listen"),
             routerListen: try ListenAddress(parsing: pick(routerListen, "ROUTER_LISTEN", "0.0.0.0:8080"), option: "--router-listen"),
-            domain: domain, apiRateLimit: apiRateLimit)
+            domain: domain, apiRateLimit: apiRateLimit,
+            routerTLSListen: try ListenAddress(
+                parsing: pick(routerTLSListen, "ROUTER_TLS_LISTEN", "0.0.0.0:8443"), option: "--router-tls-listen"),
+            tlsCertificateFile: tlsCert, tlsKeyFile: tlsKey)
     }
 
     static func absolute(_ path: String) -> String {

@@ -8,13 +8,16 @@ package struct DaemonInfo: Codable, Sendable, Hashable {
     package var ssh: String?
     package var api: String?
     package var router: String?
+    /// The router's HTTPS listener.
+    package var https: String?
     package var domain: String
     package var pid: Int32
 
-    package init(ssh: String?, api: String?, router: String?, domain: String, pid: Int32) {
+    package init(ssh: String?, api: String?, router: String?, https: String? = nil, domain: String, pid: Int32) {
         self.ssh = ssh
         self.api = api
         self.router = router
+        self.https = https
         self.domain = domain
         self.pid = pid
     }

@@ -4,7 +4,7 @@ import NIOCore
 package struct ForwardingContext: Hashable, Sendable {
     /// The TCP peer's IP address.
     package var clientAddress: String
-    /// `X-Forwarded-Proto`: the scheme the client used (`http` here: the router serves plain HTTP).
+    /// `X-Forwarded-Proto`: the scheme the client used (`http`, or `https` on the TLS listener).
     package var proto: String
     /// `X-Forwarded-Port`: the port the client connected to.
     package var port: Int

@@ -5,6 +5,8 @@ package import OpenrukoCore
 package struct RouterConfiguration: Sendable {
     /// `--router-listen` (port 0 picks a free port).
     package var listen: ListenAddress
+    /// `--router-tls-listen`: HTTPS, when the router has certificates (port 0 picks a free port).
+    package var tlsListen: ListenAddress?
     /// H12 when a dyno has not started its response this long after the request was sent.
     package var responseTimeout: TimeAmount = .seconds(30)
     /// How long a request waits for a `.starting` app's web dynos before H20.
@@ -23,12 +25,14 @@ package struct RouterConfiguration: Sendable {
     package var shutdownGrace: TimeAmount = .seconds(25)
     /// Event loop threads; defaults to one per core.
     package var threads: Int = System.coreCount
-    /// `X-Forwarded-Proto`.
+    /// `X-Forwarded-Proto` (and the log's `protocol=`) of the plain listener; the TLS
+    /// listener's is `https`.
     package var forwardedProto = "http"
     /// This hop's `Via` entry, on requests and responses (Heroku's is `1.1 vegur`).
     package var via = "1.1 openruko"
 
-    package init(listen: ListenAddress) {
+    package init(listen: ListenAddress, tlsListen: ListenAddress? = nil) {
         self.listen = listen
+        self.tlsListen = tlsListen
     }
 }

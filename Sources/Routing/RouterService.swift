@@ -1,11 +1,14 @@
 import NIOCore
 import NIOExtras
 import NIOPosix
+import NIOSSL
 package import OpenrukoCore
 import ServiceLifecycle
 
-/// The HTTP router (`openruko daemon`'s `router=` listener): a reverse proxy from
-/// `Host: APP.DOMAIN` (or a custom domain) to the app's up web dynos.
+/// The HTTP router (`openruko daemon`'s `router=` listener, and `https=` when it has
+/// certificates): a reverse proxy from `Host: APP.DOMAIN` (or a custom domain) to the app's up
+/// web dynos. Both listeners share the event loops, the dyno connection pools and the proxy;
+/// the TLS one decrypts first and tells dynos `X-Forwarded-Proto: https`.
 ///
 /// ```swift
 /// let router = RouterService(configuration: .init(listen: address), routes: table, logs: sink, registry: registry)
@@ -19,18 +22,23 @@ package struct RouterService: Service {
     private let routes: any RouteTable
     private let logs: any LogSink
     private let registry: ListenerRegistry?
+    private let certificates: TLSCertificates?
 
     /// - Parameters:
     ///   - routes: the runtime's view of apps and dynos, read on every request.
     ///   - logs: where the `heroku[router]` line of each request goes.
-    ///   - registry: told the bound address as `router`.
+    ///   - registry: told the bound addresses as `router` and `https`.
+    ///   - certificates: what the TLS listener (`configuration.tlsListen`) serves; without
+    ///     them there is no TLS listener.
     package init(
-        configuration: RouterConfiguration, routes: any RouteTable, logs: any LogSink, registry: ListenerRegistry? = nil
+        configuration: RouterConfiguration, routes: any RouteTable, logs: any LogSink, registry: ListenerRegistry? = nil,
+        certificates: TLSCertificates? = nil
     ) {
         self.configuration = configuration
         self.routes = routes
         self.logs = logs
         self.registry = registry
+        self.certificates = certificates
         drain = InFlightRequests()
     }
 
@@ -55,28 +63,61 @@ package struct RouterService: Service {
                 BackendPool(eventLoop: loop, configuration: configuration), eventLoop: loop)
         }
         let poolsByLoop = pools
-        let quiescing = ServerQuiescingHelper(group: group)
-        let server = try await bind(group: group, environment: environment, pools: poolsByLoop, quiescing: quiescing)
-        let port = server.localAddress?.port ?? configuration.listen.port
-        await registry?.bound("router", address: ListenAddress(host: configuration.listen.host, port: port).description)
+        let plain = Listener(name: "router", option: "--router-listen", address: configuration.listen, environment: environment)
+        var listeners = [plain]
+        if let tlsListen = configuration.tlsListen, let certificates {
+            var tlsConfiguration = configuration
+            tlsConfiguration.forwardedProto = "https"
+            let tlsEnvironment = ProxyEnvironment(configuration: tlsConfiguration, routes: routes, logs: logs, inFlight: drain)
+            listeners.append(
+                Listener(
+                    name: "https", option: "--router-tls-listen", address: tlsListen, environment: tlsEnvironment,
+                    certificates: certificates))
+        }
+        var quiescings: [ServerQuiescingHelper] = []
+        for listener in listeners {
+            let quiescing = ServerQuiescingHelper(group: group)
+            let server = try await bind(listener, group: group, pools: poolsByLoop, quiescing: quiescing)
+            quiescings.append(quiescing)
+            let port = server.localAddress?.port ?? listener.address.port
+            await registry?.bound(listener.name, address: ListenAddress(host: listener.address.host, port: port).description)
+        }
 
         try? await gracefulShutdown()
 
-        let drained = group.next().makePromise(of: Void.self)
-        quiescing.initiateShutdown(promise: drained)
+        let drained = quiescings.map { quiescing in
+            let promise = group.next().makePromise(of: Void.self)
+            quiescing.initiateShutdown(promise: promise)
+            return promise
+        }
+        let all = EventLoopFuture.andAllComplete(drained.map(\.futureResult), on: group.next())
         let grace = configuration.shutdownGrace
-        let timeout = group.next().scheduleTask(in: grace) { drained.succeed() }
-        try? await drained.futureResult.get()
+        let timeout = group.next().scheduleTask(in: grace) { drained.forEach { $0.succeed() } }
+        try? await all.get()
         timeout.cancel()
         for box in poolsByLoop.values {
             try? await box.eventLoop.submit { box.value.closeAll() }.get()
         }
     }
 
+    /// One listening socket of the router.
+    private struct Listener {
+        /// Its name in the ready line.
+        var name: String
+        /// Its flag, for the refusal when it cannot bind.
+        var option: String
+        var address: ListenAddress
+        var environment: ProxyEnvironment
+        /// Set for the TLS listener.
+        var certificates: TLSCertificates?
+    }
+
     private func bind(
-        group: MultiThreadedEventLoopGroup, environment: ProxyEnvironment,
-        pools: [ObjectIdentifier: NIOLoopBoundBox<BackendPool>], quiescing: ServerQuiescingHelper
+        _ listener: Listener, group: MultiThreadedEventLoopGroup, pools: [ObjectIdentifier: NIOLoopBoundBox<BackendPool>],
+        quiescing: ServerQuiescingHelper
     ) async throws -> any Channel {
+        let environment = listener.environment
+        let certificates = listener.certificates
         do {
             return try await ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 1024)
@@ -91,13 +132,16 @@ package struct RouterService: Service {
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let pool = pools[ObjectIdentifier(channel.eventLoop)]!.value
+                        if let certificates {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: certificates.context))
+                        }
                         try channel.pipeline.syncOperations.addHandler(ProxyHandler(environment: environment, pool: pool))
                     }
                 }
-                .bind(host: configuration.listen.host, port: configuration.listen.port)
+                .bind(host: listener.address.host, port: listener.address.port)
                 .get()
         } catch {
-            throw OpenrukoError(.unavailable, "The router cannot listen on \(configuration.listen) (--router-listen): \(error)")
+            throw OpenrukoError(.unavailable, "The router cannot listen on \(listener.address) (\(listener.option)): \(error)")
         }
     }
 }

@@ -188,10 +188,11 @@ package struct ProcessCgroup: Sendable {
     }
 
     /// Removes the empty cgroups named `prefix…` beside this process's own (those of dynos
-    /// whose daemon was killed); a cgroup with a process in it stays (rmdir refuses).
+    /// whose daemon was killed) made more than `age` ago (a younger one may be about to be
+    /// joined by another daemon's dyno); a cgroup with a process in it stays (rmdir refuses).
     /// Returns how many it removed.
     @discardableResult
-    package static func removeEmpty(prefix: String, root: String = "/sys/fs/cgroup") -> Int {
+    package static func removeEmpty(prefix: String, olderThan age: TimeInterval = 900, root: String = "/sys/fs/cgroup") -> Int {
         let text = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
         var parents: [String] = []
         if FileManager.default.fileExists(atPath: root + "/cgroup.controllers"), let own = path(of: "", in: text) {
@@ -204,6 +205,8 @@ package struct ProcessCgroup: Sendable {
         var removed = 0
         for parent in parents {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where name.hasPrefix(prefix) {
+                let made = (try? FileManager.default.attributesOfItem(atPath: parent + "/" + name))?[.modificationDate] as? Date
+                guard let made, Date().timeIntervalSince(made) > age else { continue }
                 if rmdir(parent + "/" + name) == 0 { removed += 1 }
             }
         }

@@ -39,12 +39,16 @@ struct DaemonCommand: AsyncParsableCommand {
     @Option(help: "API listen address (env OPENRUKO_API_LISTEN; default 127.0.0.1:5000).") var apiListen: String?
     @Option(help: "Router listen address (env OPENRUKO_ROUTER_LISTEN; default 0.0.0.0:8080).") var routerListen: String?
     @Option(help: "Apps are served at APP.DOMAIN (env OPENRUKO_DOMAIN; default localhost).") var domain: String?
+    @Option(help: "Router HTTPS listen address (env OPENRUKO_ROUTER_TLS_LISTEN; default 0.0.0.0:8443).") var routerTlsListen: String?
+    @Option(help: "The platform's *.DOMAIN certificate chain, PEM (env OPENRUKO_TLS_CERT; default: a local CA in DATA_DIR/tls).") var tlsCert: String?
+    @Option(help: "The private key of --tls-cert, PEM (env OPENRUKO_TLS_KEY).") var tlsKey: String?
 
     func run() async throws {
         let configuration: DaemonConfiguration
         do {
             configuration = try DaemonConfiguration.resolve(
-                dataDir: dataDir, sshListen: sshListen, apiListen: apiListen, routerListen: routerListen, domain: domain)
+                dataDir: dataDir, sshListen: sshListen, apiListen: apiListen, routerListen: routerListen, domain: domain,
+                routerTLSListen: routerTlsListen, tlsCert: tlsCert, tlsKey: tlsKey)
         } catch {
             throw ValidationError(error.message)  // a bad flag: the usage helps
         }

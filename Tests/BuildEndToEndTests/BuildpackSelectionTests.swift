@@ -97,9 +97,11 @@ import TestSupport
 
         try fixture.write(["Dockerfile": "FROM debian:12\n"], to: repo)
         try await fixture.commit(repo, "dockerfile")
-        // No buildpack detected and a Dockerfile: a container build, which an admin must allow…
+        // No buildpack detected and a Dockerfile: a container build, which an admin must allow
+        // where container builds are for allowed apps only…
         try await expectRejected(
-            try await fixture.push(repo, app: "fail1"), [" !     Container builds (Dockerfile, heroku.yml) are off for fail1"])
+            try await fixture.push(repo, app: "fail1", environment: ["OPENRUKO_CONTAINER_BUILDS": "admin"]),
+            [" !     Container builds (Dockerfile, heroku.yml) are off for fail1"])
         // …and whose base image is not here.
         try await fixture.admin(["apps:container-builds", "fail1", "on"])
         try await expectRejected(

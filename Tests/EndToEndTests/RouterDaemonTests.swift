@@ -11,7 +11,9 @@ import Testing
         _ = try await OpenrukoBinary.admin(["users:create", "admin@example.com", "--admin"], dataDir: data)
         #expect(try await OpenrukoBinary.admin(["apps:create", "web1"], dataDir: data).status == 0)
 
-        let daemon = try DaemonProcess.start(["daemon", "--data-dir", data, "--router-listen", "127.0.0.1:0"])
+        let daemon = try DaemonProcess.start([
+            "daemon", "--data-dir", data, "--router-listen", "127.0.0.1:0", "--router-tls-listen", "127.0.0.1:0",
+        ])
         let ready = try daemon.waitForLine(prefix: "openruko ready ")
         let router = try #require(ready.split(separator: " ").first { $0.hasPrefix("router=") }?.dropFirst(7))
         let port = try #require(router.split(separator: ":").last.flatMap { Int($0) })
@@ -41,7 +43,7 @@ import Testing
         let clash = try await ProcessRunner.run(
             OpenrukoBinary.path, [
                 "daemon", "--data-dir", other.path, "--router-listen", "127.0.0.1:\(port)", "--api-listen", "127.0.0.1:0",
-                "--ssh-listen", "127.0.0.1:0",
+                "--ssh-listen", "127.0.0.1:0", "--router-tls-listen", "127.0.0.1:0",
             ])
         #expect(clash.status != 0)
         #expect(clash.stderr.contains("The router cannot listen on 127.0.0.1:\(port)"), "\(clash.stderr)")

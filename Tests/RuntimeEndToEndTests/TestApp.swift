@@ -4,7 +4,8 @@ import TestSupport
 /// A small web app for dynos, using the host's python3 (no buildpack dependencies; the
 /// file has no `.py` suffix so the Procfile buildpack takes it): `/` answers the dyno name and
 /// its environment as JSON, `/read?path=P` and `/write?path=P` try the filesystem,
-/// `/fetch?url=U` the network.
+/// `/fetch?url=U` the network, `/headers` answers the request's headers and `/secure`
+/// redirects to https unless `X-Forwarded-Proto` says https (as Django's `SECURE_SSL_REDIRECT`).
 enum TestApp {
     static let server = #"""
         import json, os, socket, sys, urllib.error, urllib.parse, urllib.request, http.server, socketserver
@@ -38,6 +39,16 @@ enum TestApp {
                         self.answer(200, {"status": e.code})
                     except Exception as e:
                         self.answer(200, {"error": type(e).__name__})
+                elif url.path == "/headers":  # what the router sent
+                    self.answer(200, {k.lower(): v for k, v in self.headers.items()})
+                elif url.path == "/secure":  # as Django's SECURE_SSL_REDIRECT: trusts X-Forwarded-Proto
+                    if self.headers.get("X-Forwarded-Proto") != "https":
+                        self.send_response(301)
+                        self.send_header("Location", "https://%s%s" % (self.headers.get("Host"), self.path))
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                    else:
+                        self.answer(200, {"secure": True})
                 elif url.path == "/write":
                     try:
                         with open(query["path"], "w") as f:

@@ -14,12 +14,14 @@ package final class DaemonProcess: @unchecked Sendable {
     private let process: Process
     /// The address the embedded SSH server bound.
     package let sshPort: Int
-    /// The ports every listener bound, by name (`ssh`, `api`, `router`).
+    /// The ports every listener bound, by name (`ssh`, `api`, `router`, `https`).
     package let ports: [String: Int]
     /// The port of the Platform API listener.
     package var apiPort: Int { ports["api"] ?? 0 }
     /// The port of the HTTP router.
     package var routerPort: Int { ports["router"] ?? 0 }
+    /// The port of the router's HTTPS listener.
+    package var httpsPort: Int { ports["https"] ?? 0 }
     /// The ready line.
     package let readyLine: String
     /// Where the daemon's stderr goes.
@@ -49,14 +51,17 @@ package final class DaemonProcess: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        let listeners = ["--ssh-listen", "--api-listen", "--router-listen"].filter { !arguments.contains($0) }
+        // The SSH test server has no --router-tls-listen flag: it reads OPENRUKO_ROUTER_TLS_LISTEN.
+        let flags = ["--ssh-listen", "--api-listen", "--router-listen"] + (executable == OpenrukoBinary.path ? ["--router-tls-listen"] : [])
+        let listeners = flags.filter { !arguments.contains($0) }
         process.arguments = subcommand + ["--data-dir", dataDir] + listeners.flatMap { [$0, "127.0.0.1:0"] } + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardInput = FileHandle.nullDevice
         // Its own block of dyno ports, so daemons side by side do not race for one.
-        let dynoPorts = ["OPENRUKO_DYNO_PORTS": DynoPortBlocks.next()].merging(environment) { _, new in new }
+        let dynoPorts = ["OPENRUKO_DYNO_PORTS": DynoPortBlocks.next(), "OPENRUKO_ROUTER_TLS_LISTEN": "127.0.0.1:0"]
+            .merging(environment) { _, new in new }
         process.environment = ProcessInfo.processInfo.environment.merging(dynoPorts) { _, new in new }
         try process.run()
         let line = await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in

@@ -1,5 +1,5 @@
 /// Collects the addresses the daemon's listeners actually bound (port 0 picks a free port),
-/// so the daemon can announce `openruko ready ssh=H:P api=H:P router=H:P` once all are up.
+/// so the daemon can announce `openruko ready ssh=H:P api=H:P router=H:P https=H:P` once all are up.
 package actor ListenerRegistry {
     private var expected: [String]
     private var bound: [String: String] = [:]

@@ -34,14 +34,16 @@ struct DomainController {
             let name = try context.parameter("app")
             let app = try environment.platform.app(name, as: principal)
             let body = try await request.json(CreateBody.self, context: context)
-            try refuseSNI(body.sni_endpoint)
+            try checkSNI(body.sni_endpoint, app: app, principal)
             let domain = try environment.platform.addDomain(name, hostname: body.hostname, as: principal)
-            return try JSONResponse.make(DomainResource(domain, app: app, appHost: host(app)), status: .created, for: request)
+            let resource = try resources(app, principal).first { $0.id == domain.id.wire } ?? DomainResource(domain, app: app, appHost: host(app))
+            return try JSONResponse.make(resource, status: .created, for: request)
         }
         router.patch("/apps/:app/domains/:domain") { request, context in
             let found = try find(context)
             let body = try await request.json(UpdateBody.self, context: context)
-            try refuseSNI(body.sni_endpoint)
+            let principal = try context.principal()
+            try checkSNI(body.sni_endpoint, app: try environment.platform.app(found.app.id, as: principal), principal)
             return try JSONResponse.make(found, for: request)
         }
         router.delete("/apps/:app/domains/:domain") { request, context in
@@ -57,8 +59,25 @@ struct DomainController {
     private func host(_ app: App) -> String { "\(app.name).\(environment.platform.urls.domain)" }
 
     private func resources(_ context: APIContext) throws(OpenrukoError) -> [DomainResource] {
-        let (app, domains) = try environment.platform.domains(try context.parameter("app"), as: try context.principal())
-        return [DomainResource(defaultFor: app, appHost: host(app))] + domains.map { DomainResource($0, app: app, appHost: host(app)) }
+        let principal = try context.principal()
+        return try resources(try environment.platform.app(try context.parameter("app"), as: principal), principal)
+    }
+
+    /// The app's domains, each custom one with the certificate it is served with (if any).
+    private func resources(_ app: App, _ principal: Principal) throws(OpenrukoError) -> [DomainResource] {
+        let (_, domains) = try environment.platform.domains(app.id.wire, as: principal)
+        let (_, certificates) = try environment.platform.certificates(app.id.wire, as: principal)
+        var endpoints: [UUID: NamedReference] = [:]
+        for (id, served) in try environment.platform.servedDomains(of: app, certificates) {
+            guard let certificate = certificates.first(where: { $0.id == id }) else { continue }
+            for domain in served { endpoints[domain.id] = NamedReference(id: certificate.id.wire, name: certificate.name) }
+        }
+        return [DomainResource(defaultFor: app, appHost: host(app))]
+            + domains.map { domain in
+                var resource = DomainResource(domain, app: app, appHost: host(app))
+                resource.sni_endpoint = Nullable(endpoints[domain.id])
+                return resource
+            }
     }
 
     private func find(_ context: APIContext) throws(OpenrukoError) -> DomainResource {
@@ -69,9 +88,13 @@ struct DomainController {
         return domain
     }
 
-    private func refuseSNI(_ endpoint: String?) throws(OpenrukoError) {
-        guard endpoint == nil else {
-            throw OpenrukoError(.invalid, "SNI endpoints are not supported here; pass sni_endpoint: null.", resource: "domain")
+    /// The router picks each domain's certificate from the app's own by name (SNI), so an
+    /// `sni_endpoint` given (as the heroku CLI does when the app has one) must only be one of them.
+    private func checkSNI(_ endpoint: String?, app: App, _ principal: Principal) throws(OpenrukoError) {
+        guard let endpoint else { return }
+        let (_, certificates) = try environment.platform.certificates(app.id.wire, as: principal)
+        guard certificates.contains(where: { $0.name == endpoint || $0.id.wire == endpoint.lowercased() }) else {
+            throw OpenrukoError(.invalid, "\(app.name) has no SNI endpoint \(endpoint).", resource: "domain")
         }
     }
 }

@@ -126,10 +126,6 @@ struct StubController {
             _ = try context.principal()
             return JSONResponse.make(data: Data("[]".utf8), for: request)
         }
-        router.get("/apps/:app/sni-endpoints") { request, context in
-            _ = try environment.platform.app(try context.parameter("app"), as: try context.principal())
-            return JSONResponse.make(data: Data("[]".utf8), for: request)
-        }
         router.get("/apps/:app/pipeline-couplings") { _, context -> Response in
             _ = try environment.platform.app(try context.parameter("app"), as: try context.principal())
             throw OpenrukoError(.notFound, "Couldn't find that pipeline coupling.", resource: "pipeline_coupling")

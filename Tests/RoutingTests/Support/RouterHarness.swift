@@ -47,27 +47,33 @@ struct RouterHarness: Sendable {
     let logs: CollectingLogSink
     let router: RouterService
     let port: Int
+    /// The TLS listener's port (0 without certificates).
+    let tlsPort: Int
     let group: ServiceGroup
 
     /// Runs `body` against a started router, then shuts it down gracefully.
+    /// - Parameter certificates: given, the router also listens with TLS (`tlsPort`).
     static func with(
-        configure: (inout RouterConfiguration) -> Void = { _ in },
+        configure: (inout RouterConfiguration) -> Void = { _ in }, certificates: TLSCertificates? = nil,
         _ body: (RouterHarness) async throws -> Void
     ) async throws {
         var configuration = RouterConfiguration(listen: ListenAddress(host: "127.0.0.1", port: 0))
         configuration.threads = 2
+        if certificates != nil { configuration.tlsListen = ListenAddress(host: "127.0.0.1", port: 0) }
         configure(&configuration)
         let routes = TestRouteTable()
         let logs = CollectingLogSink()
-        let registry = ListenerRegistry(expected: ["router"])
-        let router = RouterService(configuration: configuration, routes: routes, logs: logs, registry: registry)
+        let registry = ListenerRegistry(expected: certificates == nil ? ["router"] : ["router", "https"])
+        let router = RouterService(
+            configuration: configuration, routes: routes, logs: logs, registry: registry, certificates: certificates)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(services: [.init(service: router)], logger: Logger(label: "router-test")))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            let address = await registry.waitForAll()["router"]!
-            let port = Int(address.split(separator: ":").last!)!
-            let harness = RouterHarness(routes: routes, logs: logs, router: router, port: port, group: group)
+            let bound = await registry.waitForAll()
+            let port = Int(bound["router"]!.split(separator: ":").last!)!
+            let tlsPort = bound["https"].flatMap { Int($0.split(separator: ":").last!) } ?? 0
+            let harness = RouterHarness(routes: routes, logs: logs, router: router, port: port, tlsPort: tlsPort, group: group)
             do {
                 try await body(harness)
             } catch {
@@ -85,6 +91,15 @@ struct RouterHarness: Sendable {
         let urls = paths.map { "http://\(host):\(port)\($0)" }
         return try await ProcessRunner.run(
             "/usr/bin/curl", ["-sS", "--max-time", "30", "--resolve", "\(host):\(port):127.0.0.1"] + extra + urls, input: input)
+    }
+}
+
+extension RouterHarness {
+    /// `curl -sS` through the TLS listener for `https://HOST/PATH`, trusting `caFile`.
+    func curlTLS(_ host: String, _ paths: [String] = ["/"], caFile: String, _ extra: [String] = []) async throws -> ProcessResult {
+        let urls = paths.map { "https://\(host):\(tlsPort)\($0)" }
+        return try await ProcessRunner.run(
+            "/usr/bin/curl", ["-sS", "--max-time", "30", "--cacert", caFile, "--resolve", "\(host):\(tlsPort):127.0.0.1"] + extra + urls)
     }
 }
 
