@@ -21,18 +21,18 @@ package actor DynoDriver {
 
     package nonisolated let spec: DynoSpec
     package nonisolated let port: Int
-    private let host: DynoHost
+    let host: DynoHost
     private let onChange: @Sendable (DynoStatus) -> Void
     private var machine: DynoLifecycle
-    private var instance = UUID()
-    private var pid: Int32?
+    var instance = UUID()
+    var pid: Int32?
     private var pendingSignal: DynoSignal?
     private var timers: [DynoLifecycle.Timer: Task<Void, Never>] = [:]
     private var watcher: Task<Void, Never>?
     private var resender: Task<Void, Never>?
-    private var memoryWatcher: Task<Void, Never>?
+    var memoryWatcher: Task<Void, Never>?
     /// The instance whose R15 was reported.
-    private var reportedR15: UUID?
+    var reportedR15: UUID?
     private var status: DynoStatus
     private var settleWaiters: [CheckedContinuation<Outcome, Never>] = []
     private var finishWaiters: [CheckedContinuation<Void, Never>] = []
@@ -259,54 +259,6 @@ package actor DynoDriver {
             }
             await cgroup?.removeWhenEmpty()
             self.exited(code, origin: origin)
-        }
-    }
-
-    /// Samples the instance's memory every `memorySampleInterval`: R14 over the quota, and
-    /// on R15 the whole dyno is killed (it then crashes and restarts like any crash).
-    private func watchMemory(_ cgroup: ProcessCgroup, origin: UUID) {
-        let size = DynoSize.named(spec.size)
-        let interval = host.settings.memorySampleInterval
-        let metricsInterval = host.settings.metricsInterval
-        let metrics = RuntimeMetrics.enabled(spec.release.config)
-        let (source, dyno) = (spec.name, origin.uuidString.lowercased())
-        memoryWatcher?.cancel()
-        memoryWatcher = Task { [weak self] in
-            var watch = MemoryWatch(quota: size.quotaBytes, hardLimit: size.limits.memoryBytes)
-            var lastMetrics = ContinuousClock.now
-            while !Task.isCancelled {
-                try? await Task.sleep(for: min(interval, metricsInterval))
-                guard !Task.isCancelled, let self else { return }
-                let stat = cgroup.memoryStat
-                if metrics, ContinuousClock.now - lastMetrics >= metricsInterval {
-                    lastMetrics = .now
-                    await self.say(RuntimeMetrics.memoryLine(source: source, dyno: dyno, stat: stat, quota: size.quotaBytes), origin: origin)
-                }
-                guard let verdict = watch.sample(inUse: stat.total, oomKills: cgroup.oomKills, at: .now) else { continue }
-                await self.report(verdict, origin: origin)
-            }
-        }
-    }
-
-    /// A `heroku[NAME]` line of the running instance.
-    private func say(_ message: String, origin: UUID) {
-        guard origin == instance else { return }
-        host.logs.emit(LogLine(appID: spec.app.id, source: "heroku", process: spec.name, message: message))
-    }
-
-    private func report(_ verdict: MemoryWatch.Verdict, origin: UUID) {
-        guard origin == instance else { return }
-        if case .vastlyExceeded = verdict {
-            // Once per instance, whether the sampler or the exit saw it first.
-            guard reportedR15 != origin else { return }
-            reportedR15 = origin
-        }
-        for line in MemoryWatch.lines(verdict) {
-            host.logs.emit(LogLine(appID: spec.app.id, source: "heroku", process: spec.name, message: line))
-        }
-        if case .vastlyExceeded = verdict, let pid {
-            memoryWatcher?.cancel()
-            Sandbox.killAll(pid)
         }
     }
 
