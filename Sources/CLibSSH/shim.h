@@ -5,6 +5,7 @@
 #include <libssh/server.h>
 #include <libssh/callbacks.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /// `ssh_callbacks_init` is a function-like macro, which Swift cannot import:
@@ -37,6 +38,14 @@ static inline int CLibSSH_set_nonblocking(int fd) {
     int flags = fcntl(fd, F_GETFL);
     if (flags < 0) return -1;
     return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+/// `accept4` is declared only under `_GNU_SOURCE` too; bound here under its own name so it
+/// cannot clash with glibc's declaration. Accepted sockets must be close-on-exec atomically,
+/// or a process spawned by another connection at that moment inherits the client's socket.
+extern int CLibSSH_accept4(int fd, void *address, void *length, int flags) __asm__("accept4");
+static inline int CLibSSH_accept_cloexec(int fd) {
+    return CLibSSH_accept4(fd, 0, 0, SOCK_CLOEXEC);
 }
 
 /// Marks an inherited descriptor close-on-exec (accepted sockets: libssh's `accept`

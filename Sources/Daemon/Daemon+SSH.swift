@@ -18,7 +18,21 @@ extension Daemon {
         }
         let context = SSHServerContext(
             dispatcher: dispatcher, table: commandTable, logs: logs, forwardPolicy: { ForwardPolicy(api: api.current) }, logger: logger)
-        return SSHServer(listen: configuration.sshListen, hostKeyDirectory: configuration.layout.ssh, context: context, registry: registry)
+        var server = SSHServer(listen: configuration.sshListen, hostKeyDirectory: configuration.layout.ssh, context: context, registry: registry)
+        if let perSource = try Self.unauthenticatedPerSource(ProcessInfo.processInfo.environment) {
+            server.unauthenticatedPerSource = perSource
+        }
+        return server
+    }
+
+    /// `OPENRUKO_SSH_UNAUTHENTICATED_PER_SOURCE`: connections one address may have logging in
+    /// at once (default 10); raise it for many users behind one NAT address.
+    static func unauthenticatedPerSource(_ environment: [String: String]) throws(OpenrukoError) -> Int? {
+        guard let text = environment["OPENRUKO_SSH_UNAUTHENTICATED_PER_SOURCE"] else { return nil }
+        guard let value = Int(text), value > 0 else {
+            throw OpenrukoError(.invalid, "OPENRUKO_SSH_UNAUTHENTICATED_PER_SOURCE must be a positive number, not \(text.debugDescription).")
+        }
+        return value
     }
 }
 

@@ -5,7 +5,7 @@ import Glibc
 ///
 /// ```swift
 /// let bind = try SSHBind(host: "0.0.0.0", port: 2222, hostKeys: [ed25519Text, rsaText])
-/// while let session = try bind.accept() { … }
+/// while let socket = try bind.acceptSocket() { let session = try bind.session(adopting: socket) … }
 /// ```
 package final class SSHBind {
     private let handle: ssh_bind
@@ -23,6 +23,9 @@ package final class SSHBind {
     ]
     package static let hostKeyAlgorithms = ["ssh-ed25519", "rsa-sha2-512", "rsa-sha2-256"]
     package static let macs = ["hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com"]
+
+    /// Connections the kernel queues for `accept` (capped by `net.core.somaxconn`).
+    package static let backlog: Int32 = 1024
 
     /// Binds and listens.
     /// - Parameters:
@@ -64,6 +67,9 @@ package final class SSHBind {
             }
         }
         guard ssh_bind_listen(handle) == SSH_OK else { throw SSHError.last(handle, "ssh_bind_listen") }
+        // libssh listens with a backlog of 10: under a connection flood the kernel then drops a
+        // real client's SYN and it retries 1, 3, 7 s later. Listening again only deepens the queue.
+        _ = Glibc.listen(descriptor, Self.backlog)
         // A nonblocking listener: accept after poll never hangs on a connection that vanished.
         _ = CLibSSH_set_nonblocking(descriptor)
     }
@@ -82,23 +88,44 @@ package final class SSHBind {
     /// The address actually bound (`127.0.0.1:40123` when port 0 was asked).
     package var boundAddress: SocketAddress? { SocketAddress.local(of: descriptor) }
 
-    /// Accepts one pending connection.
-    /// - Returns: the new session, or nil when no connection was pending after all.
-    /// - Throws: `SSHError` on failures other than "try again".
-    package func accept() throws(SSHError) -> SSHSession? {
+    /// Accepts one pending TCP connection (close-on-exec at once), without SSH yet.
+    /// - Returns: the connection, or nil when none was pending after all.
+    /// - Throws: `SSHError` with `errno` on failures other than "try again" (`isOutOfDescriptors`
+    ///   tells a full descriptor table, when the connection stays queued for a later try).
+    package func acceptSocket() throws(SSHError) -> IncomingSocket? {
+        let fd = CLibSSH_accept_cloexec(descriptor)
+        guard fd >= 0 else {
+            let code = errno
+            if code == EAGAIN || code == EWOULDBLOCK || code == EINTR || code == ECONNABORTED || code == EPROTO { return nil }
+            throw SSHError.system("accept", errno: code)
+        }
+        return IncomingSocket(descriptor: fd)
+    }
+
+    /// Starts an SSH session on an accepted connection; libssh owns its socket from then on.
+    /// - Throws: `SSHError` when libssh cannot set the session up (the socket is closed).
+    package func session(adopting socket: IncomingSocket) throws(SSHError) -> SSHSession {
         let session = try SSHSession()
-        let result = session.withHandle { ssh_bind_accept(handle, $0) }
+        let fd = socket.release()
+        let result = session.withHandle { ssh_bind_accept_fd(handle, $0, fd) }
         guard result == SSH_OK else {
-            let error = SSHError.last(handle, "ssh_bind_accept")
-            if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED { return nil }
+            let error = SSHError.last(handle, "ssh_bind_accept_fd")
+            // libssh closes the socket with the session once it took it; else it is ours to close.
+            if session.descriptor != fd { Glibc.close(fd) }
             throw error
         }
-        // libssh accepts without close-on-exec; children must not inherit client sockets.
-        _ = CLibSSH_set_cloexec(session.descriptor)
         // Small replies (a command's output, git's status report) must not wait for the
         // client's delayed ACK (Nagle): bulk data goes out in full packets anyway.
         var on: Int32 = 1
         _ = setsockopt(session.descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
         return session
+    }
+
+    /// Accepts one pending connection and starts its session.
+    /// - Returns: the new session, or nil when no connection was pending after all.
+    /// - Throws: `SSHError` on failures other than "try again".
+    package func accept() throws(SSHError) -> SSHSession? {
+        guard let socket = try acceptSocket() else { return nil }
+        return try session(adopting: socket)
     }
 }

@@ -18,6 +18,13 @@ package struct SSHError: Error, Equatable, Sendable, CustomStringConvertible {
 
     package var description: String { "\(function): \(message)" }
 
+    /// Whether the process or the system ran out of descriptors or socket memory (`EMFILE`,
+    /// `ENFILE`, `ENOBUFS`, `ENOMEM`): a condition to wait out, not a broken listener.
+    package var isOutOfDescriptors: Bool {
+        guard let errno else { return false }
+        return errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM
+    }
+
     /// The error libssh recorded on `handle` (a session or bind), read at once.
     static func last(_ handle: OpaquePointer?, _ function: String) -> SSHError {
         guard let handle, let text = ssh_get_error(UnsafeMutableRawPointer(handle)) else {

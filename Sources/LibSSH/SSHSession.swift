@@ -17,7 +17,7 @@ package protocol SSHSessionDelegate: AnyObject {
 
 /// One client connection, owning one libssh `ssh_session`.
 ///
-/// Life: `SSHBind.accept()` → `setDelegate` → `exchangeKeys` → `setBlocking(false)` →
+/// Life: `SSHBind.session(adopting:)` → `setDelegate` → `exchangeKeys` → `setBlocking(false)` →
 /// `SSHEvent(session:)` and `process` in a poll loop → `disconnect`.
 package final class SSHSession {
     private let handle: ssh_session

@@ -20,15 +20,20 @@ final class Connection: SSHSessionDelegate, @unchecked Sendable {
     private var pumps: [ChannelPump] = []
     private var logger: Logger
     private let peer: String
+    /// Called once, on the connection's thread, when the client has authenticated.
+    private var onAuthenticated: (() -> Void)?
 
     /// Channels per connection (OpenSSH's multiplexing opens a few; more is abuse).
     static let maximumChannels = 16
     /// Time allowed from connect to authentication.
     static let loginGrace: Duration = .seconds(60)
 
-    init(session: SSHSession, context: SSHServerContext) throws(SSHError) {
+    /// - Parameter onAuthenticated: called once, on the connection's thread, when the client
+    ///   has authenticated (the acceptor stops counting it as unauthenticated).
+    init(session: SSHSession, context: SSHServerContext, onAuthenticated: (() -> Void)? = nil) throws(SSHError) {
         self.session = session
         self.context = context
+        self.onAuthenticated = onAuthenticated
         wake = try WakeSignal()
         peer = session.peerDescription
         logger = context.logger
@@ -175,6 +180,8 @@ final class Connection: SSHSessionDelegate, @unchecked Sendable {
             if let user = state.user, accepted {
                 logger[metadataKey: "user"] = .string(user.email)
                 logger.debug("authenticated", metadata: ["key": .string(fingerprint)])
+                onAuthenticated?()
+                onAuthenticated = nil
             } else {
                 logger.debug("key refused", metadata: ["key": .string(fingerprint)])
             }

@@ -22,6 +22,16 @@ package struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         return ok ? SocketAddress(storage) : nil
     }
 
+    /// The address of a connected socket's peer.
+    package static func remote(of fd: Int32) -> SocketAddress? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let ok = withUnsafeMutablePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) == 0 }
+        }
+        return ok ? SocketAddress(storage) : nil
+    }
+
     private init?(_ storage: sockaddr_storage) {
         var storage = storage
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)

@@ -5,7 +5,8 @@ import OpenrukoCore
 import Platform
 
 /// OAuth authorizations, i.e. API tokens: `heroku login -i` posts e-mail and password (Basic)
-/// and gets a token; `logout` and `auth:token` list and revoke them.
+/// and gets a token (passwords are throttled and checked off the request threads:
+/// `PasswordLogin`); `logout` and `auth:token` list and revoke them.
 struct OAuthController {
     let environment: APIEnvironment
 
@@ -24,10 +25,8 @@ struct OAuthController {
             case .token(_, let owner, _):
                 user = owner
             case .password(let email, let password):
-                guard let checked = try environment.platform.checkPassword(email: email, password: password) else {
-                    throw OpenrukoError(.unauthorized, "Invalid credentials provided.")
-                }
-                user = checked
+                user = try await environment.passwordLogin.user(
+                    email: email, password: password, source: context.sourceAddress, platform: environment.platform)
             case .anonymous, .invalid:
                 throw OpenrukoError(.unauthorized, "Invalid credentials provided.")
             }

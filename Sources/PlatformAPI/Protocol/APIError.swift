@@ -13,12 +13,20 @@ struct APIError: Error, Equatable, Sendable, HTTPResponseError {
     var id: String
     var message: String
     var resource: String?
+    /// Seconds after which the client may try again (`Retry-After`), for 429 and 503.
+    var retryAfter: Int?
 
-    init(_ status: HTTPResponse.Status, id: String, _ message: String, resource: String? = nil) {
+    init(_ status: HTTPResponse.Status, id: String, _ message: String, resource: String? = nil, retryAfter: Int? = nil) {
         self.status = status
         self.id = id
         self.message = message
         self.resource = resource
+        self.retryAfter = retryAfter
+    }
+
+    /// 413 `request_too_large`: a JSON body beyond `limit` bytes.
+    static func bodyTooLarge(_ limit: Int) -> APIError {
+        APIError(.contentTooLarge, id: "request_too_large", "Request body is too large: JSON bodies are limited to \(limit / 1024) kB.")
     }
 
     /// The API form of an operations-layer error.
@@ -43,6 +51,7 @@ struct APIError: Error, Equatable, Sendable, HTTPResponseError {
         case let error as APIError: self = error
         case let error as OpenrukoError: self.init(error)
         case let error as DecodingError: self = Self.decoding(error)
+        case is NIOTooManyBytesError: self = Self.bodyTooLarge(APIContext.jsonBodyLimit)
         case let error as HTTPError:
             let id =
                 switch error.status {
@@ -104,12 +113,22 @@ struct APIError: Error, Equatable, Sendable, HTTPResponseError {
 
     /// The JSON error response.
     func response() -> Response {
+        Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: jsonText)))
+    }
+
+    /// Heroku's error body: `{"id","message"}` and the resource when there is one.
+    var jsonText: String {
         var body = #"{"id":"# + JSONText.quote(id) + #","message":"# + JSONText.quote(message)
         if let resource { body += #","resource":"# + JSONText.quote(resource) }
-        body += "}"
+        return body + "}"
+    }
+
+    /// `Content-Type: application/json`, and `Retry-After` when there is one.
+    var headers: HTTPFields {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return headers
     }
 }
 

@@ -1,14 +1,23 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import OpenrukoCore
 import Platform
 
 extension Request {
     /// Decodes the JSON body; an empty body reads as `{}`. Unknown fields are ignored.
-    /// - Throws: 400 for malformed JSON, 422 for the wrong types, 413 beyond the context's limit.
+    /// - Throws: 400 for malformed JSON, 422 for the wrong types, 413 `request_too_large` beyond
+    ///   `APIContext.jsonBodyLimit` (at once when `Content-Length` says so, without reading it).
     func json<T: Decodable>(_ type: T.Type, context: APIContext) async throws -> T {
-        var buffer = try await body.collect(upTo: context.maxUploadSize)
+        let limit = context.maxUploadSize
+        if let declared = headers[.contentLength].flatMap({ Int($0) }), declared > limit { throw APIError.bodyTooLarge(limit) }
+        var buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw APIError.bodyTooLarge(limit)
+        }
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
         let data = bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) ? Data("{}".utf8) : Data(bytes)
         return try JSONDecoder().decode(T.self, from: data)

@@ -22,13 +22,20 @@ struct APIContext: RequestContext {
     var authentication: Authentication = .anonymous
     /// The request's id (echoed as `Request-Id`).
     var requestID: String = ""
+    /// The client's address without its port (`127.0.0.1`, `::1`), or `unknown`.
+    let sourceAddress: String
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        sourceAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
-    /// JSON request bodies are small; uploads stream instead and have their own limits.
-    var maxUploadSize: Int { 1 << 20 }
+    /// The largest JSON request body: larger ones are answered 413 `request_too_large`.
+    /// Uploads (sources, slugs) stream to files instead and have their own limits.
+    static let jsonBodyLimit = 1 << 20
+
+    /// Hummingbird's name for the JSON body limit.
+    var maxUploadSize: Int { Self.jsonBodyLimit }
 
     /// The authenticated principal.
     /// - Throws: 401 `unauthorized` when there is no valid token: the heroku CLI starts a

@@ -15,6 +15,8 @@ struct APIEnvironment: Sendable {
     /// Signs capability URLs.
     let capabilities: CapabilityKey
     let rateLimiter: RateLimiter
+    /// E-mail and password logins: throttled, and checked off the request threads.
+    let passwordLogin: PasswordLogin
     /// Encoded release lists, valid while their app's release revision is unchanged.
     let responses = ResponseCache()
     /// How often a tailing log stream sends an SSE comment so idle streams stay open.

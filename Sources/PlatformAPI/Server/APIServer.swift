@@ -35,7 +35,9 @@ package struct APIServer: Service {
         environment = APIEnvironment(
             platform: platform, builds: builds, logs: logs,
             capabilities: capabilityKeyFile.map { CapabilityKey.persistent(at: $0) } ?? CapabilityKey(),
-            rateLimiter: RateLimiter(capacity: rateLimit), heartbeat: heartbeat)
+            rateLimiter: RateLimiter(capacity: rateLimit),
+            passwordLogin: PasswordLogin(),
+            heartbeat: heartbeat)
         self.listen = listen
         self.registry = registry
         self.logger = logger
@@ -50,10 +52,13 @@ package struct APIServer: Service {
         let registry = registry
         var logger = logger
         logger.logLevel = .warning
+        let limiter = ConnectionLimiter.sized(forDescriptors: ConnectionBudget.descriptorLimit, logger: logger)
         return Application(
             responder: APIResponder(router: Self.router(environment).buildResponder(), environment: environment),
             server: .http1(
-                configuration: .init(additionalChannelHandlers: [MalformedRequestCloser()], idleTimeout: Self.idleTimeout)),
+                configuration: .init(
+                    additionalChannelHandlers: [limiter.handler(), MalformedRequestCloser(), UnreadResponseCloser()],
+                    idleTimeout: Self.idleTimeout)),
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "openruko"),
             onServerRunning: { channel in
                 guard let registry, let address = channel.localAddress, let port = address.port else { return }
@@ -64,7 +69,8 @@ package struct APIServer: Service {
 
     /// A connection that sends no request bytes for this long while no response is being
     /// written is closed: slow heads, stalled bodies and idle keep-alives (the router's
-    /// `clientIdleTimeout` too). Tailing log streams are responses and never time out.
+    /// `clientIdleTimeout` too). Tailing log streams are responses and never time out while their
+    /// client reads them (`UnreadResponseCloser` closes those whose client stopped reading).
     static let idleTimeout: TimeAmount = .seconds(60)
 
     /// Every route, one controller per Heroku resource.
@@ -82,8 +88,8 @@ package struct APIServer: Service {
         FormationController(environment: environment).register(on: router)
         DynoController(environment: environment).register(on: router)
         CollaboratorController(environment: environment).register(on: router)
-        DomainController(environment: environment).register(on: router)
         SNIEndpointController(environment: environment).register(on: router)
+        DomainController(environment: environment).register(on: router)
         BuildpackInstallationController(environment: environment).register(on: router)
         BuildController(environment: environment).register(on: router)
         SourceController(environment: environment).register(on: router)
