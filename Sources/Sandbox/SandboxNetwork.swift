@@ -59,7 +59,7 @@ package struct SandboxNetwork: Sendable {
     /// - Throws: `OpenrukoError.unavailable` naming the command that failed.
     package func prepareHost(tag: String) async throws(OpenrukoError) {
         try createDirectory()
-        let lock = try HostLock(directory + "/host.lock")
+        let lock = try await HostLock.acquire(directory + "/host.lock")
         defer { lock.unlock() }
         if !FileManager.default.fileExists(atPath: "/sys/class/net/" + NetworkPlan.bridge) {
             for command in plan.bridgeCommands { try await Self.execute(command) }
@@ -85,7 +85,7 @@ package struct SandboxNetwork: Sendable {
 
     /// Removes the allowed-service rules of `tag` (a daemon that stops).
     package func withdraw(tag: String) async {
-        guard let lock = try? HostLock(directory + "/host.lock") else { return }
+        guard let lock = try? await HostLock.acquire(directory + "/host.lock") else { return }
         defer { lock.unlock() }
         try? await removeServiceRules(tag: tag)
     }
@@ -136,6 +136,8 @@ package struct SandboxNetwork: Sendable {
             guard let index = Int(name.dropFirst("lease-".count)) else { continue }
             let owner = (try? String(contentsOfFile: leaseFile(index), encoding: .utf8)).flatMap { pid_t($0) }
             if let owner, owner == getpid() || kill(owner, 0) == 0 || errno == EPERM { continue }
+            // No pid yet: another process is between creating the file and writing to it.
+            if owner == nil, Self.age(leaseFile(index)) < 60 { continue }
             await release(NetworkLease(index: index, address: plan.address(index: index)))
             removed += 1
         }
@@ -150,6 +152,14 @@ package struct SandboxNetwork: Sendable {
     }
 
     func leaseFile(_ index: Int) -> String { directory + "/lease-\(index)" }
+
+    /// Seconds since `path` was last modified (infinite when it cannot be read).
+    static func age(_ path: String) -> Double {
+        guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date else {
+            return .infinity
+        }
+        return Date().timeIntervalSince(modified)
+    }
 
     /// Creates `lease-N` holding this process's pid; false when it exists.
     func claim(_ index: Int) -> Bool {
@@ -219,14 +229,21 @@ package struct SandboxNetwork: Sendable {
 struct HostLock {
     let descriptor: FileDescriptor
 
-    init(_ path: String) throws(OpenrukoError) {
+    /// Waits for the lock without blocking a thread of Swift's cooperative pool (another
+    /// daemon may hold it while it runs iptables).
+    static func acquire(_ path: String) async throws(OpenrukoError) -> HostLock {
+        let descriptor: FileDescriptor
         do {
             descriptor = try FileDescriptor.open(
                 FilePath(path), .readWrite, options: [.create, .closeOnExec], permissions: [.ownerReadWrite])
         } catch {
             throw OpenrukoError(.unavailable, "Cannot open \(path): \(error)")
         }
-        _ = flock(descriptor.rawValue, LOCK_EX)
+        while flock(descriptor.rawValue, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else { break }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return HostLock(descriptor: descriptor)
     }
 
     func unlock() { try? descriptor.close() }

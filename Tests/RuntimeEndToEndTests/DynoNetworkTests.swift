@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TestSupport
 
@@ -10,15 +11,20 @@ extension RuntimeEndToEnd {
         /// "The internet" for a test: an HTTP server in a network namespace the test made,
         /// reached from the host through a veth pair of its own.
         final class OutsideHost: Sendable {
+            static let blocks = Atomic<Int>(Int.random(in: 0..<64))
             let namespace: String
             let address: String
             let server: BackgroundProcess
             var url: String { "http://\(address):8080/" }
 
             init() async throws {
-                let block = Int.random(in: 0..<64) * 4
+                // A block of its own in this process (tests run side by side), and whatever an
+                // earlier run of the same pid left behind removed first.
+                let block = Self.blocks.add(1, ordering: .relaxed).oldValue % 64 * 4
                 namespace = "ortest-\(getpid())-\(block)"
                 let link = "ortst" + String(block, radix: 16) + String(getpid() % 4096, radix: 16)
+                _ = try? await ProcessRunner.run("/usr/sbin/ip", ["netns", "delete", namespace])
+                _ = try? await ProcessRunner.run("/usr/sbin/ip", ["link", "delete", link])
                 address = "10.215.\(Int.random(in: 0..<256)).\(block + 2)"
                 let host = address.split(separator: ".").dropLast().joined(separator: ".") + ".\(block + 1)"
                 for command in [

@@ -11,11 +11,16 @@ extension RuntimeEndToEnd {
             let fixture = try await RuntimeFixture.start()
             defer { Task { await fixture.daemon.stop() } }
             try await fixture.deploy("steady", TestApp.files())
-            let failures = Atomic<Int>(0)
+            let failures = Mutex<[String]>([])
             let requests = Atomic<Int>(0)
             let poller = Task {
                 while !Task.isCancelled {
-                    if try await fixture.get("steady") == nil { failures.add(1, ordering: .relaxed) }
+                    let started = ContinuousClock.now
+                    let answer = try await fixture.routed("steady")
+                    if answer?.status != 200 {
+                        let what = answer.map { "\($0.status) \($0.body.prefix(200))" } ?? "no answer"
+                        failures.withLock { $0.append("\(what) after \(ContinuousClock.now - started)") }
+                    }
                     requests.add(1, ordering: .relaxed)
                     try await Task.sleep(for: .milliseconds(100))
                 }
@@ -51,7 +56,9 @@ extension RuntimeEndToEnd {
             poller.cancel()
             _ = try? await poller.value
             #expect(requests.load(ordering: .relaxed) > 10)
-            #expect(failures.load(ordering: .relaxed) == 0, "steady failed while flaky crashed and stopped")
+            let failed = failures.withLock { $0 }
+            let steadyLog = failed.isEmpty ? "" : try await fixture.log("steady").split(separator: "\n").suffix(30).joined(separator: "\n")
+            #expect(failed.isEmpty, "steady failed while flaky crashed and stopped: \(failed)\n\(steadyLog)")
         }
 
         @Test func scalingRestartingAndStoppingActOnRealDynos() async throws {
