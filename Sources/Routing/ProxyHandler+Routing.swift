@@ -162,6 +162,29 @@ extension ProxyHandler {
         processInbound()
     }
 
+    /// Hangs up on a connection that stopped making progress, without an answer (the client
+    /// already has a status line, or owes body bytes): logs `error` for the exchange, if any,
+    /// and closes at once, dropping what is still queued for a client that does not read.
+    func cut(_ error: RoutingError?) {
+        if let exchange {
+            self.exchange = nil
+            if let connection = exchange.connection {
+                connection.owner = nil
+                connection.close()
+            }
+            if let counted = exchange.counted { environment.inFlight.end(counted) }
+            if let error {
+                let now = NIODeadline.now()
+                exchange.log.error = error
+                exchange.log.status = error.status
+                finishLog(exchange, now: now)
+                emit(exchange, now: now)
+            }
+        }
+        state = .closed
+        context?.close(promise: nil)
+    }
+
     /// Answers a request whose head could not be read, then hangs up (nothing is logged: the
     /// app is unknown).
     func refuse(_ error: any Error) {

@@ -119,6 +119,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         inReadBatch = true
+        // Body bytes keep a connection alive; a head must arrive whole within the idle timeout.
+        if state == .forwarding || state == .discarding { lastActivity = .now() }
         var buffer = unwrapInboundIn(data)
         if var pending = inbound, pending.readableBytes > 0 {
             inbound = nil
@@ -320,6 +322,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func write(_ buffer: ByteBuffer) {
         context?.write(wrapOutboundOut(buffer), promise: nil)
         clientNeedsFlush = true
+        lastActivity = .now()  // response bytes (written only while the client reads)
     }
 
     func flushClientIfNeeded() {
@@ -361,6 +364,15 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .forwarding where exchange?.responseStarted == false:
             let deadline = (exchange?.sentAt ?? now) + configuration.responseTimeout
             if now >= deadline { return fail(.requestTimeout) }
+            armTimer(deadline)
+        case .forwarding:
+            let deadline = lastActivity + configuration.responseIdleTimeout
+            if now >= deadline { return cut(.idleConnection) }
+            armTimer(deadline)
+        case .discarding:
+            // The response went out; the client still owes body bytes and sends none.
+            let deadline = lastActivity + configuration.clientIdleTimeout
+            if now >= deadline { return cut(nil) }
             armTimer(deadline)
         case .idle:
             // Also closes a client that started a head and stalled.

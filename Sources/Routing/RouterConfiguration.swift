@@ -17,6 +17,10 @@ package struct RouterConfiguration: Sendable {
     package var connectTimeout: TimeAmount = .seconds(5)
     /// A kept-alive client connection with no request for this long is closed.
     package var clientIdleTimeout: TimeAmount = .seconds(60)
+    /// Heroku's rolling window once a response has started: when no byte goes to the client
+    /// for this long (a silent dyno, or a client that does not read), H15 and the connection
+    /// is closed. A client that owes body bytes after its response has the idle timeout.
+    package var responseIdleTimeout: TimeAmount = .seconds(55)
     /// A pooled connection to a dyno unused for this long is closed.
     package var backendIdleTimeout: TimeAmount = .seconds(20)
     /// Pooled idle connections per dyno and event loop.

@@ -23,6 +23,9 @@ package struct RoutingError: Hashable, Sendable {
     package static let connectionClosed = RoutingError(code: "H13", description: "Connection closed without response")
     /// H14: the app runs no web dynos.
     package static let noWebDynos = RoutingError(code: "H14", description: "No web processes running")
+    /// H15: a started response sent nothing for the 55-second window (logged; the connection
+    /// is cut, as the client already has a status).
+    package static let idleConnection = RoutingError(code: "H15", description: "Idle connection")
     /// H19: no connection to the dyno within the connect timeout.
     package static let connectTimeout = RoutingError(code: "H19", description: "Backend connection timeout")
     /// H20: the app's web dynos did not come up in time.

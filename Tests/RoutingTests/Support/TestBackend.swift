@@ -53,7 +53,8 @@ final class Gates: Sendable {
 
 /// A real HTTP/1.1 server on 127.0.0.1 standing in for a dyno. Paths choose the behaviour:
 /// `/hang` never answers, `/close` hangs up, `/wait/KEY` answers once gate KEY opens,
-/// `/stream` sends `first` then `second` once gate `stream-second` opens, `/big/N` sends N
+/// `/stream` sends `first` then `second` once gate `stream-second` opens, `/early` answers on
+/// the head (before the body), `/big/N` sends N
 /// bytes chunked, `/upload` opens gate `upload-first-part` on the first body part, `/ws` is a
 /// WebSocket echo; anything else gets an `Echo`.
 final class TestBackend: Sendable {
@@ -157,6 +158,7 @@ private final class BackendServerHandler: ChannelInboundHandler, RemovableChanne
             counters.record(
                 SeenRequest(method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) }, connection: connection))
             if head.uri == "/close" { context.close(promise: nil) }
+            if head.uri == "/early" { Self.send(makeEcho(head), on: context.channel, keepAlive: head.isKeepAlive) }
             if head.headers["expect"].first?.lowercased() == "100-continue" {
                 let proceed = HTTPResponseHead(version: .http1_1, status: .continue)
                 context.writeAndFlush(wrapOutboundOut(.head(proceed)), promise: nil)
@@ -166,7 +168,7 @@ private final class BackendServerHandler: ChannelInboundHandler, RemovableChanne
             if head?.uri == "/upload" && bodyParts == 1 { gates.open("upload-first-part") }
             body.writeBuffer(&buffer)
         case .end:
-            guard let head else { return }
+            guard let head, head.uri != "/early" else { return }
             respond(context: context, to: head)
         }
     }

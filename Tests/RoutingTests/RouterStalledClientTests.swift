@@ -1,0 +1,102 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import OpenrukoCore
+import Testing
+import TestSupport
+
+@testable import Routing
+
+/// Connections that stop making progress once a response has started are cut (issue 21): a
+/// dyno silent mid-response (H15, Heroku's 55-second window), a client that never reads a large
+/// response, a client that owes body bytes after its answer. The timeouts are shortened; the
+/// checks are on what happens, never on how long it took.
+@Suite(.timeLimit(.minutes(5))) struct RouterStalledClientTests {
+    static func shortTimeouts(_ configuration: inout RouterConfiguration) {
+        configuration.responseIdleTimeout = .milliseconds(1500)
+        configuration.clientIdleTimeout = .milliseconds(1500)
+    }
+
+    @Test func aDynoSilentMidResponseIsCutWithH15() async throws {
+        let backend = try await TestBackend.start(name: "web.1")
+        try await RouterHarness.with(configure: Self.shortTimeouts) { router in
+            router.routes.set("quiet.localhost", .backends(app: "quiet", appID: UUID(), [backend.backend]))
+            let client = try await TestClient.connect(port: router.port)
+            var parts = client.parts.makeAsyncIterator()
+            try await client.get("/stream", host: "quiet.localhost")
+            guard case .head(let head) = try await parts.nextPart() else { throw TestFailure("expected a head") }
+            #expect(head.status == .ok)
+            guard case .body(let first) = try await parts.nextPart() else { throw TestFailure("expected the first piece") }
+            #expect(String(buffer: first) == "first\n")
+            // The dyno sends nothing more: the router hangs up instead of waiting for ever (a
+            // router that waits fails the suite's time limit).
+            var sawEnd = false
+            while let part = await parts.next() { if case .end = part { sawEnd = true } }
+            #expect(!sawEnd, "the connection closed without the response's end")
+            let lines = try await router.logs.wait(for: 1)
+            #expect(lines.contains { $0.message.contains("code=H15") && $0.message.contains("desc=\"Idle connection\"") }, "\(lines.map(\.message))")
+            await backend.gates.open("stream-second")
+            await client.close()
+        }
+        await backend.stop()
+    }
+
+    @Test func aClientThatNeverReadsALargeResponseIsCut() async throws {
+        let backend = try await TestBackend.start(name: "web.1")
+        try await RouterHarness.with(configure: Self.shortTimeouts) { router in
+            router.routes.set("big.localhost", .backends(app: "big", appID: UUID(), [backend.backend]))
+            let size = 64 << 20
+            let result = try await ProcessRunner.run(
+                "/usr/bin/python3", ["-c", Self.stalledReader, String(router.port), "GET /big/\(size) HTTP/1.1\r\nHost: big.localhost\r\n\r\n"])
+            let fields = result.stdout.split(separator: " ")
+            #expect(fields.first == "eof", "\(result.stdout) \(result.stderr)")
+            #expect((fields.last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? size) < size / 2)
+        }
+        await backend.stop()
+    }
+
+    @Test func aClientThatOwesBodyBytesAfterItsAnswerIsCut() async throws {
+        let backend = try await TestBackend.start(name: "web.1")
+        try await RouterHarness.with(configure: Self.shortTimeouts) { router in
+            router.routes.set("owed.localhost", .backends(app: "owed", appID: UUID(), [backend.backend]))
+            let request = "POST /early HTTP/1.1\r\nHost: owed.localhost\r\nContent-Length: 1000000\r\n\r\nonly ten b"
+            let result = try await ProcessRunner.run("/usr/bin/python3", ["-c", Self.owingClient, String(router.port), request])
+            #expect(result.stdout.hasPrefix("HTTP/1.1 200"), "\(result.stdout) \(result.stderr)")
+            #expect(result.stdout.hasSuffix("eof"), "\(result.stdout) \(result.stderr)")
+        }
+        await backend.stop()
+    }
+
+    /// Sends argv[2] with a tiny receive buffer, reads nothing for 6 s, then reads to the end
+    /// (at most 60 s): prints `eof BYTES` when the router closed, `open BYTES` otherwise.
+    static let stalledReader = """
+        import socket, sys, time
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect(("127.0.0.1", int(sys.argv[1])))
+        s.sendall(sys.argv[2].encode())
+        time.sleep(6)
+        s.settimeout(60)
+        total = 0
+        try:
+            while chunk := s.recv(1 << 20): total += len(chunk)
+            print("eof", total)
+        except socket.timeout:
+            print("open", total)
+        """
+
+    /// Sends argv[2] (a head promising more body than it sends), reads the answer, then waits
+    /// (at most 30 s) for the router to close: prints the answer, then `eof` or `open`.
+    static let owingClient = """
+        import socket, sys
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+        s.sendall(sys.argv[2].encode())
+        data = b""
+        try:
+            while chunk := s.recv(65536): data += chunk
+            end = "eof"
+        except socket.timeout:
+            end = "open"
+        sys.stdout.write(data.decode(errors="replace") + end)
+        """
+}
