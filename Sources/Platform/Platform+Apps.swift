@@ -45,11 +45,11 @@ extension Platform {
             throw OpenrukoError(.invalid, "This destroys \(app.name) and all its data. To proceed, pass --confirm \(app.name).", resource: "app")
         }
         await runtime.appDestroyed(app)
+        let slugs = try store.slugs(appID: app.id).map(\.id)
+        let builds = try store.builds(appID: app.id).map(\.id)
         try store.deleteApp(id: app.id)
         repositories.delete(app: app.name)
-        for path in [layout.slugs(app.name), layout.cache(app.name)] {
-            try? FileManager.default.removeItem(atPath: path)
-        }
+        removeData(of: app, slugs: slugs, builds: builds)  // every other byte it owns (Platform+Disk)
         return app
     }
 

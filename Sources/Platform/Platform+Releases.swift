@@ -81,6 +81,11 @@ extension Platform {
         guard let targetRelease = try store.release(appID: app.id, version: target) else {
             throw OpenrukoError(.notFound, "Couldn't find release v\(target).", resource: "release")
         }
+        if targetRelease.status == .expired {  // retention removed its slug (Platform+Disk)
+            let rule = try Self.retentionRule()
+            let rollbackable = try store.releases(appID: app.id).filter { $0.status == .succeeded && !$0.isCurrent }.map(\.version)
+            throw OpenrukoError(.invalid, rule.rollbackRefusal(app: app.name, version: target, rollbackable: rollbackable), resource: "release")
+        }
         let actor = try attribution(principal)
         let release = try store.rollback(
             appID: app.id, to: target, actor: actor, status: try initialStatus(slugID: targetRelease.slugID))
@@ -98,7 +103,10 @@ extension Platform {
         let text = description ?? "Deploy \(slug.commit.map { String($0.prefix(7)) } ?? slug.id.uuidString.prefix(8).lowercased())"
         let release = try store.createRelease(appID: app.id, slugID: slug.id, description: text, actor: actor, status: .pending)
         logAPI(app, "\(text) by user \(actor.email)")
-        return await publish(release, of: app, actor: actor, verifyBoot: true, output: output)
+        let published = await publish(release, of: app, actor: actor, verifyBoot: true, output: output)
+        // Optional work: the collector catches up with anything left here.
+        if published.status == .succeeded { _ = try? retainArtifacts(of: app, rule: try Self.retentionRule()) }
+        return published
     }
 
     /// `pending` when the slug has a `release` process type (the phase must run), else `succeeded`.

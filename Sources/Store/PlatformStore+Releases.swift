@@ -50,6 +50,10 @@ extension PlatformStore {
         appID: UUID, slugID: UUID?, description: String, actor: Attribution, status: Release.Status
     ) throws(OpenrukoError) -> Release {
         try write { db in
+            if let slugID, try Self.isExpired(db, slugID: slugID) {
+                throw OpenrukoError(.invalid, "Slug \(slugID.uuidString.lowercased()) has expired: its archive was removed by retention.",
+                    resource: "slug")
+            }
             let config = try Self.fetchConfig(db, appID)
             let row = try Self.insertRelease(
                 db, appID: appID, slugID: slugID, config: config, description: description, actor: actor, status: status)
@@ -70,6 +74,9 @@ extension PlatformStore {
             guard target.status == Release.Status.succeeded.rawValue else {
                 throw OpenrukoError(.invalid, "Release v\(version) \(target.status == "failed" ? "failed" : "is still pending"); "
                     + "roll back to a release that succeeded.", resource: "release")
+            }
+            if let slugID = target.slugId, try Self.isExpired(db, slugID: slugID) {
+                throw OpenrukoError(.invalid, "Release v\(version) has expired: its slug was removed by retention.", resource: "release")
             }
             try ConfigVarRow.filter(Column("app_id") == appID.dbKey).deleteAll(db)
             for (key, value) in target.config { try ConfigVarRow(appId: appID, key: key, value: value).insert(db) }
@@ -103,8 +110,9 @@ extension PlatformStore {
     package func releases(appID: UUID) throws(OpenrukoError) -> [Release] {
         try read { db in
             let current = try Self.currentVersion(db, appID)
+            let expired = try Self.expiredSlugs(db, appID)
             return try ReleaseRow.filter(Column("app_id") == appID.dbKey).order(Column("version")).fetchAll(db)
-                .map { $0.release(currentVersion: current) }
+                .map { $0.release(currentVersion: current, expired: expired) }
         }
     }
 
@@ -120,8 +128,9 @@ extension PlatformStore {
             var request = ReleaseRow.filter(Column("app_id") == appID.dbKey)
             if let after { request = request.filter(descending ? Column("version") < after : Column("version") > after) }
             if let through { request = request.filter(descending ? Column("version") >= through : Column("version") <= through) }
+            let expired = try Self.expiredSlugs(db, appID)
             return try request.order(descending ? Column("version").desc : Column("version")).limit(limit).fetchAll(db)
-                .map { $0.release(currentVersion: current) }
+                .map { $0.release(currentVersion: current, expired: expired) }
         }
     }
 
@@ -135,7 +144,8 @@ extension PlatformStore {
     /// Release vN of the app.
     package func release(appID: UUID, version: Int) throws(OpenrukoError) -> Release? {
         try read { db in
-            try Self.releaseRow(db, appID, version: version)?.release(currentVersion: try Self.currentVersion(db, appID))
+            try Self.releaseRow(db, appID, version: version)?.release(
+                currentVersion: try Self.currentVersion(db, appID), expired: try Self.expiredSlugs(db, appID))
         }
     }
 
@@ -143,7 +153,7 @@ extension PlatformStore {
     package func release(id: UUID) throws(OpenrukoError) -> Release? {
         try read { db in
             guard let row = try ReleaseRow.fetchOne(db, key: id.dbKey) else { return nil }
-            return row.release(currentVersion: try Self.currentVersion(db, row.appId))
+            return row.release(currentVersion: try Self.currentVersion(db, row.appId), expired: try Self.expiredSlugs(db, row.appId))
         }
     }
 
@@ -184,6 +194,16 @@ extension PlatformStore {
     static func currentReleaseRow(_ db: Database, _ appID: UUID) throws -> ReleaseRow? {
         try ReleaseRow.filter(Column("app_id") == appID.dbKey && Column("status") == "succeeded")
             .order(Column("version").desc).fetchOne(db)
+    }
+
+    /// The app's slugs whose artifact retention removed.
+    static func expiredSlugs(_ db: Database, _ appID: UUID) throws -> Set<UUID> {
+        Set(try String.fetchAll(db, sql: "SELECT id FROM slugs WHERE app_id = ? AND expired_at IS NOT NULL", arguments: [appID.dbKey])
+            .compactMap(UUID.init(uuidString:)))
+    }
+
+    static func isExpired(_ db: Database, slugID: UUID) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT expired_at IS NOT NULL FROM slugs WHERE id = ?", arguments: [slugID.dbKey]) ?? false
     }
 
     static func releaseRow(_ db: Database, _ appID: UUID, version: Int) throws -> ReleaseRow? {

@@ -2,9 +2,10 @@ package import Foundation
 
 /// An immutable release: a slug plus a config snapshot, numbered v1, v2… per app.
 package struct Release: Hashable, Sendable, Codable {
-    /// Heroku's release states.
+    /// Heroku's release states. `expired`: it succeeded, but retention removed its slug, so
+    /// it can no longer be rolled back to (`RetentionRule`).
     package enum Status: String, Sendable, Codable {
-        case pending, succeeded, failed
+        case pending, succeeded, failed, expired
     }
 
     package var id: UUID

@@ -133,10 +133,13 @@ struct ReleaseRow: TableRow {
     var createdAt: Date
     var updatedAt: Date
 
-    func release(currentVersion: Int?) -> Release {
-        Release(
+    /// - Parameter expired: the app's expired slugs: a succeeded release of one reads `expired`.
+    func release(currentVersion: Int?, expired: Set<UUID> = []) -> Release {
+        var state = Release.Status(rawValue: status) ?? .failed
+        if state == .succeeded, let slugId, expired.contains(slugId) { state = .expired }
+        return Release(
             id: id, appID: appId, version: version, slugID: slugId, config: config, description: description,
-            userID: userId, userEmail: userEmail, status: Release.Status(rawValue: status) ?? .failed,
+            userID: userId, userEmail: userEmail, status: state,
             isCurrent: version == currentVersion, createdAt: createdAt, updatedAt: updatedAt)
     }
 }
