@@ -2,6 +2,7 @@
 a real HTTP client: login -i, apps:create, apps:info, config:set + its release lookup,
 releases with Range, rollback, ps:scale with relative quantities, logs."""
 import base64
+import os
 import time
 
 import pytest
@@ -157,6 +158,24 @@ def test_ps_resize_runs_the_dynos_at_the_new_size(daemon, api):
     while (dynos := [(d["size"], d["state"]) for d in web_dynos(daemon, api, name)]) != [("standard-2X", "up")]:
         assert time.time() < deadline, f"web dynos after the resize: {dynos}"
         time.sleep(0.2)
+
+
+def test_a_renamed_app_keeps_its_slugs_and_its_dynos_restart(daemon, api):
+    name = unique("ren")
+    api.post(f"{daemon.url}/apps", json={"name": name})
+    slug, _ = deploy_slug(api, daemon.url, name, {"web": "bin/web"})
+    r = api.patch(f"{daemon.url}/apps/{name}", json={"name": name + "-new"})
+    assert r.status_code == 200, r.text
+    name += "-new"
+    assert os.path.exists(os.path.join(daemon.data_dir, "slugs", name, slug["id"] + ".tgz"))
+    # A restart starts the dynos again from the release's slug, now under the new name.
+    assert api.delete(f"{daemon.url}/apps/{name}/dynos").status_code == 202
+    deadline = time.time() + 20
+    while (states := [d["state"] for d in web_dynos(daemon, api, name)]) != ["up"]:
+        assert time.time() < deadline, f"web dynos after the restart: {states}"
+        time.sleep(0.2)
+    log = requests.get(api.post(f"{daemon.url}/apps/{name}/log-sessions", json={"lines": 200}).json()["logplex_url"], timeout=10).text
+    assert "Could not read" not in log and "crashed" not in log, log
 
 
 def test_logs_session(daemon, api):
