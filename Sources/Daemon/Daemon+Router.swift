@@ -17,7 +17,8 @@ extension Daemon {
         refresher.refresh()  // uploaded certificates are served from the first connection
         let router = RouterService(
             configuration: RouterConfiguration(listen: configuration.routerListen, tlsListen: configuration.routerTLSListen),
-            routes: runtime.routes, logs: installation.platform.logs, registry: registry, certificates: certificates)
+            routes: runtime.routes, logs: installation.platform.logs, registry: registry, certificates: certificates,
+            logger: logger)
         runtime.drain.use(router.drain)
         return [refresher, router]
     }

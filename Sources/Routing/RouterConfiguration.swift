@@ -27,6 +27,11 @@ package struct RouterConfiguration: Sendable {
     package var maxIdleConnectionsPerBackend = 64
     /// On shutdown, how long in-flight requests may take before connections are cut.
     package var shutdownGrace: TimeAmount = .seconds(25)
+    /// Client connections served at once (both listeners together; each may also hold a dyno
+    /// connection): a quarter of the descriptor limit, at least 256. Beyond it, 503 and closed.
+    package var maximumConnections = max(256, ConnectionBudget.descriptorLimit / 4)
+    /// …and from one source address (nil: half of `maximumConnections`).
+    package var maximumConnectionsPerSource: Int? = nil
     /// Event loop threads; defaults to one per core.
     package var threads: Int = System.coreCount
     /// `X-Forwarded-Proto` (and the log's `protocol=`) of the plain listener; the TLS

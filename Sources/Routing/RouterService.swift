@@ -1,3 +1,4 @@
+package import Logging
 import NIOCore
 import NIOExtras
 import NIOPosix
@@ -23,6 +24,7 @@ package struct RouterService: Service {
     private let logs: any LogSink
     private let registry: ListenerRegistry?
     private let certificates: TLSCertificates?
+    private let gate: ConnectionGate
 
     /// - Parameters:
     ///   - routes: the runtime's view of apps and dynos, read on every request.
@@ -30,11 +32,15 @@ package struct RouterService: Service {
     ///   - registry: told the bound addresses as `router` and `https`.
     ///   - certificates: what the TLS listener (`configuration.tlsListen`) serves; without
     ///     them there is no TLS listener.
+    ///   - logger: where refused connections are reported (rate-limited).
     package init(
         configuration: RouterConfiguration, routes: any RouteTable, logs: any LogSink, registry: ListenerRegistry? = nil,
-        certificates: TLSCertificates? = nil
+        certificates: TLSCertificates? = nil, logger: Logger? = nil
     ) {
         self.configuration = configuration
+        gate = ConnectionGate(
+            total: configuration.maximumConnections,
+            perSource: configuration.maximumConnectionsPerSource ?? configuration.maximumConnections / 2, logger: logger)
         self.routes = routes
         self.logs = logs
         self.registry = registry
@@ -118,6 +124,7 @@ package struct RouterService: Service {
     ) async throws -> any Channel {
         let environment = listener.environment
         let certificates = listener.certificates
+        let gate = gate
         do {
             return try await ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 1024)
@@ -131,6 +138,7 @@ package struct RouterService: Service {
                 .childChannelOption(.maxMessagesPerRead, value: 16)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        guard gate.admit(channel, plainHTTP: certificates == nil) else { return }
                         let pool = pools[ObjectIdentifier(channel.eventLoop)]!.value
                         if let certificates {
                             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: certificates.context))

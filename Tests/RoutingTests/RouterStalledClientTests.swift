@@ -100,3 +100,49 @@ import TestSupport
         sys.stdout.write(data.decode(errors="replace") + end)
         """
 }
+
+/// The router's connection cap: idle sockets from one address take at most its share; the
+/// next connection from it gets a 503, and connections close give their places back.
+@Suite(.timeLimit(.minutes(5))) struct RouterConnectionCapTests {
+    @Test func aSourceOverItsShareGetsA503AndClosedConnectionsFreeTheirPlaces() async throws {
+        let backend = try await TestBackend.start(name: "web.1")
+        try await RouterHarness.with(configure: { $0.maximumConnections = 8; $0.maximumConnectionsPerSource = 4 }) { router in
+            router.routes.set("cap.localhost", .backends(app: "cap", appID: UUID(), [backend.backend]))
+            let result = try await ProcessRunner.run("/usr/bin/python3", ["-c", Self.flood, String(router.port)])
+            let lines = result.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.count == 3, "\(result.stdout) \(result.stderr)")
+            #expect(lines.first?.hasPrefix("HTTP/1.1 503") == true, "the fifth idle socket: \(lines)")
+            #expect(lines.dropFirst().first?.hasPrefix("HTTP/1.1 200") == true, "after the idle ones closed: \(lines)")
+            #expect(lines.last?.hasPrefix("HTTP/1.1 200") == true, "another address: \(lines)")
+        }
+        await backend.stop()
+    }
+
+    /// Opens 4 idle connections to the router on 127.0.0.1, then prints the status line of a
+    /// fifth (a refusal); closes the idle ones and prints a new request's status line; then one
+    /// from 127.0.0.2 while 4 idle ones from 127.0.0.1 are open again.
+    static let flood = """
+        import socket, sys, time
+        port = int(sys.argv[1])
+        def status(source="127.0.0.1"):
+            s = socket.socket()
+            s.bind((source, 0))
+            s.connect(("127.0.0.1", port))
+            s.settimeout(10)
+            s.sendall(b"GET / HTTP/1.1\\r\\nHost: cap.localhost\\r\\nConnection: close\\r\\n\\r\\n")
+            data = b""
+            while chunk := s.recv(65536): data += chunk
+            return data.split(b"\\r\\n")[0].decode()
+        def idle(n):
+            held = [socket.create_connection(("127.0.0.1", port)) for _ in range(n)]
+            time.sleep(0.5)
+            return held
+        held = idle(4)
+        print(status())
+        for s in held: s.close()
+        time.sleep(0.5)
+        print(status())
+        held = idle(4)
+        print(status("127.0.0.2"))
+        """
+}
