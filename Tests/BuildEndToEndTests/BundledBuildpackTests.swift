@@ -12,12 +12,12 @@ import TestSupport
             "requirements.txt": "gunicorn\n",
             "app.py": "def app(environ, start_response):\n    start_response('200 OK', [('Content-Type', 'text/plain')])\n    return [b'hello from python\\n']\n",
             "Procfile": "web: gunicorn app:app\n",
-            "runtime.txt": "python-3.9.1\n",
         ])
         let first = try await fixture.push(repo, app: "py1")
         #expect(first.status == 0, "\(first.stderr)")
         for line in [
-            "-----> Building on the heroku-22 stack", "-----> Python app detected", "asks for Python 3.9.1",
+            "-----> Building on the heroku-22 stack", "-----> Python app detected",
+            "-----> No Python version was specified. Using the buildpack default: Python 3.", " !     Warning: No Python version was specified.",
             "-----> Installing dependencies using 'pip install -r requirements.txt'", "Successfully installed gunicorn",
             "-----> Discovering process types", "Procfile declares types     -> web", "-----> Compressing...", "Done: ",
             "-----> Launching...", "Released v2", "http://py1.localhost:8080/ deployed to openruko",
@@ -34,7 +34,8 @@ import TestSupport
         let second = try await fixture.push(repo, app: "py1")
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stderr.contains("-----> Restoring cache"))
-        #expect(second.stderr.contains("Reusing the cached virtualenv"))
+        #expect(second.stderr.contains("-----> Using cached install of Python 3."))
+        #expect(second.stderr.contains("-----> No Python version was specified. Using the same major version as the last build: Python 3."))
         #expect(!second.stderr.contains("Installing dependencies using"))
         #expect(second.stderr.contains("Released v3"))
     }
