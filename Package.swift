@@ -92,12 +92,16 @@ let package = Package(
             dependencies: [
                 "OpenrukoCore", "Platform",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // git's smart HTTP runs git as a host process, as the SSH front end does.
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -255,7 +259,15 @@ let package = Package(
             dependencies: ["Builder", "Sandbox", "LibDeflate", "LibGit2", "OpenrukoCore", "Platform", "Store", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Sandbox", "OpenrukoCore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "RuntimeEndToEndTests", dependencies: ["OpenrukoCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RuntimeEndToEndTests",
+            dependencies: [
+                "OpenrukoCore", "TestSupport",
+                // the rendezvous client of the one-off tests (TLS, as the heroku CLI speaks it)
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "BuildEndToEndTests", dependencies: ["OpenrukoCore", "Sandbox", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(

@@ -24,7 +24,7 @@ package struct CommandTable: Sendable {
     package static let standardCommands: [any TableCommand.Type] =
         MetaCommands.all + AppCommands.all + UserCommands.all + KeyCommands.all + AccessCommands.all + ConfigCommands.all
         + ReleaseCommands.all + PsCommands.all + LogCommands.all + BuildCommands.all + DomainCommands.all + CertCommands.all
-        + DiskCommands.all
+        + DiskCommands.all + RunCommands.all
 
     /// A copy with more commands.
     package func adding(_ more: [any TableCommand.Type]) -> CommandTable {
@@ -60,6 +60,8 @@ package struct CommandTable: Sendable {
         do {
             try await parsed.execute(in: context)
             return 0
+        } catch let exit as CommandExit {
+            return exit.status
         } catch let error as OpenrukoError {
             context.io.writeError(" !     \(error.message)\n")
             return 1
@@ -78,4 +80,12 @@ extension TableCommand {
         let usage = usageString()
         return usage.replacingOccurrences(of: "\n", with: " ")
     }
+}
+
+/// Ends a command with an exit status of its own, without a message (`run` passes on the
+/// one-off process's status).
+package struct CommandExit: Error, Sendable, Hashable {
+    package var status: Int32
+
+    package init(status: Int32) { self.status = status }
 }

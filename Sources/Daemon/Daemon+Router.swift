@@ -1,5 +1,6 @@
 import OpenrukoCore
 import Platform
+import PlatformAPI
 import Routing
 import Runtime
 import ServiceLifecycle
@@ -9,8 +10,7 @@ extension Daemon {
     /// `--router-tls-listen`, reading the runtime's route table (the web dynos a release has
     /// switched to); the runtime waits on its in-flight count before stopping an old web dyno.
     /// Before it, the service that keeps the TLS listener's certificates current.
-    func routerServices() throws(OpenrukoError) -> [any Service] {
-        let (certificates, authority) = try PlatformTLS(configuration: configuration, logger: logger).load()
+    func routerServices(_ certificates: TLSCertificates, _ authority: LocalCertificateAuthority?) throws(OpenrukoError) -> [any Service] {
         let refresher = CertificateRefresher(
             platform: installation.platform, certificates: certificates, authority: authority, domain: configuration.domain,
             logger: logger)
@@ -21,5 +21,16 @@ extension Daemon {
             logger: logger)
         runtime.drain.use(router.drain)
         return [refresher, router]
+    }
+
+    /// The API's TLS listener on `--api-tls-listen`, serving the platform's certificate as it
+    /// is at start (the router's, from `PlatformTLS`); nil when not configured.
+    func apiTLSListener(_ certificates: TLSCertificates) throws(OpenrukoError) -> APITLSListener? {
+        guard let listen = configuration.apiTLSListen else { return nil }
+        do {
+            return APITLSListener(listen: listen, configuration: try certificates.platform.serverConfiguration())
+        } catch {
+            throw OpenrukoError(.unavailable, "The API's TLS listener cannot use the platform certificate: \(error)")
+        }
     }
 }

@@ -36,7 +36,7 @@ package struct Daemon: Sendable {
         self.logger = logger
         self.commandTable = commandTable
         // Listeners register here as the parts that listen (SSH, API, router) are added.
-        registry = ListenerRegistry(expected: Self.listenerNames)
+        registry = ListenerRegistry(expected: Self.listenerNames + (configuration.apiTLSListen == nil ? [] : [APITLSListener.registryName]))
         try Installation.prepareDirectories(configuration.layout)  // DATA_DIR 0711 before sandboxes check it
         let limits = AppLogLimits()
         let logs = try Installation.logStore(configuration.layout, limits: limits)
@@ -48,12 +48,14 @@ package struct Daemon: Sendable {
     }
 
     /// The listeners announced in the ready line, in order.
-    static let listenerNames: [String] = ["ssh", "api", "router", "https"]
+    static let listenerNames: [String] = ["ssh", "api", "router", "https", "rendezvous"]
 
     /// Every long-running part, dependencies first (they stop in reverse order).
     func services() throws -> [any Service] {
         // The API's builds: cancelled cleanly at shutdown, after the listeners stopped.
         let builds = BuildTasks()
+        let (certificates, authority) = try PlatformTLS(configuration: configuration, logger: logger).load()
+        let rendezvous = RendezvousBoard()  // attach secrets: posted by the API, claimed by the rendezvous listener
         // The log store first: it stops last, so every other part's final lines reach the disk.
         return [installation.logService(logs)] + runtime.services() + [
             BuildTasksService(tasks: builds),
@@ -62,9 +64,10 @@ package struct Daemon: Sendable {
                 platform: installation.platform, listen: configuration.apiListen, registry: registry,
                 builds: try installation.buildService(tasks: builds), logs: logs,
                 rateLimit: configuration.apiRateLimit, capabilityKeyFile: configuration.layout.root + "/api-capability.key",
-                logger: logger),
+                git: GitHTTPSettings(resources: try Resources.locate()), tls: try apiTLSListener(certificates),
+                rendezvous: rendezvous, logger: logger),
             try sshServer(),
-        ] + (try routerServices())
+        ] + (try routerServices(certificates, authority)) + [try rendezvousServer(authority, board: rendezvous)]
     }
 
     /// Runs until SIGTERM or SIGINT, then stops every service gracefully.
@@ -99,8 +102,10 @@ struct ReadyAnnouncer: Service {
         let bound = await registry.waitForAll()
         guard !Task.isCancelled else { return }  // a listener failed: the group is stopping
         let names = await registry.names
-        let info = DaemonInfo(
-            ssh: bound["ssh"], api: bound["api"], router: bound["router"], https: bound["https"], domain: domain, pid: getpid())
+        var info = DaemonInfo(
+            ssh: bound["ssh"], api: bound["api"], router: bound["router"], https: bound["https"],
+            apiTLS: bound[APITLSListener.registryName], domain: domain, pid: getpid())
+        info.rendezvous = bound["rendezvous"]
         urls.update(info.publicURLs)
         try info.write(layout)
         let fields = names.map { "\($0)=\(bound[$0]!)" }

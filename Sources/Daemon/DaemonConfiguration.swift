@@ -10,6 +10,11 @@ package struct DaemonConfiguration: Sendable, Hashable {
     package var routerListen: ListenAddress
     /// `--router-tls-listen`: the router's HTTPS listener.
     package var routerTLSListen: ListenAddress
+    /// `--api-tls-listen`: the API (and git's smart HTTP) over TLS; off unless given.
+    package var apiTLSListen: ListenAddress?
+    /// `--rendezvous-listen`: where `heroku run` clients attach (nil: `OPENRUKO_RENDEZVOUS_LISTEN`,
+    /// else `0.0.0.0:5001`; see `rendezvousAddress`).
+    package var rendezvousListen: ListenAddress? = nil
     /// `--tls-cert`/`--tls-key`: the platform's own `*.DOMAIN` certificate chain and key
     /// (PEM files); without them a local authority in `DATA_DIR/tls` makes one.
     package var tlsCertificateFile: String?
@@ -21,8 +26,9 @@ package struct DaemonConfiguration: Sendable, Hashable {
     package init(
         layout: DataLayout, sshListen: ListenAddress, apiListen: ListenAddress, routerListen: ListenAddress, domain: String,
         apiRateLimit: Int = 4500, routerTLSListen: ListenAddress = ListenAddress(host: "0.0.0.0", port: 8443),
-        tlsCertificateFile: String? = nil, tlsKeyFile: String? = nil
+        tlsCertificateFile: String? = nil, tlsKeyFile: String? = nil, apiTLSListen: ListenAddress? = nil
     ) {
+        self.apiTLSListen = apiTLSListen
         self.apiRateLimit = apiRateLimit
         self.routerTLSListen = routerTLSListen
         self.tlsCertificateFile = tlsCertificateFile
@@ -55,7 +61,7 @@ package struct DaemonConfiguration: Sendable, Hashable {
     ///   `--tls-cert` and `--tls-key`.
     package static func resolve(
         dataDir: String?, sshListen: String?, apiListen: String?, routerListen: String?, domain: String?,
-        routerTLSListen: String? = nil, tlsCert: String? = nil, tlsKey: String? = nil,
+        routerTLSListen: String? = nil, tlsCert: String? = nil, tlsKey: String? = nil, apiTLSListen: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(OpenrukoError) -> DaemonConfiguration {
         func pick(_ flag: String?, _ name: String, _ fallback: String) -> String {
@@ -82,7 +88,10 @@ package struct DaemonConfiguration: Sendable, Hashable {
             domain: domain, apiRateLimit: apiRateLimit,
             routerTLSListen: try ListenAddress(
                 parsing: pick(routerTLSListen, "ROUTER_TLS_LISTEN", "0.0.0.0:8443"), option: "--router-tls-listen"),
-            tlsCertificateFile: tlsCert, tlsKeyFile: tlsKey)
+            tlsCertificateFile: tlsCert, tlsKeyFile: tlsKey,
+            apiTLSListen: try (apiTLSListen ?? environment["OPENRUKO_API_TLS_LISTEN"]).map { text throws(OpenrukoError) in
+                try ListenAddress(parsing: text, option: "--api-tls-listen")
+            })
     }
 
     static func absolute(_ path: String) -> String {

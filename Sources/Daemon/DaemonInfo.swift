@@ -10,14 +10,23 @@ package struct DaemonInfo: Codable, Sendable, Hashable {
     package var router: String?
     /// The router's HTTPS listener.
     package var https: String?
+    /// The rendezvous listener of attached one-off dynos (`heroku run`).
+    package var rendezvous: String? = nil
+    /// The API's TLS listener (`--api-tls-listen`), when configured.
+    package var apiTLS: String?
     package var domain: String
     package var pid: Int32
 
-    package init(ssh: String?, api: String?, router: String?, https: String? = nil, domain: String, pid: Int32) {
+    private enum CodingKeys: String, CodingKey {
+        case ssh, api, router, https, apiTLS = "api-tls", rendezvous, domain, pid
+    }
+
+    package init(ssh: String?, api: String?, router: String?, https: String? = nil, apiTLS: String? = nil, domain: String, pid: Int32) {
         self.ssh = ssh
         self.api = api
         self.router = router
         self.https = https
+        self.apiTLS = apiTLS
         self.domain = domain
         self.pid = pid
     }

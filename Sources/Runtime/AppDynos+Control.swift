@@ -25,7 +25,10 @@ extension AppDynos {
     func stop(target: String) async throws(OpenrukoError) {
         let result: Result<Void, OpenrukoError> = await serial { me in
             do throws(OpenrukoError) {
-                let chosen = try me.select(target)
+                // One-off dynos end for good when stopped (their own task forgets them).
+                let oneOffs = me.selectOneOffs(target)
+                for driver in oneOffs { Task { await driver.stop() } }
+                let chosen = oneOffs.isEmpty ? try me.select(target) : me.slots.values.filter { $0.spec.type == target }
                 for driver in chosen {
                     me.stopped.insert(driver.spec.name)
                     me.slots[driver.spec.name] = nil

@@ -24,6 +24,10 @@ package actor AppDynos {
     var retiring: [UUID: DynoDriver] = [:]
     /// Names stopped with `ps:stop`: not started again until a restart, scale or new release.
     var stopped: Set<String> = []
+    /// One-off dynos (`run.N`) by name, each with the task that runs it to its end.
+    var oneOffs: [String: (driver: DynoDriver, task: Task<Void, Never>)] = [:]
+    /// One-off names taken by requests still being set up (they count against the limit).
+    var oneOffsStarting: Set<String> = []
     private var queue: Task<Void, Never>?
 
     package init(appID: UUID, host: DynoHost, store: PlatformStore, routes: RuntimeRoutes, drain: any TrafficDrain) {
@@ -56,6 +60,7 @@ package actor AppDynos {
     package func dynos() async -> [Dyno] {
         var list: [Dyno] = []
         for driver in slots.values { list.append(await driver.current.dyno) }
+        for (driver, _) in oneOffs.values { list.append(await driver.current.dyno) }
         return list.sorted { ($0.type, $0.name.count, $0.name) < ($1.type, $1.name.count, $1.name) }
     }
 
@@ -67,8 +72,10 @@ package actor AppDynos {
             me.discardCandidates()
             me.releaseID = nil
             me.routes.deactivate(me.appID, all.map(\.slot))
+            let oneOffs = Array(me.oneOffs.values)
             await withTaskGroup(of: Void.self) { group in
-                for driver in all { group.addTask { await driver.stop() } }
+                for driver in all + oneOffs.map(\.driver) { group.addTask { await driver.stop() } }
+                for (_, task) in oneOffs { group.addTask { await task.value } }
             }
         }
     }

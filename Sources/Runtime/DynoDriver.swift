@@ -1,5 +1,5 @@
 package import Foundation
-import OpenrukoCore
+package import OpenrukoCore
 import Sandbox
 
 /// Runs one dyno slot: feeds `DynoLifecycle` what happens and performs what it decides
@@ -43,14 +43,18 @@ package actor DynoDriver {
     private var releasing: Task<Void, Never>?
     private let tail: OutputTail
     private nonisolated let initialStatus: DynoStatus
+    /// An attached one-off's client terminal (its output goes there, not to the log).
+    private nonisolated let attachment: DynoAttachment?
 
     /// - Parameters:
     ///   - echo: also receives every line the dyno prints (the release phase's caller).
+    ///   - attachment: an attached one-off's terminal.
     ///   - onChange: called on every state change (from the driver's executor; keep it short).
     package init(
-        spec: DynoSpec, port: Int, host: DynoHost, echo: (@Sendable (String) -> Void)? = nil,
+        spec: DynoSpec, port: Int, host: DynoHost, echo: (@Sendable (String) -> Void)? = nil, attachment: DynoAttachment? = nil,
         onChange: @escaping @Sendable (DynoStatus) -> Void
     ) {
+        self.attachment = attachment
         self.spec = spec
         self.port = port
         self.host = host
@@ -234,12 +238,14 @@ package actor DynoDriver {
         let host = host
         let port = port
         let tail = tail
+        let attachment = attachment
         Task {
             let namespace: String?
             do {
                 namespace = try await self.networkNamespace()
             } catch {
                 host.logs.emit(LogLine(appID: spec.app.id, source: "heroku", process: spec.name, message: "Error: \((error as? OpenrukoError)?.message ?? "\(error)")"))
+                attachment?.finish(status: 1)
                 self.exited(1, origin: origin)
                 return
             }
@@ -247,7 +253,8 @@ package actor DynoDriver {
             let size = DynoSize.named(spec.size)
             let cgroup = ProcessCgroup.create(name: "openruko-dyno-\(origin.uuidString.lowercased())", limits: size.limits)
             let code = await Self.run(
-                spec: spec, instance: origin, port: port, namespace: namespace, cgroup: cgroup, host: host, tail: tail
+                spec: spec, instance: origin, port: port, namespace: namespace, cgroup: cgroup, host: host, tail: tail,
+                attachment: attachment
             ) { pid in
                 Task { await self.started(pid, origin: origin, cgroup: cgroup) }
             } aborted: {
@@ -258,6 +265,7 @@ package actor DynoDriver {
                 self.report(.vastlyExceeded(megabytes: size.limits.memoryBytes >> 20, percent: Double(size.hardLimitFactor * 100)), origin: origin)
             }
             await cgroup?.removeWhenEmpty()
+            attachment?.finish(status: code)
             self.exited(code, origin: origin)
         }
     }
@@ -297,62 +305,6 @@ package actor DynoDriver {
                 }
                 try? await Task.sleep(for: .milliseconds(20))
             }
-        }
-    }
-
-    /// One run of the command: unpack, `/app`, sandbox, clean up. Returns the exit status
-    /// (128 + N when killed by signal N; 1 when it could not start).
-    static func run(
-        spec: DynoSpec, instance: UUID, port: Int, namespace: String?, cgroup: ProcessCgroup?, host: DynoHost, tail: OutputTail,
-        started: @escaping @Sendable (Int32) -> Void, aborted: @Sendable () async -> Bool
-    ) async -> Int32 {
-        let say = { (message: String) in
-            host.logs.emit(LogLine(appID: spec.app.id, source: "heroku", process: spec.name, message: message))
-        }
-        defer { host.filesystem.remove(instance: instance) }
-        let identity = host.sandbox.identity.forApp(uid: spec.app.sandboxUID)
-        let app: String
-        let image = spec.image
-        do {
-            let archive = host.layout.slug(spec.app.name, id: spec.slug.id.uuidString.lowercased())
-            var tree = try await host.trees.tree(of: spec.slug, archive: archive, identity: identity)
-            if let image { tree += "/" + image.key }
-            app = try await host.filesystem.prepare(instance: instance, slugID: spec.slug.id, tree: tree, identity: identity)
-        } catch {
-            say("Error: \(error.message)")
-            tail.append(Data("\(error.message)\n".utf8))
-            return 1
-        }
-        if await aborted() { return 143 }
-        let environment = DynoEnvironment(
-            app: spec.app, release: spec.release, slug: spec.slug, dyno: spec.name, port: port, instance: instance)
-        var configuration = SandboxConfiguration(
-            command: DynoEnvironment.launcher(spec.command), environment: environment.variables, workingDirectory: "/app",
-            app: .directory(app), tmp: .tmpfs, network: true, hostname: instance.uuidString.lowercased(),
-            gracePeriod: host.settings.stopGrace, identity: identity, networkNamespace: namespace)
-        configuration.cgroupProcs = cgroup?.procsFiles ?? []
-        // `/tmp` is memory: it counts against the dyno's memory and is never bigger than its limit.
-        configuration.tmpfsSize = DynoSize.named(spec.size).limits.memoryBytes
-        if let image {
-            // The image's root filesystem is the dyno's `/`; a root image user is the sandbox user.
-            configuration.command = image.arguments(for: spec.command)
-            configuration.environment = environment.variables(image: image)
-            configuration.workingDirectory = image.workingDirectory
-            configuration.rootFilesystem = app
-            if let uid = image.uid, uid != 0 {
-                configuration.userID = uid
-                configuration.groupID = image.gid ?? uid
-            }
-        }
-        do {
-            let result = try await host.sandbox.run(configuration, started: started) { tail.append($0) }
-            switch result.termination {
-            case .exited(let code): return code
-            case .signaled(let signal): return 128 + signal
-            }
-        } catch {
-            say("Error: \(error.message)")
-            return 1
         }
     }
 }

@@ -13,6 +13,8 @@ package struct DynoSpec: Sendable, Hashable {
     package var command: String
     package var size: String
     package var kind: DynoLifecycle.Kind
+    /// A one-off's own environment variables (over the config vars, under the platform's).
+    package var env: [String: String] = [:]
 
     package init(app: App, release: Release, slug: Slug, type: String, name: String, command: String, size: String, kind: DynoLifecycle.Kind) {
         self.app = app

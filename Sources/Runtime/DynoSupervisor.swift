@@ -68,6 +68,12 @@ package final class DynoSupervisor: RuntimeControl, Service {
         await dynos(of: app.id).dynos()
     }
 
+    package func runOneOff(_ app: App, release: Release, slug: Slug, plan: OneOffPlan, attachment: DynoAttachment?)
+        async throws(OpenrukoError) -> Dyno
+    {
+        try await dynos(of: app.id).runOneOff(app: app, release: release, slug: slug, plan: plan, attachment: attachment)
+    }
+
     // MARK: Service
 
     package func run() async throws {

@@ -15,24 +15,21 @@ package struct ReleasePhase: ReleasePhaseRunner {
     package func runReleasePhase(
         app: App, release: Release, slug: Slug, command: String, output: @escaping @Sendable (String) -> Void
     ) async -> Bool {
-        guard let port = await host.ports.allocate() else {
-            output("No free port is left for the release phase (OPENRUKO_DYNO_PORTS).")
-            return false
-        }
         let spec = DynoSpec(
             app: app, release: release, slug: slug, type: ProcessType.release.rawValue, name: "release.\(release.version)",
             command: command, size: FormationEntry.defaultSize, kind: .oneOff)
-        let driver = DynoDriver(spec: spec, port: port, host: host, echo: output) { _ in }
-        await driver.start()
-        let limit = host.settings.releaseTimeout
-        let timer = Task {
-            try? await Task.sleep(for: limit)
-            guard !Task.isCancelled else { return }
-            output("The release command did not finish within \(DynoLifecycle.seconds(limit)); stopping it.")
-            await driver.stop()
+        let run: OneOffRun
+        do {
+            run = try await OneOffRun(spec: spec, host: host, attachment: nil, echo: output) { _ in }
+        } catch {
+            output("No free port is left for the release phase (OPENRUKO_DYNO_PORTS).")
+            return false
         }
-        await driver.finish()
-        timer.cancel()
+        let limit = host.settings.releaseTimeout
+        await run.run(limit: limit) {
+            output("The release command did not finish within \(DynoLifecycle.seconds(limit)); stopping it.")
+        }
+        let driver = run.driver
         return await driver.completed
     }
 }

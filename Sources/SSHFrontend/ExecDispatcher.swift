@@ -50,10 +50,7 @@ package struct ExecDispatcher: Sendable {
             return .command(words)
         case .git(let service, let name):
             do {
-                let app = try platform.app(name, as: .user(user))
-                guard FileManager.default.fileExists(atPath: platform.layout.repo(app.name) + "/HEAD") else {
-                    return .refusal("The repository of \(app.name) is missing. Ask an admin to recreate the app.")
-                }
+                let app = try platform.gitRepository(name, as: .user(user))
                 var invocation = service.invocation(
                     app: app.name, layout: platform.layout, resources: resources, pusher: user.id.uuidString.lowercased(),
                     executable: executable, git: git)

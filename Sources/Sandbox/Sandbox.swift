@@ -158,21 +158,24 @@ package struct Sandbox: Sendable {
     /// with a network and no namespace of its own gets one for the run (see `network`).
     /// - Parameters:
     ///   - started: receives bubblewrap's pid once it runs (for `signal(_:_:)`).
-    ///   - output: receives stdout and stderr, merged, as raw chunks in order.
+    ///   - input: the command's stdin as it arrives (an attached one-off dyno), instead of
+    ///     `configuration.input`; stdin closes when it finishes.
+    ///   - output: receives stdout and stderr, merged, as raw chunks in order (the command
+    ///     waits while it is suspended).
     /// - Throws: `OpenrukoError.unavailable` when bubblewrap cannot be started, the input
     ///   file cannot be opened or no network namespace can be made.
     package func run(
-        _ configuration: SandboxConfiguration, started: (@Sendable (Int32) -> Void)? = nil,
-        output: @escaping @Sendable (Data) -> Void
+        _ configuration: SandboxConfiguration, input: ByteChannel? = nil, started: (@Sendable (Int32) -> Void)? = nil,
+        output: @escaping @Sendable (Data) async -> Void
     ) async throws(OpenrukoError) -> SandboxResult {
         guard configuration.network, configuration.networkNamespace == nil, let network else {
-            return try await launch(configuration, started: started, output: output)
+            return try await launch(configuration, stream: input, started: started, output: output)
         }
         let lease = try await network.lease()
         var leased = configuration
         leased.networkNamespace = lease.path
         do {
-            let result = try await launch(leased, started: started, output: output)
+            let result = try await launch(leased, stream: input, started: started, output: output)
             await network.release(lease)
             return result
         } catch {
@@ -183,7 +186,8 @@ package struct Sandbox: Sendable {
 
     /// `run(_:started:output:)` once the network is settled.
     private func launch(
-        _ configuration: SandboxConfiguration, started: (@Sendable (Int32) -> Void)?, output: @escaping @Sendable (Data) -> Void
+        _ configuration: SandboxConfiguration, stream: ByteChannel?, started: (@Sendable (Int32) -> Void)?,
+        output: @escaping @Sendable (Data) async -> Void
     ) async throws(OpenrukoError) -> SandboxResult {
         var options = PlatformOptions()
         options.createSession = true
@@ -221,8 +225,8 @@ package struct Sandbox: Sendable {
             environment: .custom(environment), workingDirectory: FilePath("/"), platformOptions: options)
         let watch = SandboxWatch()
         let grace = configuration.gracePeriod
-        var input = InputFile.none
-        if let path = configuration.input {
+        var input = stream.map(InputFile.stream) ?? .none
+        if stream == nil, let path = configuration.input {
             do {
                 input = .file(try FileDescriptor.open(FilePath(path), .readOnly))
             } catch {
@@ -243,7 +247,7 @@ package struct Sandbox: Sendable {
             defer { timer?.cancel() }
             for try await chunk in stream {
                 let data = chunk.withUnsafeBytes { Data($0) }
-                output(data)
+                await output(data)
             }
         }
         do {
@@ -251,6 +255,7 @@ package struct Sandbox: Sendable {
                 switch input {
                 case .none: try await Self.spawn(subprocess, input: .none as NoInput, body: body)
                 case .file(let fd): try await Self.spawn(subprocess, input: .fileDescriptor(fd, closeAfterSpawningProcess: true), body: body)
+                case .stream(let channel): try await Self.spawn(subprocess, feeding: channel, body: body)
                 }
             } onCancel: {
                 if let pid = watch.pid { Task.detached { await Self.terminate(pid, grace: grace) } }
@@ -306,6 +311,24 @@ package struct Sandbox: Sendable {
         }.terminationStatus
     }
 
+    /// Runs `configuration` with stdin fed from `channel` (closed when it finishes, or once
+    /// the output has ended) and stdout+stderr merged into one stream.
+    private static func spawn(
+        _ configuration: Configuration, feeding channel: ByteChannel, body: (Int32, SubprocessOutputSequence) async throws -> Void
+    ) async throws -> TerminationStatus {
+        try await Subprocess.run(configuration, input: .inputWriter, output: .sequence, error: .combinedWithOutput) { execution in
+            let writer = execution.standardInputWriter
+            let feeder = Task {
+                while let chunk = await channel.next() {
+                    guard (try? await writer.write(chunk)) != nil else { break }
+                }
+                try? await writer.finish()
+            }
+            defer { feeder.cancel() }
+            try await body(execution.processIdentifier.value, execution.standardOutput)
+        }.terminationStatus
+    }
+
     /// Sends `signal` to every process of the sandbox whose bubblewrap runs as `bubblewrapPID`
     /// (bubblewrap itself stays; it ends when they do).
     package static func signal(_ bubblewrapPID: Int32, _ signal: Int32) {
@@ -336,6 +359,7 @@ package struct Sandbox: Sendable {
 enum InputFile {
     case none
     case file(FileDescriptor)
+    case stream(ByteChannel)
 }
 
 /// What the run learned about its process, shared with the timer and the cancel handler.

@@ -42,13 +42,18 @@ struct DaemonCommand: AsyncParsableCommand {
     @Option(help: "Router HTTPS listen address (env OPENRUKO_ROUTER_TLS_LISTEN; default 0.0.0.0:8443).") var routerTlsListen: String?
     @Option(help: "The platform's *.DOMAIN certificate chain, PEM (env OPENRUKO_TLS_CERT; default: a local CA in DATA_DIR/tls).") var tlsCert: String?
     @Option(help: "The private key of --tls-cert, PEM (env OPENRUKO_TLS_KEY).") var tlsKey: String?
+    @Option(help: "API and git-over-HTTPS TLS listen address, e.g. 127.0.0.1:5443 (env OPENRUKO_API_TLS_LISTEN; default off).") var apiTlsListen: String?
+    @Option(help: "Where heroku run clients attach, TLS (env OPENRUKO_RENDEZVOUS_LISTEN; default 0.0.0.0:5001).") var rendezvousListen: String?
 
     func run() async throws {
-        let configuration: DaemonConfiguration
+        var configuration: DaemonConfiguration
         do {
             configuration = try DaemonConfiguration.resolve(
                 dataDir: dataDir, sshListen: sshListen, apiListen: apiListen, routerListen: routerListen, domain: domain,
-                routerTLSListen: routerTlsListen, tlsCert: tlsCert, tlsKey: tlsKey)
+                routerTLSListen: routerTlsListen, tlsCert: tlsCert, tlsKey: tlsKey, apiTLSListen: apiTlsListen)
+            if let rendezvousListen {
+                configuration.rendezvousListen = try ListenAddress(parsing: rendezvousListen, option: "--rendezvous-listen")
+            }
         } catch {
             throw ValidationError(error.message)  // a bad flag: the usage helps
         }

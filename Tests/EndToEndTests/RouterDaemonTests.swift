@@ -13,6 +13,7 @@ import Testing
 
         let daemon = try DaemonProcess.start([
             "daemon", "--data-dir", data, "--router-listen", "127.0.0.1:0", "--router-tls-listen", "127.0.0.1:0",
+            "--rendezvous-listen", "127.0.0.1:0",
         ])
         let ready = try daemon.waitForLine(prefix: "openruko ready ")
         let router = try #require(ready.split(separator: " ").first { $0.hasPrefix("router=") }?.dropFirst(7))
@@ -43,7 +44,7 @@ import Testing
         let clash = try await ProcessRunner.run(
             OpenrukoBinary.path, [
                 "daemon", "--data-dir", other.path, "--router-listen", "127.0.0.1:\(port)", "--api-listen", "127.0.0.1:0",
-                "--ssh-listen", "127.0.0.1:0", "--router-tls-listen", "127.0.0.1:0",
+                "--ssh-listen", "127.0.0.1:0", "--router-tls-listen", "127.0.0.1:0", "--rendezvous-listen", "127.0.0.1:0",
             ])
         #expect(clash.status != 0)
         #expect(clash.stderr.contains("The router cannot listen on 127.0.0.1:\(port)"), "\(clash.stderr)")

@@ -30,7 +30,7 @@ final class RunningDaemon: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: OpenrukoBinary.path)
         process.arguments = [
             "daemon", "--data-dir", dataDir, "--api-listen", "127.0.0.1:0", "--router-listen", "127.0.0.1:0",
-            "--router-tls-listen", "127.0.0.1:0", "--ssh-listen", "127.0.0.1:0",
+            "--router-tls-listen", "127.0.0.1:0", "--ssh-listen", "127.0.0.1:0", "--rendezvous-listen", "127.0.0.1:0",
         ]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let stdout = Pipe()

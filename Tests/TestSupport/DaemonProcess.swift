@@ -60,7 +60,8 @@ package final class DaemonProcess: @unchecked Sendable {
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardInput = FileHandle.nullDevice
         // Its own block of dyno ports, so daemons side by side do not race for one.
-        let dynoPorts = ["OPENRUKO_DYNO_PORTS": DynoPortBlocks.next(), "OPENRUKO_ROUTER_TLS_LISTEN": "127.0.0.1:0"]
+        let dynoPorts = ["OPENRUKO_DYNO_PORTS": DynoPortBlocks.next(), "OPENRUKO_ROUTER_TLS_LISTEN": "127.0.0.1:0",
+            "OPENRUKO_RENDEZVOUS_LISTEN": "127.0.0.1:0"]
             .merging(environment) { _, new in new }
         process.environment = ProcessInfo.processInfo.environment.merging(dynoPorts) { _, new in new }
         try process.run()

@@ -220,7 +220,8 @@ def start_daemon():
     log = open(os.path.join(data_dir, "daemon.log"), "w")
     process = subprocess.Popen(
         [BINARY, "daemon", "--data-dir", data_dir, "--api-listen", "127.0.0.1:0", "--ssh-listen", "127.0.0.1:0",
-         "--router-listen", "127.0.0.1:0", "--router-tls-listen", "127.0.0.1:0"], stdout=log, stderr=subprocess.STDOUT)
+         "--router-listen", "127.0.0.1:0", "--router-tls-listen", "127.0.0.1:0",
+         "--rendezvous-listen", "127.0.0.1:0"], stdout=log, stderr=subprocess.STDOUT)
     info_path = os.path.join(data_dir, "daemon.json")
     deadline = time.time() + 30
     while not os.path.exists(info_path):

@@ -26,6 +26,16 @@ enum PsCommands {
             for type in Swift.Set(dynos.map(\.type)).sorted() {
                 let ofType = dynos.filter { $0.type == type }.sorted { $0.name.localizedStandardCompare($1.name) == .orderedAscending }
                 let entry = formation.first { $0.type == type }
+                if entry == nil || type == "run" {
+                    // One-off dynos, as Heroku lists them: each with its own command and age.
+                    context.io.write(Output.header("\(type): one-off processes (\(ofType.count))"))
+                    for dyno in ofType {
+                        let age = PsCommands.age(now.timeIntervalSince(dyno.createdAt))
+                        context.say("\(dyno.name) (\(dyno.size)): \(dyno.state.rawValue) \(UTCCalendar.display(dyno.updatedAt)) (~ \(age) ago): \(dyno.command)")
+                    }
+                    context.say()
+                    continue
+                }
                 let command = entry?.command ?? ofType.first?.command ?? ""
                 context.io.write(Output.header("\(type) (\(entry?.size ?? FormationEntry.defaultSize)): \(command) (\(ofType.count))"))
                 for dyno in ofType {

@@ -65,6 +65,23 @@ package protocol RuntimeControl: Sendable {
     func stop(_ app: App, target: String) async throws(OpenrukoError)
     /// The app's dynos with their states.
     func dynos(_ app: App) async throws(OpenrukoError) -> [Dyno]
+    /// Starts a one-off dyno (`run.N`) of `release`: detached (output to the app's log) at
+    /// once; with `attachment`, once a client connects to it (it is dropped when nobody does
+    /// in time). It ends when its command does, at its time limit, on `ps:stop`, or when its
+    /// client hangs up.
+    /// - Throws: `invalid` over the app's limit of concurrent one-offs, `unavailable` without a runtime.
+    func runOneOff(_ app: App, release: Release, slug: Slug, plan: OneOffPlan, attachment: DynoAttachment?) async throws(OpenrukoError)
+        -> Dyno
+}
+
+extension RuntimeControl {
+    /// Runtimes that run no dynos here (other processes) refuse one-offs.
+    package func runOneOff(_ app: App, release: Release, slug: Slug, plan: OneOffPlan, attachment: DynoAttachment?)
+        async throws(OpenrukoError) -> Dyno
+    {
+        throw OpenrukoError(
+            .unavailable, "One-off dynos run in the openruko daemon: use the API or ssh git@HOST run APP CMD.", resource: "dyno")
+    }
 }
 
 /// A runtime for processes that have none: changes are recorded in the store and the

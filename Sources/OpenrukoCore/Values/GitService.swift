@@ -18,12 +18,14 @@ package enum GitService: String, Sendable, Hashable {
     /// - Parameters:
     ///   - pusher: the id of the user acting (the hook attributes the build to them).
     ///   - executable: the `openruko` binary that runs receive-pack and that the hooks call back into.
+    ///   - options: git's own options of the service, before the repository (smart HTTP passes
+    ///     `--stateless-rpc` and `--advertise-refs`).
     package func invocation(
         app: String, layout: DataLayout, resources: Resources, pusher: String, executable: String = Resources.executablePath,
-        git: String = "/usr/bin/git"
+        git: String = "/usr/bin/git", options: [String] = []
     ) -> Invocation {
         let service = self == .receivePack ? "receive-pack" : "upload-pack"
-        let command = [git, "-c", "core.hooksPath=\(resources.hooks)", service, layout.repo(app)]
+        let command = [git, "-c", "core.hooksPath=\(resources.hooks)", service] + options + [layout.repo(app)]
         return Invocation(
             executable: self == .receivePack ? executable : git,
             arguments: self == .receivePack ? ["hook", "receive-pack"] + command : Array(command.dropFirst()),

@@ -4,7 +4,8 @@ import Hummingbird
 import OpenrukoCore
 import Platform
 
-/// Dynos, through the runtime: `GET /apps/{app}/dynos[/{dyno}]`, restarts (`DELETE
+/// Dynos, through the runtime: `GET /apps/{app}/dynos[/{dyno}]`, one-off dynos (`POST
+/// /apps/{app}/dynos`, see `registerRun`), restarts (`DELETE
 /// /apps/{app}/dynos[/{dyno}]`, `DELETE /apps/{app}/formations/{type}`) and stops (`POST
 /// …/dynos/{dyno}/actions/stop`, `POST …/formations/{type}/actions/stop`). Without a running
 /// runtime these answer 503 with the runtime's reason.
@@ -24,10 +25,7 @@ struct DynoController {
             }
             return try JSONResponse.make(DynoResource(dyno, app: app), for: request)
         }
-        router.post("/apps/:app/dynos") { _, context -> Response in
-            _ = try environment.platform.app(try context.parameter("app"), as: try context.principal())
-            throw OpenrukoError(.unavailable, "One-off dynos (heroku run) are not available on this openruko yet.", resource: "dyno")
-        }
+        registerRun(on: router)
         router.delete("/apps/:app/dynos") { request, context in
             _ = try await environment.platform.restart(try context.parameter("app"), target: nil, as: try context.principal())
             return JSONResponse.empty(status: .accepted, for: request)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import OpenrukoCore
 
 /// Who a request comes from, as far as its `Authorization` header tells.
@@ -24,10 +25,13 @@ struct APIContext: RequestContext {
     var requestID: String = ""
     /// The client's address without its port (`127.0.0.1`, `::1`), or `unknown`.
     let sourceAddress: String
+    /// The connection, so that a refusal can stop reading a body it will never use (git).
+    let channel: any Channel
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         sourceAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        channel = source.channel
     }
 
     /// The largest JSON request body: larger ones are answered 413 `request_too_large`.

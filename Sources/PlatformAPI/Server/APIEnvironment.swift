@@ -21,6 +21,12 @@ struct APIEnvironment: Sendable {
     let responses = ResponseCache()
     /// How often a tailing log stream sends an SSE comment so idle streams stay open.
     let heartbeat: Duration
+    /// git's smart HTTP (`/APP.git/…`); nil answers git with a clear 503.
+    var git: GitHTTPSettings? = nil
+    /// `https` on the TLS listener, so capability URLs point back at it.
+    var scheme = "http"
+    /// Where attached one-off dynos wait for their client (`rendezvous://…` attach URLs).
+    var rendezvous: RendezvousBoard? = nil
 
     /// `DATA_DIR/run/sources`: uploaded source tarballs.
     var sourcesDirectory: String { platform.layout.run + "/sources" }
@@ -32,7 +38,7 @@ struct APIEnvironment: Sendable {
     /// they work through tunnels).
     func baseURL(_ request: Request) -> String {
         let host = request.head.authority ?? "localhost"
-        return "http://\(host)"
+        return "\(scheme)://\(host)"
     }
 
     /// A capability URL under `path` (`/streams/logs`…) for `grant`.

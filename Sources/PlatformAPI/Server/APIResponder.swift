@@ -29,13 +29,27 @@ struct APIResponder: HTTPResponder {
                 }
                 remaining = left
             }
-            response = try await router.respond(to: request, context: context)
+            if let route = GitHTTPRoute(
+                method: request.method, path: request.uri.path, query: request.uri.query, contentType: request.headers[.contentType])
+            {
+                response = await gitResponse(route, to: request, context: context)
+            } else {
+                response = try await router.respond(to: request, context: context)
+            }
         } catch {
             response = APIError(any: error).response()
         }
         response.headers[.requestID] = requestID
         response.headers[.rateLimitRemaining] = String(remaining ?? environment.rateLimiter.capacity)
         return response
+    }
+
+    /// git's smart HTTP (`/APP.git/…`), or 503 where this server has no git.
+    func gitResponse(_ route: GitHTTPRoute, to request: Request, context: APIContext) async -> Response {
+        guard let git = environment.git else {
+            return GitHTTPController.refusal(.serviceUnavailable, "This server does not serve git over HTTP.", context: context, body: route.hasBody)
+        }
+        return await GitHTTPController(environment: environment, git: git).respond(route, to: request, context: context)
     }
 
     /// The caller from an `Authorization` header. Token lookups are one indexed query.

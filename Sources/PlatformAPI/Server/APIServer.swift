@@ -1,4 +1,6 @@
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 package import Logging
 import NIOCore
 package import OpenrukoCore
@@ -19,6 +21,8 @@ package struct APIServer: Service {
     let listen: ListenAddress
     let registry: ListenerRegistry?
     let logger: Logger
+    /// The TLS listener beside the plain one, when configured.
+    let tls: APITLSListener?
 
     /// - Parameters:
     ///   - listen: where to listen (port 0 picks one; the bound address is reported to `registry` as "api").
@@ -27,44 +31,83 @@ package struct APIServer: Service {
     ///   - logs: the log store, for log sessions; nil when absent.
     ///   - rateLimit: requests per hour per user (Heroku's 4,500 by default).
     ///   - heartbeat: how often tailing SSE log streams send a comment.
+    ///   - git: git's smart HTTP at `/APP.git`; nil answers it with 503.
+    ///   - tls: a TLS listener serving the same routes (reported to `registry` as "api-tls").
+    ///   - rendezvous: the attach secrets of `heroku run` (`POST /apps/{app}/dynos` with `attach`); nil answers it with 503.
     package init(
         platform: Platform, listen: ListenAddress, registry: ListenerRegistry?, builds: (any BuildService)? = nil,
         logs: (any LogReader)? = nil, rateLimit: Int = 4500, heartbeat: Duration = .seconds(30),
-        capabilityKeyFile: String? = nil, logger: Logger = Logger(label: "openruko.api")
+        capabilityKeyFile: String? = nil, git: GitHTTPSettings? = nil, tls: APITLSListener? = nil,
+        rendezvous: RendezvousBoard? = nil, logger: Logger = Logger(label: "openruko.api")
     ) {
-        environment = APIEnvironment(
+        var environment = APIEnvironment(
             platform: platform, builds: builds, logs: logs,
             capabilities: capabilityKeyFile.map { CapabilityKey.persistent(at: $0) } ?? CapabilityKey(),
             rateLimiter: RateLimiter(capacity: rateLimit),
             passwordLogin: PasswordLogin(),
             heartbeat: heartbeat)
+        environment.git = git
+        environment.rendezvous = rendezvous
+        self.environment = environment
+        self.tls = tls
         self.listen = listen
         self.registry = registry
         self.logger = logger
     }
 
     package func run() async throws {
-        try await application().run()
+        guard let tls else { return try await application().run() }
+        var secure = environment
+        secure.scheme = "https"
+        // One connection budget for both listeners.
+        let limiter = ConnectionLimiter.sized(forDescriptors: ConnectionBudget.descriptorLimit, logger: quietLogger)
+        let plain = application(environment: environment, listen: listen, name: "api", server: Self.http1(limiter))
+        let encrypted = application(
+            environment: secure, listen: tls.listen, name: APITLSListener.registryName,
+            server: try .tls(Self.http1(limiter), tlsConfiguration: tls.configuration))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await plain.run() }
+            group.addTask { try await encrypted.run() }
+            // One listener ending (or failing to bind) ends both.
+            try await group.next()
+            group.cancelAll()
+        }
     }
 
-    /// The Hummingbird application (tests drive it in-process).
+    /// The Hummingbird application of the plain listener (tests drive it in-process).
     func application() -> some ApplicationProtocol {
-        let registry = registry
+        let limiter = ConnectionLimiter.sized(forDescriptors: ConnectionBudget.descriptorLimit, logger: quietLogger)
+        return application(environment: environment, listen: listen, name: "api", server: Self.http1(limiter))
+    }
+
+    private var quietLogger: Logger {
         var logger = logger
         logger.logLevel = .warning
-        let limiter = ConnectionLimiter.sized(forDescriptors: ConnectionBudget.descriptorLimit, logger: logger)
+        return logger
+    }
+
+    /// HTTP/1.1 with the API's connection guards: the cap per source, malformed requests and
+    /// unread responses closed, the idle timeout.
+    private static func http1(_ limiter: ConnectionLimiter) -> HTTPServerBuilder {
+        .http1(
+            configuration: .init(
+                additionalChannelHandlers: [limiter.handler(), MalformedRequestCloser(), UnreadResponseCloser()],
+                idleTimeout: Self.idleTimeout))
+    }
+
+    private func application(
+        environment: APIEnvironment, listen: ListenAddress, name: String, server: HTTPServerBuilder
+    ) -> some ApplicationProtocol {
+        let registry = registry
         return Application(
             responder: APIResponder(router: Self.router(environment).buildResponder(), environment: environment),
-            server: .http1(
-                configuration: .init(
-                    additionalChannelHandlers: [limiter.handler(), MalformedRequestCloser(), UnreadResponseCloser()],
-                    idleTimeout: Self.idleTimeout)),
+            server: server,
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "openruko"),
             onServerRunning: { channel in
                 guard let registry, let address = channel.localAddress, let port = address.port else { return }
-                await registry.bound("api", address: ListenAddress(host: address.ipAddress ?? "127.0.0.1", port: port).description)
+                await registry.bound(name, address: ListenAddress(host: address.ipAddress ?? "127.0.0.1", port: port).description)
             },
-            logger: logger)
+            logger: quietLogger)
     }
 
     /// A connection that sends no request bytes for this long while no response is being

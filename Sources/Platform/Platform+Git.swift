@@ -1,0 +1,19 @@
+import Foundation
+package import OpenrukoCore
+
+// MARK: - Git access (SSH and smart HTTP alike)
+
+extension Platform {
+    /// The app whose repository `principal` reaches with git (push or clone): the same rule for
+    /// every front end, owners, collaborators and admins (`app(_:as:)`).
+    /// - Parameter name: an app name already checked with `AppName.isValid`.
+    /// - Throws: `notFound` ("Couldn't find that app.") for a missing app and for one the
+    ///   principal may not touch alike; `unavailable` when the app's bare repository is gone.
+    package func gitRepository(_ name: String, as principal: Principal) throws(OpenrukoError) -> App {
+        let app = try app(name, as: principal)
+        guard FileManager.default.fileExists(atPath: layout.repo(app.name) + "/HEAD") else {
+            throw OpenrukoError(.unavailable, "The repository of \(app.name) is missing. Ask an admin to recreate the app.")
+        }
+        return app
+    }
+}
