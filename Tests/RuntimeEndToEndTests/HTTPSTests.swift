@@ -91,6 +91,10 @@ extension RuntimeEndToEnd {
                 try await handshake("www.shop.test", [], ca: certificates.rootFile).contains("subject=CN = www.shop.test, O = Shop")
             }
             #expect(try await handshake("www.shop.test", [], ca: certificates.rootFile).contains("Verify return code: 0 (ok)"))
+            // The router learns custom domains every 2 s (certificates within 1 s): wait for both.
+            try await fixture.eventually("www.shop.test routed to its app over https") {
+                try await curl("www.shop.test", "/headers", ca: certificates.rootFile).stdout.contains("\"x-forwarded-proto\"")
+            }
             let shop = try await curl("www.shop.test", "/headers", ca: certificates.rootFile)
             #expect(shop.stdout.contains("\"x-forwarded-proto\": \"https\""), "\(shop.stdout)\(shop.stderr)")
             // Names nothing covers get the platform's certificate.

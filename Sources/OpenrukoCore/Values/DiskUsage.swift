@@ -36,6 +36,13 @@ package enum DiskUsage {
         return lstat(path, &info) == 0 ? Int64(info.st_size) : 0
     }
 
+    /// The size of `path` when it is a regular file itself (not followed), else nil.
+    package static func regularFileSize(_ path: String) -> Int64? {
+        var info = stat()
+        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int64(info.st_size)
+    }
+
     /// The modification time of `path` itself (not followed), or nil when it does not exist.
     package static func modified(_ path: String) -> Date? {
         var info = stat()
@@ -68,17 +75,11 @@ package enum DiskUsage {
     /// Sums (and with `remove`, removes) the entries of the open directory `descriptor`,
     /// which it closes.
     private static func walk(_ descriptor: Int32, device: UInt64, seen: inout Set<FileKey>, remove: Bool) -> Int64 {
-        guard let directory = fdopendir(descriptor) else {
-            close(descriptor)
-            return 0
-        }
-        defer { closedir(directory) }
+        defer { close(descriptor) }
+        // The names of the directory the descriptor holds (not of whatever its path names now).
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd/\(descriptor)")) ?? []
         var total: Int64 = 0
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
-            if name == "." || name == ".." { continue }
+        for name in names {
             var info = stat()
             guard fstatat(descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
             if isDirectory(info) {

@@ -121,7 +121,7 @@ struct GitHTTPProcess: Sendable {
     ) async throws {
         do {
             for try await chunk in execution.standardOutput {
-                try await write(chunk.withUnsafeBytes { ByteBuffer(bytes: $0) })
+                try await write(ByteBuffer(bytes: Data(buffer: chunk)))
             }
         } catch {
             try? execution.send(signal: .terminate, toProcessGroup: true)
