@@ -59,8 +59,7 @@ struct DiskScan {
         var used: Set<UUID> = []
         for name in DiskUsage.names(dynos) {
             let file = dynos + "/" + name + "/slug"
-            var info = stat()
-            guard lstat(file, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size < 100 else { continue }
+            guard let size = DiskUsage.regularFileSize(file), size < 100 else { continue }
             if let text = try? String(contentsOfFile: file, encoding: .utf8),
                 let id = UUID(uuidString: text.trimmingCharacters(in: .whitespacesAndNewlines))
             {
