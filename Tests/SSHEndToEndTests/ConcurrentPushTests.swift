@@ -104,7 +104,9 @@ extension Testbed {
                 try await ProcessRunner.run("/usr/bin/git", ["-C", source, "push", ssh.url(app), "main"], environment: ssh.gitEnvironment)
             }
         }
-        let waiting = try await eventually(seconds: 120) { try await builds(app).filter { $0 == "pending" }.count == sources.count }
+        // Each push has said it waits (in its build's log) before the lock is let go: a pending
+        // build alone may still be on its way to the lock.
+        let waiting = try await eventually(seconds: 120) { try await waitingBuilds(app) == sources.count }
         close(lock)
         released = true
         var results: [ProcessResult] = []
@@ -115,6 +117,17 @@ extension Testbed {
             #expect(result.stderr.contains("Waiting for the test's own build to finish"), "\(result.stderr)")
         }
         return results
+    }
+
+    /// How many of an app's pending builds have written that they wait for the build lock.
+    func waitingBuilds(_ app: String) async throws -> Int {
+        let result = try await admin("builds", app, "--json")
+        let list = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]] ?? []
+        return list.filter { build in
+            guard build["status"] as? String == "pending", let id = (build["id"] as? String)?.lowercased() else { return false }
+            let log = (try? String(contentsOfFile: data + "/logs/builds/\(id).log", encoding: .utf8)) ?? ""
+            return log.contains("Waiting for")
+        }.count
     }
 
     /// The statuses of an app's builds.
