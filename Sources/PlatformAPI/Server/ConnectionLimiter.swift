@@ -3,20 +3,18 @@ import HTTPTypes
 import Logging
 import NIOCore
 import OpenrukoCore
-import Synchronization
 
 /// The API listener's connection cap (issue 21): every connection is admitted against one
-/// shared `ConnectionBudget` (in all and per source address); one beyond it is answered
+/// shared `ListenerCap` (in all and per source address); one beyond it is answered
 /// `503` with Heroku's error JSON and `Retry-After`, and closed, before any request of it is
-/// read. Refusals are logged through a `RefusalLog` (one line per source per minute and a
-/// count of the rest).
+/// read. Refusals are logged one line per source per minute and a
+/// count of the rest.
 final class ConnectionLimiter: Sendable {
-    private let budget: Mutex<ConnectionBudget>
-    private let refusals = Mutex(RefusalLog())
+    private let cap: ListenerCap
     private let logger: Logger
 
     init(total: Int, perSource: Int, logger: Logger) {
-        budget = Mutex(ConnectionBudget(total: total, perSource: perSource))
+        cap = ListenerCap(total: total, perSource: perSource)
         self.logger = logger
     }
 
@@ -31,22 +29,20 @@ final class ConnectionLimiter: Sendable {
     func handler() -> Handler { Handler(limiter: self) }
 
     fileprivate func admit(_ source: String) -> ConnectionBudget.Refusal? {
-        let refusal = budget.withLock { $0.admit(source) }
-        guard let refusal else { return nil }
-        let now = ContinuousClock.now
-        let (logIt, summary) = refusals.withLock { ($0.refused(source, now: now), $0.summary(now: now)) }
-        if logIt {
-            let reason = refusal == .full ? "the API serves as many connections as it may" : "too many connections from this address"
+        guard let refused = cap.admit(source) else { return nil }
+        if refused.logThis {
+            let reason =
+                refused.refusal == .full ? "the API serves as many connections as it may" : "too many connections from this address"
             logger.warning("API: refusing connections from \(source): \(reason)")
         }
-        if let summary {
+        if let summary = refused.summary {
             logger.warning("API: refused \(summary.refusals) more connections from \(summary.sources) addresses (not logged one by one)")
         }
-        return refusal
+        return refused.refusal
     }
 
     fileprivate func release(_ source: String) {
-        budget.withLock { $0.release(source) }
+        cap.release(source)
     }
 
     /// Admits its connection when it becomes active and releases it when it closes.
