@@ -33,6 +33,10 @@ package struct Sandbox: Sendable {
     /// setpriv, bubblewrap): fixed, so no app value (`LD_PRELOAD`…) ever reaches one of them.
     package static let hostEnvironment = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"]
 
+    /// `hostEnvironment` as swift-subprocess takes it.
+    static let hostSubprocessEnvironment: [Environment.Key: String] = Dictionary(
+        uniqueKeysWithValues: hostEnvironment.compactMap { key, value in Environment.Key(rawValue: key).map { ($0, value) } })
+
     /// `/etc` entries the sandbox sees read-only when the host has them.
     static let etcEntries = [
         "resolv.conf", "host.conf", "nsswitch.conf", "gai.conf", "services", "protocols", "ssl", "ca-certificates",
@@ -211,10 +215,7 @@ package struct Sandbox: Sendable {
         try writeHostsFile(configuration.hostname)
         // A dyno instance's name is its own; shared names ("build") keep their file.
         defer { if UUID(uuidString: configuration.hostname) != nil { unlink(hostsFile(configuration.hostname)) } }
-        var environment: [Environment.Key: String] = [:]
-        for (key, value) in Self.hostEnvironment {
-            if let key = Environment.Key(rawValue: key) { environment[key] = value }
-        }
+        let environment = Self.hostSubprocessEnvironment
         // The launcher joins the sandbox's cgroup (still as root, before anything of the app
         // runs); the sandboxed command gets the usual umask 022 (openruko itself runs with 077).
         let script = #"exec 3<"$0" && rm -f "$0" || exit 1; while [ "$1" != -- ]; do echo $$ >"$1" || exit 1; shift; done; shift; umask 022 && exec "$@""#

@@ -210,10 +210,7 @@ package struct SandboxNetwork: Sendable {
     static func succeeds(_ command: [String]) async -> Bool { (try? await spawn(command, input: nil))?.ok ?? false }
 
     private static func spawn(_ command: [String], input: String?) async throws -> (ok: Bool, output: String, error: String) {
-        var environment: [Environment.Key: String] = [:]
-        for (key, value) in Sandbox.hostEnvironment {
-            if let key = Environment.Key(rawValue: key) { environment[key] = value }
-        }
+        let environment = Sandbox.hostSubprocessEnvironment
         let directories = (Sandbox.hostEnvironment["PATH"] ?? "/usr/sbin:/usr/bin").split(separator: ":")
         let path = directories.map { "\($0)/\(command[0])" }.first { FileManager.default.isExecutableFile(atPath: $0) }
         let executable = Executable.path(FilePath(path ?? command[0]))
