@@ -11,9 +11,9 @@ struct LoginQueue: Sendable {
         /// Connections from one address logging in at once…
         var perSource = 10
         /// …more that may wait for a place…
-        var waitingPerSource = 10
+        var waitingPerSource = 30
         /// …for how long…
-        var wait: Duration = .seconds(5)
+        var wait: Duration = .seconds(10)
         /// …and how many may wait from every address together.
         var waitingTotal = 128
     }

@@ -50,7 +50,7 @@ package struct SSHServer: Service {
     /// limit when that is smaller (each connection holds a socket and a wake-up descriptor).
     package var maximumConnections = min(512, max(64, ConnectionBudget.descriptorLimit / 4))
     /// Connections from one source address that may be logging in at once (key exchange and
-    /// authentication); as many more wait up to 5 s for a place, before any SSH; more are turned
+    /// authentication); three times as many more wait up to 10 s for a place, before any SSH; more are turned
     /// away. Authenticated ones do not count (`LoginQueue`). OpenSSH's `MaxStartups` starts
     /// dropping at 10 for the whole server.
     package var unauthenticatedPerSource = 10
@@ -81,7 +81,7 @@ package struct SSHServer: Service {
             limits: .init(
                 total: maximumConnections,
                 logins: .init(
-                    perSource: unauthenticatedPerSource, waitingPerSource: unauthenticatedPerSource,
+                    perSource: unauthenticatedPerSource, waitingPerSource: 3 * unauthenticatedPerSource,
                     waitingTotal: max(16, maximumConnections / 4)),
                 penalties: sourcePolicy))
         acceptor.start()
