@@ -11,12 +11,17 @@ package struct CommandContext: Sendable {
     package let io: any CommandIO
     /// The log store, where this process has one.
     package let logs: (any LogReader)?
+    /// The client's terminal when it asked for one (`ssh -t`): `run` gives the dyno a PTY.
+    package let terminal: TerminalWindow?
 
-    package init(platform: Platform, principal: Principal, io: any CommandIO, logs: (any LogReader)? = nil) {
+    package init(
+        platform: Platform, principal: Principal, io: any CommandIO, logs: (any LogReader)? = nil, terminal: TerminalWindow? = nil
+    ) {
         self.platform = platform
         self.principal = principal
         self.io = io
         self.logs = logs
+        self.terminal = terminal
     }
 
     /// Writes a line to stdout.

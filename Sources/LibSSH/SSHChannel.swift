@@ -10,6 +10,13 @@ package protocol SSHChannelDelegate: AnyObject {
     func channelRequestsShell(_ channel: SSHChannel) -> Bool
     /// `env NAME=VALUE`; return true to accept.
     func channel(_ channel: SSHChannel, environment name: String, value: String) -> Bool
+    /// `pty-req`: a terminal of `columns`×`rows` characters whose type is `term` (as the client
+    /// sent it: validate before use); return true to accept.
+    func channel(_ channel: SSHChannel, terminal term: String, columns: Int, rows: Int) -> Bool
+    /// `window-change`: the client's terminal is now `columns`×`rows` characters.
+    func channel(_ channel: SSHChannel, windowChangedTo columns: Int, rows: Int)
+    /// The client typed Ctrl-C (a 0x03 byte) while `watchesInterrupt` is set.
+    func channelReceivedInterrupt(_ channel: SSHChannel)
     /// The client will send no more data.
     func channelReceivedEOF(_ channel: SSHChannel)
     /// The client closed the channel.
@@ -66,6 +73,14 @@ package final class SSHChannel {
 
     /// Where client data goes (set `.descriptor` once the program runs).
     package var input: Input = .hold
+    /// Whether `send(from:stderr:)` writes each `\n` as `\r\n`, as a terminal's `onlcr` does:
+    /// for a program without a terminal of its own on a channel whose client has one (its
+    /// terminal is raw, so a bare line feed would not return the cursor).
+    package var translatesNewlines = false
+    /// Whether client data is watched for Ctrl-C (0x03), reported to the delegate (the data
+    /// still goes to `input`): for a program without a terminal of its own on a channel whose
+    /// client has one (its terminal is raw, so Ctrl-C arrives as a byte, not as SIGINT to ssh).
+    package var watchesInterrupt = false
     /// Whether client data is waiting in libssh or in `remainder` (not yet in `input`).
     package private(set) var hasHeldInput = false
     private var heldInLibssh = false
@@ -90,7 +105,9 @@ package final class SSHChannel {
         callbacks.pointee.channel_exec_request_function = channelExec
         callbacks.pointee.channel_shell_request_function = channelShell
         callbacks.pointee.channel_env_request_function = channelEnvironment
-        // No pty, subsystem, x11 or agent callbacks: libssh refuses those requests.
+        callbacks.pointee.channel_pty_request_function = channelTerminal
+        callbacks.pointee.channel_pty_window_change_function = channelWindowChange
+        // No subsystem, x11 or agent callbacks: libssh refuses those requests.
         ssh_set_channel_callbacks(handle, callbacks)
     }
 
@@ -155,6 +172,18 @@ package final class SSHChannel {
         let count = Glibc.read(fd, buffer, min(window, Self.bufferSize))
         if count == 0 { return .endOfFile }
         if count < 0 { return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? .wouldBlock : .failed }
+        if translatesNewlines, UnsafeRawBufferPointer(start: buffer, count: count).contains(UInt8(ascii: "\n")) {
+            // Longer than the window now: what libssh does not take waits in `unsent`.
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(count + count / 8)
+            for byte in UnsafeRawBufferPointer(start: buffer, count: count) {
+                if byte == UInt8(ascii: "\n") { bytes.append(UInt8(ascii: "\r")) }
+                bytes.append(byte)
+            }
+            if write(&bytes, stderr: stderr) < 0 { return .failed }
+            unsent[stream] = bytes
+            return .moved(count)
+        }
         // count <= window, so libssh normally takes it all without waiting for a window adjust.
         let written = stderr ? ssh_channel_write_stderr(handle, buffer, UInt32(count)) : ssh_channel_write(handle, buffer, UInt32(count))
         if written < 0 { return .failed }
@@ -234,6 +263,9 @@ package final class SSHChannel {
     /// Returns how many bytes were consumed; the rest stays in libssh.
     fileprivate func receive(_ data: UnsafeMutableRawPointer?, _ length: UInt32, isStderr: Bool) -> Int32 {
         if isStderr { return Int32(length) }  // extended data from a client has no meaning here
+        if watchesInterrupt, let data, UnsafeRawBufferPointer(start: data, count: Int(length)).contains(3) {
+            delegate?.channelReceivedInterrupt(self)
+        }
         switch input {
         case .discard:
             return Int32(length)
@@ -279,6 +311,19 @@ package final class SSHChannel {
         return delegate.channel(self, environment: String(cString: name), value: String(cString: value)) ? 0 : -1
     }
 
+    fileprivate func terminal(_ term: UnsafePointer<CChar>?, _ columns: Int32, _ rows: Int32) -> Int32 {
+        guard let term, let delegate else { return -1 }
+        // A terminal type is a short name; anything longer than 256 bytes is cut (and refused later).
+        let bytes = UnsafeBufferPointer(start: term, count: strnlen(term, 256)).map { UInt8(bitPattern: $0) }
+        let name = String(decoding: bytes, as: UTF8.self)
+        return delegate.channel(self, terminal: name, columns: Int(columns), rows: Int(rows)) ? 0 : -1
+    }
+
+    fileprivate func windowChange(_ columns: Int32, _ rows: Int32) -> Int32 {
+        delegate?.channel(self, windowChangedTo: Int(columns), rows: Int(rows))
+        return 0
+    }
+
     fileprivate func receivedEOF() { delegate?.channelReceivedEOF(self) }
     fileprivate func closed() { delegate?.channelClosed(self) }
 }
@@ -305,4 +350,12 @@ private let channelShell: ssh_channel_shell_request_callback = { _, _, userdata 
 
 private let channelEnvironment: ssh_channel_env_request_callback = { _, _, name, value, userdata in
     owner(userdata)?.environment(name, value) ?? -1
+}
+
+private let channelTerminal: ssh_channel_pty_request_callback = { _, _, term, columns, rows, _, _, userdata in
+    owner(userdata)?.terminal(term, columns, rows) ?? -1
+}
+
+private let channelWindowChange: ssh_channel_pty_window_change_callback = { _, _, columns, rows, _, _, userdata in
+    owner(userdata)?.windowChange(columns, rows) ?? -1
 }

@@ -57,8 +57,13 @@ extension DynoDriver {
         // A one-off's own variables: over the config vars, never over the platform's.
         let platform = environment.platform
         for (key, value) in spec.env where platform[key] == nil && key != "HOME" { configuration.environment[key] = value }
-        if let attachment, attachment.tty, image == nil {
-            configuration.command = OneOffTerminal(columns: attachment.columns, lines: attachment.lines).wrap(configuration.command)
+        var resizes: OneOffResizeChannel?
+        if let window = attachment?.window, image == nil {
+            resizes = terminal(window, for: &configuration, directory: host.filesystem.directory(instance), identity: identity)
+        }
+        defer {
+            attachment?.window?.onResize(nil)
+            resizes?.close()
         }
         do {
             let result: SandboxResult
@@ -78,5 +83,26 @@ extension DynoDriver {
             await fail(error.message)
             return 1
         }
+    }
+
+    /// Runs `configuration`'s command on a PTY of `window`'s size that follows its changes
+    /// (through the returned FIFO, bound into the sandbox), with `TERM`, `COLUMNS` and `LINES`
+    /// set (under the one-off's own variables). Without a FIFO the PTY keeps its first size.
+    private static func terminal(
+        _ window: TerminalWindow, for configuration: inout SandboxConfiguration, directory: String, identity: SandboxIdentity
+    ) -> OneOffResizeChannel? {
+        let resizes = try? OneOffResizeChannel(directory: directory, identity: identity)
+        if let resizes {
+            configuration.binds.append(.init(resizes.path, at: OneOffTerminal.resizePath))
+            window.onResize { resizes.send($0) }
+        }
+        // Read after listening: a change that arrives meanwhile is sent as well, never lost.
+        let size = window.size
+        configuration.command = OneOffTerminal(size: size, followsResizes: resizes != nil).wrap(configuration.command)
+        configuration.environment["COLUMNS"] = String(size.columns)
+        configuration.environment["LINES"] = String(size.lines)
+        // A refused or missing TERM: the one-off's own `TERM`, else `dumb` (nothing assumed).
+        configuration.environment["TERM"] = window.term ?? configuration.environment["TERM"] ?? "dumb"
+        return resizes
     }
 }

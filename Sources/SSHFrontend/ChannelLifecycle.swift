@@ -123,7 +123,8 @@ package struct ChannelLifecycle: Sendable, Equatable {
         return [.terminate]
     }
 
-    /// Stop the program now (daemon shutdown): it then exits and the channel ends as usual.
+    /// Stop the program now (daemon shutdown, Ctrl-C from a client's terminal): it then exits and
+    /// the channel ends as usual.
     package mutating func shutdown() -> [Action] {
         guard isStarted, status == nil, !terminated else { return [] }
         terminated = true

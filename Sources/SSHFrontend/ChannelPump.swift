@@ -1,4 +1,5 @@
 import LibSSH
+import OpenrukoCore
 
 /// One channel and what runs behind it (a program's pipes or a forwarded socket): moves
 /// bytes both ways with backpressure and follows `ChannelLifecycle` for the ordering.
@@ -24,11 +25,15 @@ final class ChannelPump: SSHChannelDelegate {
     private(set) var request: Request?
     /// Accepted `env` values (only `GIT_PROTOCOL`).
     private(set) var environment: [String: String] = [:]
+    /// The client's terminal, when it asked for one (`ssh -t`) before its exec request.
+    private(set) var terminal: TerminalWindow?
     private(set) var program: RunningProgram?
     private var input: Int32?
     private var outputs: [Output] = []
     private var socket: Int32?
     private var clientEOF = false
+    /// Ctrl-C from a client with a terminal, for a program without one (see `watchesInterrupt`).
+    private var interrupted = false
     private var clientGone = false
     private var eofHandled = false
     private var goneHandled = false
@@ -121,7 +126,7 @@ final class ChannelPump: SSHChannelDelegate {
     func hasWorkNow(at now: ContinuousClock.Instant) -> Bool {
         if let graceDeadline, now >= graceDeadline { return true }
         if let closeDeadline, now >= closeDeadline { return true }
-        if clientEOF != eofHandled || clientGone != goneHandled { return true }
+        if clientEOF != eofHandled || clientGone != goneHandled || interrupted { return true }
         if let program, !statusHandled, program.exitStatus != nil { return true }
         guard channel.window > 0 else { return false }
         return outputs.contains { $0.open && $0.ready && !channel.hasUnsent(stderr: $0.stderr) }
@@ -159,6 +164,11 @@ final class ChannelPump: SSHChannelDelegate {
             for index in outputs.indices { outputs[index].ready = true }
             pumpOutputs()
             apply(lifecycle.programExited(status))
+        }
+        if interrupted {
+            // As SIGINT from a terminal would: the program stops (its status is then ssh's).
+            interrupted = false
+            apply(lifecycle.shutdown())
         }
         if clientGone && !goneHandled {
             goneHandled = true
@@ -272,6 +282,21 @@ final class ChannelPump: SSHChannelDelegate {
         guard name == "GIT_PROTOCOL", ExecDispatcher.isSafeProtocol(value) else { return false }
         environment[name] = value
         return true
+    }
+
+    func channel(_ channel: SSHChannel, terminal term: String, columns: Int, rows: Int) -> Bool {
+        guard lifecycle.kind == .program, request == nil, terminal == nil else { return false }
+        terminal = TerminalWindow(term: term, size: TerminalSize(columns: columns, lines: rows))
+        return true
+    }
+
+    func channel(_ channel: SSHChannel, windowChangedTo columns: Int, rows: Int) {
+        // The listener only writes a short line without blocking (OneOffResizeChannel).
+        terminal?.resize(TerminalSize(columns: columns, lines: rows))
+    }
+
+    func channelReceivedInterrupt(_ channel: SSHChannel) {
+        interrupted = true
     }
 
     func channelReceivedEOF(_ channel: SSHChannel) {

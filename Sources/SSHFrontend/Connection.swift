@@ -150,16 +150,28 @@ final class Connection: SSHSessionDelegate, @unchecked Sendable {
             do {
                 let platform = context.dispatcher.platform
                 let logs = context.logs
+                let terminal = pump.terminal
                 let running = try RunningProgram.start(
                     program, table: context.table,
-                    context: { io in CommandContext(platform: platform, principal: .user(user), io: io, logs: logs) },
+                    context: { io in CommandContext(platform: platform, principal: .user(user), io: io, logs: logs, terminal: terminal) },
                     wake: wake)
+                // A terminal only a dyno has (`run`): anything else on `ssh -t` gets `\r\n` line
+                // ends and stops at Ctrl-C, as on a terminal.
+                let emulatesTerminal = pump.terminal != nil && !Self.runsADyno(program)
+                pump.channel.translatesNewlines = emulatesTerminal
+                pump.channel.watchesInterrupt = emulatesTerminal
                 pump.start(running)
             } catch {
                 logger.error("cannot start a program: \(error)")
                 pump.startFailed("The server cannot start this command now; try again.")
             }
         }
+    }
+
+    /// Whether `program` is `run` (a one-off dyno on a PTY of its own when the client has a terminal).
+    private static func runsADyno(_ program: Program) -> Bool {
+        if case .command(let words) = program { return words.first == "run" }
+        return false
     }
 
     /// What to log about a request: never arguments, which may hold config values.

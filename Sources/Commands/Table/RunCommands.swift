@@ -15,7 +15,8 @@ enum RunCommands {
 
         func execute(in context: CommandContext) async throws {
             let parsed = try RunArguments(parsing: words)
-            let attachment = DynoAttachment(tty: false)
+            // With the client's terminal (`ssh -t`): a PTY of its size, following its changes.
+            let attachment = DynoAttachment(window: context.terminal)
             _ = try await context.platform.runDyno(parsed.app, parsed.request(attach: true), attachment: attachment, as: context.principal)
             guard attachment.connect() else { throw OpenrukoError(.unavailable, "The one-off dyno could not be attached.") }
             let status = await withTaskCancellationHandler {

@@ -26,21 +26,27 @@ package final class DynoAttachment: Sendable {
         var onHangUp: (@Sendable () -> Void)?
     }
 
+    /// The client's terminal: the process gets a PTY of its size (and follows its changes)
+    /// rather than pipes; nil: pipes.
+    package let window: TerminalWindow?
     /// Whether the process gets a terminal (a PTY) rather than pipes.
-    package let tty: Bool
-    /// The terminal's size when it has one.
-    package let columns: Int?
-    package let lines: Int?
+    package var tty: Bool { window != nil }
     /// The client's keystrokes or piped input, to the process's stdin; finished at EOF.
     package let input = ByteChannel(limit: 256 << 10)
     /// The process's stdout and stderr (one stream, as a terminal shows them); finished when it ends.
     package let output = ByteChannel(limit: 1 << 20)
     private let state = Mutex(State())
 
-    package init(tty: Bool, columns: Int? = nil, lines: Int? = nil) {
-        self.tty = tty
-        self.columns = columns
-        self.lines = lines
+    /// - Parameters:
+    ///   - tty: whether the process gets a PTY, `columns`×`lines` (clamped; 80×24 when not
+    ///     given) with `term` as its `TERM` when that is a plausible terminfo name.
+    package convenience init(tty: Bool, columns: Int? = nil, lines: Int? = nil, term: String? = nil) {
+        self.init(window: tty ? TerminalWindow(term: term, size: TerminalSize(columns: columns, lines: lines)) : nil)
+    }
+
+    /// An attachment with `window` as the process's terminal (nil: pipes).
+    package init(window: TerminalWindow?) {
+        self.window = window
     }
 
     // MARK: Front end

@@ -46,7 +46,8 @@ extension DynoController {
                     throw OpenrukoError(.unavailable, "Attached one-off dynos need the rendezvous listener, which is not running.", resource: "dyno")
                 }
                 let tty = !(body.force_no_tty?.value ?? false)
-                let made = DynoAttachment(tty: tty, columns: env["COLUMNS"].flatMap { Int($0) }, lines: env["LINES"].flatMap { Int($0) })
+                let made = DynoAttachment(
+                    tty: tty, columns: env["COLUMNS"].flatMap { Int($0) }, lines: env["LINES"].flatMap { Int($0) }, term: env["TERM"])
                 attachment = made
                 attachURL = "rendezvous://\(Self.rendezvousHost(request.head.authority)):\(port)/\(board.post(made))"
             }

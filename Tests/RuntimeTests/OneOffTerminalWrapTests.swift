@@ -1,0 +1,23 @@
+import OpenrukoCore
+@testable import Runtime
+import Testing
+
+@Suite struct OneOffTerminalWrapTests {
+    let launcher = ["/bin/bash", "-c", "exec bash -c \"$1\"", "openruko-dyno", "echo 'it''s'; exit 3"]
+
+    @Test func theCommandRunsOnAPTYOfTheSizeThatFollowsResizes() throws {
+        let wrapped = OneOffTerminal(size: TerminalSize(columns: 120, lines: 40)).wrap(launcher)
+        #expect(Array(wrapped.prefix(2)) == ["/usr/bin/script", "-qfec"] && wrapped.last == "/dev/null")
+        let line = wrapped[2]
+        #expect(line.hasPrefix("stty rows 40 cols 120 2>/dev/null; "))
+        #expect(line.contains("<\(OneOffTerminal.resizePath) "), "the resize loop reads the FIFO")
+        #expect(line.contains("trap '' INT QUIT TSTP"), "Ctrl-C does not stop the resize loop")
+        // Every word of the command stays one single-quoted word.
+        #expect(line.hasSuffix(#"exec '/bin/bash' '-c' 'exec bash -c "$1"' 'openruko-dyno' 'echo '\''it'\'''\''s'\''; exit 3'"#))
+    }
+
+    @Test func withoutAFIFOThePTYKeepsItsFirstSize() {
+        let wrapped = OneOffTerminal(size: TerminalSize(columns: 0, lines: 99_999), followsResizes: false).wrap(["/bin/true"])
+        #expect(wrapped[2] == "stty rows 1000 cols 80 2>/dev/null; exec '/bin/true'")
+    }
+}
