@@ -29,6 +29,8 @@ package struct Builds: BuildService {
         let actor = if let user { Attribution(user) } else { try platform.attribution(.superuser) }
         let build = try platform.store.createBuild(
             appID: app.id, commit: version, buildpacks: buildpacks ?? app.buildpacks, actor: actor)
+        // Held while the build runs here: if the daemon dies, the next one sees it abandoned.
+        let owner = BuildOwner.claim(build.id, layout: pipeline.layout)
         // The tarball is copied into the build's workspace before this returns, so the
         // caller may delete its upload afterwards.
         let uploads = pipeline.layout.uploads
@@ -52,6 +54,7 @@ package struct Builds: BuildService {
             Task.detached {
                 _ = await pipeline.run(request, output: output)
                 try? FileManager.default.removeItem(atPath: staged)
+                withExtendedLifetime(owner) {}
             }
             return build
         }
@@ -71,6 +74,7 @@ package struct Builds: BuildService {
             text += BuildOutput.prefixed(reason, " !     ")
             try? text.write(toFile: logPath, atomically: true, encoding: .utf8)
             _ = try? platform.store.finishBuild(id: build.id, status: .failed, output: text, slugID: nil, releaseID: nil)
+            withExtendedLifetime(owner) {}
         }
         guard started else {
             try? FileManager.default.removeItem(atPath: staged)

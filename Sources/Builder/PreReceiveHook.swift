@@ -68,6 +68,9 @@ package struct PreReceiveHook: Sendable {
             say(" !     \(error.message)\n")
             return 1
         }
+        // Held until this hook ends: if it is killed, the daemon sees the build abandoned.
+        let owner = BuildOwner.claim(build.id, layout: platform.layout)
+        defer { withExtendedLifetime(owner) {} }
         let output: BuildOutput
         do {
             output = try BuildOutput(logPath: pipeline.logPath(build.id), sink: sink)

@@ -52,6 +52,11 @@ final class DaemonRuntime: Sendable {
         logger.info("Dynos get addresses in \(network.plan.subnet) on \(NetworkPlan.bridge).")
     }
 
+    /// Removes what dynos of a dead daemon or hook left (processes, `/app` mounts).
+    func removeStaleDynos() {
+        host.filesystem.removeStale()
+    }
+
     /// Marks this data directory's allowed-service rules (other daemons on the host keep theirs).
     var networkTag: String {
         "openruko-" + String(layout.root.utf8.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 }, radix: 16)

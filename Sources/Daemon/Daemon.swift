@@ -59,6 +59,9 @@ package struct Daemon: Sendable {
         // The log store first: it stops last, so every other part's final lines reach the disk.
         return [installation.logService(logs)] + runtime.services() + [
             BuildTasksService(tasks: builds),
+            RecoverySweepService(
+                store: installation.store, layout: configuration.layout, logger: logger,
+                removeStaleDynos: { [runtime] in runtime.removeStaleDynos() }),
             try DiskCollectorService(platform: installation.platform, logger: logger),  // retention and GC (issue 20)
             APIServer(
                 platform: installation.platform, listen: configuration.apiListen, registry: registry,

@@ -67,13 +67,21 @@ package struct DynoFilesystem: Sendable {
         Self.removeDirectory(directory(instance))
     }
 
-    /// Removes the directories of dynos whose owner process is gone (a daemon or hook that died).
+    /// Removes the directories of dynos whose owner process is gone (a daemon or hook that died),
+    /// after killing what still runs of them.
     package func removeStale() {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: dynosDirectory)) ?? [] {
             let base = dynosDirectory + "/" + name
             let owner = (try? String(contentsOfFile: base + "/owner", encoding: .utf8)).flatMap { pid_t($0) }
             if let owner, owner != getpid(), kill(owner, 0) == 0 { continue }
             if owner == getpid() { continue }
+            if owner == nil, let made = (try? FileManager.default.attributesOfItem(atPath: base))?[.modificationDate] as? Date,
+                Date().timeIntervalSince(made) < 60
+            {
+                continue  // being made right now: its owner is about to write itself in
+            }
+            // Its processes may outlive their daemon (see `ProcessCgroup.killAll`).
+            ProcessCgroup.killAll(name: "openruko-dyno-" + name)
             Self.removeDirectory(base)
         }
     }

@@ -193,17 +193,8 @@ package struct ProcessCgroup: Sendable {
     /// Returns how many it removed.
     @discardableResult
     package static func removeEmpty(prefix: String, olderThan age: TimeInterval = 900, root: String = "/sys/fs/cgroup") -> Int {
-        let text = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
-        var parents: [String] = []
-        if FileManager.default.fileExists(atPath: root + "/cgroup.controllers"), let own = path(of: "", in: text) {
-            parents.append(root + own)
-        } else {
-            for controller in ["memory", "pids", "cpu"] {
-                if let own = path(of: controller, in: text) { parents.append(root + "/" + controller + (own == "/" ? "" : own)) }
-            }
-        }
         var removed = 0
-        for parent in parents {
+        for parent in parents(root: root) {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where name.hasPrefix(prefix) {
                 let made = (try? FileManager.default.attributesOfItem(atPath: parent + "/" + name))?[.modificationDate] as? Date
                 guard let made, Date().timeIntervalSince(made) > age else { continue }
@@ -211,6 +202,37 @@ package struct ProcessCgroup: Sendable {
             }
         }
         return removed
+    }
+
+    /// Kills every process in the cgroup `name` beside this process's own (a dyno whose daemon
+    /// was killed: bubblewrap's `--die-with-parent` does not reach the sandbox's own init once
+    /// the user namespace is made). Returns how many processes it signalled.
+    @discardableResult
+    package static func killAll(name: String, root: String = "/sys/fs/cgroup") -> Int {
+        var killed = 0
+        for parent in parents(root: root) {
+            let directory = parent + "/" + name
+            if write("1", to: directory + "/cgroup.kill") { continue }  // v2 kills the whole tree itself
+            for _ in 0..<10 {
+                let text = (try? String(contentsOfFile: directory + "/cgroup.procs", encoding: .utf8)) ?? ""
+                let pids = text.split(separator: "\n").compactMap { pid_t($0) }.filter { $0 > 1 }
+                guard !pids.isEmpty else { break }
+                for pid in pids where kill(pid, SIGKILL) == 0 { killed += 1 }
+                usleep(20_000)
+            }
+        }
+        return killed
+    }
+
+    /// The directories this process's own cgroups are in (v2's one, or v1's memory, pids and cpu).
+    static func parents(root: String) -> [String] {
+        let text = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
+        if FileManager.default.fileExists(atPath: root + "/cgroup.controllers"), let own = path(of: "", in: text) {
+            return [root + own]
+        }
+        return ["memory", "pids", "cpu"].compactMap { controller in
+            path(of: controller, in: text).map { root + "/" + controller + ($0 == "/" ? "" : $0) }
+        }
     }
 
     /// Creates `directory` (a fresh cgroup) and writes each setting; a missing optional file

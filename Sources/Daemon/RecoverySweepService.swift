@@ -1,0 +1,27 @@
+import Foundation
+import Logging
+import OpenrukoCore
+import ServiceLifecycle
+import Store
+
+/// Every `interval`, fails the builds whose owner died while the daemon runs (a killed push
+/// hook), so nothing stays `pending` until the next restart (`Recovery.failAbandoned`), and
+/// removes what decided builds and dead hooks' dynos left behind.
+struct RecoverySweepService: Service {
+    let store: PlatformStore
+    let layout: DataLayout
+    let logger: Logger
+    /// Removes the directories (and processes) of dynos whose owner died (`DynoFilesystem.removeStale`).
+    let removeStaleDynos: @Sendable () -> Void
+    var interval: Duration = .seconds(5)
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            guard !Task.isShuttingDownGracefully && !Task.isCancelled else { return }
+            Recovery.failAbandoned(store: store, layout: layout, logger: logger)
+            Recovery.removeDebris(store: store, layout: layout)
+            removeStaleDynos()
+        }
+    }
+}
