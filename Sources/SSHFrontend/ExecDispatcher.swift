@@ -50,7 +50,7 @@ package struct ExecDispatcher: Sendable {
             return .command(words)
         case .git(let service, let name):
             do {
-                let app = try platform.gitRepository(name, as: .user(user))
+                let app = try platform.gitRepository(name, as: .user(user), for: service)
                 var invocation = service.invocation(
                     app: app.name, layout: platform.layout, resources: resources, pusher: user.id.uuidString.lowercased(),
                     executable: executable, git: git)

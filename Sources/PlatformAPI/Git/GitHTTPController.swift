@@ -39,7 +39,7 @@ struct GitHTTPController: Sendable {
         }
         let app: App
         do {
-            app = try environment.platform.gitRepository(name, as: .user(user))
+            app = try environment.platform.gitRepository(name, as: .user(user), for: service)
         } catch {
             return Self.refusal(APIError(error).status, error.message, context: context, body: route.hasBody)
         }
