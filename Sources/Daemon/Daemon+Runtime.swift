@@ -42,11 +42,16 @@ final class DaemonRuntime: Sendable {
     func prepareNetwork(logger: Logger) async throws(OpenrukoError) {
         let cgroups = ProcessCgroup.removeEmpty(prefix: "openruko-dyno-")
         if cgroups > 0 { logger.info("Removed \(cgroups) cgroups left by stopped dynos.") }
+        PostgresServer.recordDynoNetwork(layout, subnet: host.sandbox.network?.plan.subnet, gateway: host.sandbox.network?.plan.gateway)
         guard let network = host.sandbox.network else {
             logger.warning("Dynos and builds share the host's network: openruko is not root, or OPENRUKO_DYNO_NETWORK=host.")
             return
         }
         try await network.prepareHost(tag: networkTag)
+        // The add-on PostgreSQL server (once it exists; `PostgresServer` adds the rule when it
+        // makes it) listens on the host's loopback; dynos reach it at their gateway.
+        let postgres = PostgresServer.forInstallation(layout)
+        if postgres.isInitialized { try await network.allow(address: "127.0.0.1", port: try await postgres.port(), tag: networkTag) }
         let removed = await network.removeStale()
         if removed > 0 { logger.info("Removed \(removed) network namespaces left by stopped dynos and builds.") }
         logger.info("Dynos get addresses in \(network.plan.subnet) on \(NetworkPlan.bridge).")
@@ -58,7 +63,10 @@ final class DaemonRuntime: Sendable {
     }
 
     /// Marks this data directory's allowed-service rules (other daemons on the host keep theirs).
-    var networkTag: String {
+    var networkTag: String { Self.networkTag(layout) }
+
+    /// The allowed-service tag of the daemon of `layout` (any process may add rules under it).
+    static func networkTag(_ layout: DataLayout) -> String {
         "openruko-" + String(layout.root.utf8.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 }, radix: 16)
     }
 

@@ -57,7 +57,10 @@ package struct Daemon: Sendable {
         let (certificates, authority) = try PlatformTLS(configuration: configuration, logger: logger).load()
         let rendezvous = RendezvousBoard()  // attach secrets: posted by the API, claimed by the rendezvous listener
         // The log store first: it stops last, so every other part's final lines reach the disk.
-        return [installation.logService(logs)] + runtime.services() + [
+        // The add-on database server next: it stops after the dynos that use it.
+        let postgres = PostgresSupervisor(
+            server: PostgresServer.forInstallation(configuration.layout), store: installation.store, logs: logs, logger: logger)
+        return [installation.logService(logs), postgres] + runtime.services() + [
             BuildTasksService(tasks: builds),
             RecoverySweepService(
                 store: installation.store, layout: configuration.layout, logger: logger,

@@ -34,7 +34,8 @@ package struct Installation: Sendable {
         let urls = urls ?? DaemonInfo.read(layout)?.publicURLs ?? PublicURLs()
         let platform = Platform(
             store: store, layout: layout, repositories: GitRepositories(layout: layout), runtime: runtime,
-            releasePhase: releasePhase, logs: logs, urls: PublicURLSource(urls))
+            releasePhase: releasePhase, logs: logs, urls: PublicURLSource(urls),
+            databases: PostgresProvisioner(server: PostgresServer.forInstallation(layout)))
         return Installation(layout: layout, store: store, platform: platform)
     }
 

@@ -24,6 +24,8 @@ package struct Platform: Sendable {
     package let releasePhase: any ReleasePhaseRunner
     /// Where `app[api]` lines go.
     package let logs: any LogSink
+    /// Creates and drops add-on databases.
+    package let databases: any DatabaseProvisioner
     /// URLs shown to users; the daemon updates them once its listeners are bound.
     package let urlSource: PublicURLSource
     /// URLs shown to users.
@@ -32,7 +34,8 @@ package struct Platform: Sendable {
     package init(
         store: PlatformStore, layout: DataLayout, repositories: any RepositoryStore,
         runtime: any RuntimeControl = DetachedRuntime(), releasePhase: any ReleasePhaseRunner = UnavailableReleasePhase(),
-        logs: any LogSink = DiscardingLogSink(), urls: PublicURLSource = PublicURLSource()
+        logs: any LogSink = DiscardingLogSink(), urls: PublicURLSource = PublicURLSource(),
+        databases: any DatabaseProvisioner = UnavailableDatabaseProvisioner()
     ) {
         self.store = store
         self.layout = layout
@@ -41,6 +44,7 @@ package struct Platform: Sendable {
         self.releasePhase = releasePhase
         self.logs = logs
         self.urlSource = urls
+        self.databases = databases
     }
 
     /// Writes one `app[api]` line to the app's log.

@@ -83,6 +83,17 @@ package struct SandboxNetwork: Sendable {
         try? plan.subnet.write(toFile: directory + "/subnet", atomically: true, encoding: .utf8)
     }
 
+    /// Lets dynos reach one more host TCP service (a service of openruko's own, such as the
+    /// add-on PostgreSQL server on `127.0.0.1:PORT`), marked with `tag` like `OPENRUKO_DYNO_ALLOW`'s
+    /// (call after `prepareHost`, which clears the tag's rules).
+    /// - Throws: `OpenrukoError` for a bad address or a failed iptables command.
+    package func allow(address: String, port: Int, tag: String) async throws(OpenrukoError) {
+        let extra = try NetworkPlan(subnet: plan.subnet, allow: "\(address):\(port)")
+        let lock = try await HostLock.acquire(directory + "/host.lock")
+        defer { lock.unlock() }
+        for (table, rule) in extra.serviceRules(tag: tag) { try await Self.execute(["iptables", "-t", table] + rule) }
+    }
+
     /// Removes the allowed-service rules of `tag` (a daemon that stops).
     package func withdraw(tag: String) async {
         guard let lock = try? await HostLock.acquire(directory + "/host.lock") else { return }

@@ -103,7 +103,15 @@ ROUTES = [
     (None, rf"/apps/{APP}/slugs(/[^/]+)?", "slug"),
     (None, rf"/apps/{APP}/log-sessions", "log-session"),
     (None, rf"/apps/{APP}/log-drains(/.+)?", "log-drain"),
-    (None, rf"/apps/{APP}/addons", "add-on"),
+    (None, rf"/apps/{APP}/addons(/[^/]+)?", "add-on"),
+    (None, r"/addons(/[^/]+)?", "add-on"),
+    (None, r"/addons/[^/]+/addon-attachments", "add-on-attachment"),
+    (None, rf"/apps/{APP}/addon-attachments", "add-on-attachment"),
+    (None, r"/addon-attachments", "add-on-attachment"),
+    (None, r"/addon-services(/[^/]+)?", "add-on-service"),
+    (None, r"/addon-services/[^/]+/plans(/[^/]+)?", "addon-plan"),
+    ("POST", r"/actions/addons/resolve", "add-on"),
+    ("POST", r"/actions/addon-attachments/resolve", "add-on-attachment"),
     (None, rf"/apps/{APP}/sni-endpoints(/[^/]+)?", "sni-endpoint"),
 ]
 

@@ -30,6 +30,9 @@ import sys
 RESOURCES = {
     "account": "account",
     "add-on": "add-on",
+    "add-on-attachment": "add-on-attachment",
+    "add-on-service": "add-on-service",
+    "addon-plan": "plan",
     "app": "app",
     "build": "build",
     "buildpack-installation": "buildpack-installation",
@@ -52,7 +55,8 @@ RESOURCES = {
 
 # Keywords without a bearing on which responses are valid here (annotations, hyper-schema).
 IGNORED = {"description", "example", "readOnly", "default", "stability", "strictProperties", "title",
-           "$schema", "id", "links", "definitions", "identity", "deprecated", "pattern"}
+           "$schema", "id", "links", "definitions", "identity", "deprecated", "pattern",
+           "readonly"}  # "readonly": a misspelt readOnly in add-on-service
 HANDLED = {"type", "format", "enum", "properties", "required", "additionalProperties", "patternProperties",
            "items", "anyOf"}
 

@@ -112,20 +112,12 @@ struct LogDrainController {
     }
 }
 
-/// What the heroku CLI asks for and openruko does not have: add-ons (`[]`), SNI endpoints
-/// (`[]`), pipeline couplings (404, as the CLI expects when there is none).
+/// What the heroku CLI asks for and openruko does not have: pipeline couplings (404, as the
+/// CLI expects when there is none). Add-ons: `AddonController`.
 struct StubController {
     let environment: APIEnvironment
 
     func register(on router: Router<APIContext>) {
-        router.get("/apps/:app/addons") { request, context in
-            _ = try environment.platform.app(try context.parameter("app"), as: try context.principal())
-            return JSONResponse.make(data: Data("[]".utf8), for: request)
-        }
-        router.get("/addons") { request, context in
-            _ = try context.principal()
-            return JSONResponse.make(data: Data("[]".utf8), for: request)
-        }
         router.get("/apps/:app/pipeline-couplings") { _, context -> Response in
             _ = try environment.platform.app(try context.parameter("app"), as: try context.principal())
             throw OpenrukoError(.notFound, "Couldn't find that pipeline coupling.", resource: "pipeline_coupling")

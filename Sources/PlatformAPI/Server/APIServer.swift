@@ -139,6 +139,7 @@ package struct APIServer: Service {
         SlugController(environment: environment).register(on: router)
         LogSessionController(environment: environment).register(on: router)
         LogDrainController(environment: environment).register(on: router)
+        AddonController(environment: environment).register(on: router)
         StubController(environment: environment).register(on: router)
         return router
     }

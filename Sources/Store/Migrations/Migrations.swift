@@ -11,6 +11,7 @@ enum Migrations {
         migrator.registerMigration("0004_app_sandbox_uids", migrate: Migration0004AppSandboxUIDs.migrate)
         migrator.registerMigration("0005_certificates", migrate: Migration0005Certificates.migrate)
         migrator.registerMigration("0006_slug_expiry", migrate: Migration0006SlugExpiry.migrate)
+        migrator.registerMigration("0007_addons", migrate: Migration0007Addons.migrate)
         return migrator
     }
 }

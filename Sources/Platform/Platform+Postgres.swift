@@ -1,0 +1,125 @@
+package import Foundation
+package import OpenrukoCore
+import Store
+
+// MARK: - `pg:*`: info, backups, restores, credential rotation (issue 19)
+
+/// One kept backup of an add-on database (`DATA_DIR/backups/ADDON-b001.dump`).
+package struct DatabaseBackup: Hashable, Sendable {
+    /// `b001`.
+    package var id: String
+    package var addonName: String
+    package var path: String
+    package var sizeBytes: Int64
+    package var createdAt: Date
+}
+
+extension Platform {
+    /// The app's add-on database `which` (`DATABASE`, `HEROKU_POSTGRESQL_RED`, `…_URL`, or an
+    /// add-on name), by default its `DATABASE`, else its first.
+    package func database(_ appName: String, _ which: String?, as principal: Principal) throws(OpenrukoError) -> Addon {
+        let app = try self.app(appName, as: principal)
+        let addons = try store.addons(appID: app.id)
+        let wanted = which.map { $0.hasSuffix("_URL") ? String($0.dropLast(4)) : $0 }
+        let found =
+            if let wanted {
+                addons.first { $0.attachmentName == wanted.uppercased() || $0.name == wanted.lowercased() || $0.configVars.contains(wanted.uppercased() + "_URL") }
+            } else {
+                addons.first { $0.attachmentName == "DATABASE" } ?? addons.first
+            }
+        guard let found else {
+            throw OpenrukoError(
+                .notFound, which.map { "\(app.name) has no database \($0)." } ?? "\(app.name) has no database: addons:create \(app.name) heroku-postgresql",
+                resource: "addon")
+        }
+        return found
+    }
+
+    /// Each add-on database of the app with its server's version, size and connections.
+    package func databaseInfo(_ appName: String, as principal: Principal) async throws(OpenrukoError) -> [(Addon, DatabaseInfo)] {
+        let app = try self.app(appName, as: principal)
+        var infos: [(Addon, DatabaseInfo)] = []
+        for addon in try store.addons(appID: app.id) { infos.append((addon, try await databases.info(addon.credentials))) }
+        return infos
+    }
+
+    /// `pg:backups:capture`: a `pg_dump -Fc` kept as the add-on's next backup (`b001`, `b002`…).
+    package func captureBackup(_ appName: String, _ which: String?, as principal: Principal) async throws(OpenrukoError) -> DatabaseBackup {
+        let addon = try database(appName, which, as: principal)
+        let next = (try backups(of: addon).compactMap { Int($0.id.dropFirst()) }.max() ?? 0) + 1
+        let id = "b" + String(repeating: "0", count: max(0, 3 - String(next).count)) + String(next)
+        let path = layout.backups + "/\(addon.name)-\(id).dump"
+        try await databases.backup(addon.credentials, to: path)
+        logAPI(try app(appName, as: principal), "Backup \(id) of \(addon.attachmentName) captured by user \(try attribution(principal).email)")
+        return try backups(of: addon).first { $0.id == id } ?? DatabaseBackup(id: id, addonName: addon.name, path: path, sizeBytes: 0, createdAt: Date())
+    }
+
+    /// The backups of the app's add-on databases, oldest first.
+    package func backups(_ appName: String, as principal: Principal) throws(OpenrukoError) -> [DatabaseBackup] {
+        let app = try self.app(appName, as: principal)
+        var all: [DatabaseBackup] = []
+        for addon in try store.addons(appID: app.id) { all += try backups(of: addon) }
+        return all.sorted { $0.createdAt < $1.createdAt }
+    }
+
+    /// `pg:backups:restore`: replaces the database's contents with one of its backups (the
+    /// newest by default), restored as its own role.
+    /// - Parameters:
+    ///   - confirm: must be the app's name (the database's current contents are lost).
+    package func restoreBackup(
+        _ appName: String, backup id: String?, into which: String?, confirm: String?, as principal: Principal
+    ) async throws(OpenrukoError) -> (Addon, DatabaseBackup) {
+        let addon = try database(appName, which, as: principal)
+        guard confirm == addon.appName else {
+            throw OpenrukoError(
+                .invalid, "This replaces the contents of \(addon.attachmentName) of \(addon.appName). To proceed, pass --confirm \(addon.appName).",
+                resource: "addon")
+        }
+        let kept = try backups(of: addon)
+        guard let backup = id.map({ id in kept.first { $0.id == id.lowercased() } }) ?? kept.last else {
+            throw OpenrukoError(.notFound, id.map { "Couldn't find backup \($0) of \(addon.attachmentName)." } ?? "\(addon.attachmentName) has no backup.", resource: "backup")
+        }
+        try await databases.restore(addon.credentials, from: backup.path)
+        logAPI(try app(appName, as: principal), "Backup \(backup.id) restored to \(addon.attachmentName) by user \(try attribution(principal).email)")
+        return (addon, backup)
+    }
+
+    /// `pg:credentials:rotate`: a new password for the database's role (its open connections
+    /// end) and its URL in the config vars in a new release, so the dynos restart with it.
+    package func rotateCredentials(
+        _ appName: String, _ which: String?, confirm: String?, as principal: Principal, output: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws(OpenrukoError) -> (Addon, Release) {
+        let addon = try database(appName, which, as: principal)
+        guard confirm == addon.appName else {
+            throw OpenrukoError(
+                .invalid, "This ends every connection to \(addon.attachmentName) and restarts \(addon.appName). To proceed, pass --confirm \(addon.appName).",
+                resource: "addon")
+        }
+        let app = try self.app(appName, as: principal)
+        let actor = try attribution(principal)
+        let rotated = try await databases.rotate(addon.credentials)
+        let description = "Update \(addon.attachmentName) by \(addon.service)"
+        let release = try store.updateAddonCredentials(
+            addon, to: rotated, description: description, actor: actor,
+            status: try initialStatus(slugID: try store.currentRelease(appID: app.id)?.slugID))
+        logAPI(app, "\(description) (credentials rotated) by user \(actor.email)")
+        var updated = addon
+        updated.credentials = rotated
+        return (updated, await publish(release, of: app, actor: actor, output: output))
+    }
+
+    /// The kept `bNNN` backups of one add-on, oldest first.
+    func backups(of addon: Addon) throws(OpenrukoError) -> [DatabaseBackup] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: layout.backups)) ?? []
+        let prefix = addon.name + "-b"
+        return names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".dump") }.compactMap { name -> DatabaseBackup? in
+            let id = String(name.dropFirst(addon.name.count + 1).dropLast(5))
+            guard Int(id.dropFirst()) != nil else { return nil }
+            let path = layout.backups + "/" + name
+            let attributes = (try? FileManager.default.attributesOfItem(atPath: path)) ?? [:]
+            return DatabaseBackup(
+                id: id, addonName: addon.name, path: path, sizeBytes: (attributes[.size] as? NSNumber)?.int64Value ?? 0,
+                createdAt: attributes[.modificationDate] as? Date ?? Date())
+        }.sorted { $0.id.count == $1.id.count ? $0.id < $1.id : $0.id.count < $1.id.count }
+    }
+}
