@@ -89,13 +89,18 @@ package struct BuildPipeline: Sendable {
         // The app may have changed (buildpacks, name) while this build waited.
         if let fresh = try? store.app(request.app.id.uuidString.lowercased()) { request.app = fresh }
         failInterruptedBuilds(of: request.app, except: request.build.id)
-        let workspace = BuildWorkspace(
+        var workspace = BuildWorkspace(
             layout: layout, app: request.app.name, buildID: request.build.id,
             identity: sandbox.identity.forApp(uid: request.app.sandboxUID))
         defer { workspace.remove() }
         var used: [String] = []
         do {
             output.heading("Building on the \(request.app.stack) stack")
+            do {
+                workspace.stack = try StackCatalog(layout: layout).root(of: request.app.stack, .build)
+            } catch {
+                throw Failure(message: error.message)
+            }
             try await prepare(request, workspace: workspace, output: output)
             let compiled = try await compile(request, workspace: workspace, output: output, used: &used)
             let slug = try await pack(request, workspace: workspace, compiled: compiled, output: output)

@@ -16,6 +16,8 @@ struct BuildWorkspace {
     let buildDirectory: String
     /// The build's network namespace, shared by its steps (nil: each step gets its own).
     var networkNamespace: String?
+    /// The stack's build image every step runs on (nil: the legacy stack, the host's `/usr`).
+    var stack: String?
 
     init(layout: DataLayout, app: String, buildID: UUID, identity: SandboxIdentity) {
         let id = buildID.uuidString.lowercased()
@@ -99,7 +101,7 @@ struct BuildWorkspace {
         _ command: [String], environment: [String: String], timeLimit: Duration?, extraBinds: [SandboxConfiguration.Bind] = [],
         workingDirectory: String? = nil
     ) -> SandboxConfiguration {
-        SandboxConfiguration(
+        var configuration = SandboxConfiguration(
             command: command, environment: environment, workingDirectory: workingDirectory ?? buildDirectory,
             app: .directory(home), tmp: .directory(tmp),
             binds: [
@@ -110,6 +112,8 @@ struct BuildWorkspace {
             ] + extraBinds,
             network: true, hostname: "build", timeLimit: timeLimit, gracePeriod: .seconds(5), identity: identity,
             networkNamespace: networkNamespace)
+        configuration.stack = stack
+        return configuration
     }
 
     /// Removes everything (files sandboxed code made read-only included).

@@ -16,24 +16,6 @@ package struct AppDetails: Sendable, Hashable {
 }
 
 extension Platform {
-    /// The stacks apps may build on; the first is the default.
-    package static let stacks = [App.defaultStack]
-
-    /// Old Heroku stack names clients still send (heroku3 sends `cedar`): they mean the default.
-    static let legacyStacks: Set<String> = ["cedar", "cedar-10", "cedar-14"]
-
-    /// The stack to use for a requested name: nil and legacy names give the default.
-    /// - Throws: `invalid` naming the stacks there are.
-    package func resolveStack(_ requested: String?) throws(OpenrukoError) -> String {
-        guard let requested, !Self.legacyStacks.contains(requested.lowercased()) else { return App.defaultStack }
-        guard let stack = Self.stacks.first(where: { $0 == requested.lowercased() }) else {
-            throw OpenrukoError(
-                .invalid, "Stack \(requested.debugDescription) is not available here; stacks: \(Self.stacks.joined(separator: ", ")).",
-                resource: "stack")
-        }
-        return stack
-    }
-
     /// The apps a user owns or collaborates on: yourself, or anyone for admins.
     package func apps(accessibleBy email: String?, as principal: Principal) throws(OpenrukoError) -> [App] {
         let user = try subject(email, as: principal, action: "list other users' apps")
@@ -59,15 +41,6 @@ extension Platform {
         let app = try self.app(name, as: principal)
         try store.setContainerBuilds(appID: app.id, on)
         logAPI(app, "Container builds \(on ? "allowed" : "forbidden") by user \(try attribution(principal).email)")
-        return try self.app(app.id.uuidString, as: principal)
-    }
-
-    /// Sets the stack the next build uses (`heroku stack:set`).
-    package func setBuildStack(_ name: String, _ stack: String, as principal: Principal) throws(OpenrukoError) -> App {
-        let app = try self.app(name, as: principal)
-        let resolved = try resolveStack(stack)
-        guard resolved != app.stack else { return app }
-        try store.setStack(appID: app.id, resolved)
         return try self.app(app.id.uuidString, as: principal)
     }
 

@@ -41,6 +41,17 @@ extension DynoDriver {
             app: .directory(app), tmp: .tmpfs, network: true, hostname: instance.uuidString.lowercased(),
             gracePeriod: host.settings.stopGrace, identity: identity, networkNamespace: namespace)
         configuration.cgroupProcs = cgroup?.procsFiles ?? []
+        // A slug runs on the run image of the stack it was built on (the legacy one: the host's /usr).
+        if image == nil {
+            do {
+                configuration.stack = try StackCatalog(layout: host.layout).root(of: spec.slug.stack, .run)
+            } catch {
+                say("Error: \(error.message)")
+                tail.append(Data("\(error.message)\n".utf8))
+                await fail(error.message)
+                return 1
+            }
+        }
         // `/tmp` is memory: it counts against the dyno's memory and is never bigger than its limit.
         configuration.tmpfsSize = DynoSize.named(spec.size).limits.memoryBytes
         if let image {

@@ -30,6 +30,8 @@ package struct DynoEnvironment: Sendable, Hashable {
         environment.merge(release.config) { _, config in config }
         environment.merge(platform) { _, ours in ours }
         environment["HOME"] = "/app"
+        // The stack the slug was built on and runs on (not for container images, as on Heroku).
+        environment["STACK"] = slug?.stack ?? app.stack
         return environment
     }
 

@@ -5,7 +5,8 @@ import SystemPackage
 import Synchronization
 
 /// Runs commands under bubblewrap as an unprivileged user (see `SandboxIdentity`): new
-/// user, PID, IPC, UTS and cgroup namespaces, the host's `/usr` read-only, a private `/app`
+/// user, PID, IPC, UTS and cgroup namespaces, a stack image as `/` (or, for the legacy
+/// stack, the host's `/usr`) read-only, a private `/app`
 /// and `/tmp`, `/proc` and `/dev` of its own, and nothing else of the host but the binds it
 /// is handed and a few read-only `/etc` files (resolver, CA certificates, alternatives). It
 /// never sees `DATA_DIR`, other apps or the daemon's files. The whole sandbox is one group:
@@ -114,17 +115,13 @@ package struct Sandbox: Sendable {
         if let root = configuration.rootFilesystem {
             return args + imageArguments(root: root, configuration)
         }
-        args += ["--ro-bind", "/usr", "/usr"]
-        for top in ["bin", "sbin", "lib", "lib32", "lib64", "libx32"] {
-            let path = "/" + top
-            if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
-                args += ["--symlink", target, path]
-            } else if FileManager.default.fileExists(atPath: path) {
-                args += ["--ro-bind", path, path]
+        if let stack = configuration.stack {
+            args += ["--ro-bind", stack, "/"]
+            if FileManager.default.fileExists(atPath: "/etc/resolv.conf") {
+                args += ["--ro-bind", "/etc/resolv.conf", "/etc/resolv.conf"]
             }
-        }
-        for entry in Self.etcEntries where FileManager.default.fileExists(atPath: "/etc/" + entry) {
-            args += ["--ro-bind", "/etc/" + entry, "/etc/" + entry]
+        } else {
+            args += hostSystemArguments()
         }
         args += ["--ro-bind", hostsFile(configuration.hostname), "/etc/hosts"]
         let files = accountFiles(configuration.identity ?? identity)
@@ -142,6 +139,23 @@ package struct Sandbox: Sendable {
             args += [bind.writable ? "--bind" : "--ro-bind", bind.source, bind.target]
         }
         args += ["--chdir", configuration.workingDirectory, "--"]
+        return args
+    }
+
+    /// The legacy stack: the host's `/usr` (and `/bin`, `/lib`…) and `etcEntries`, read-only.
+    func hostSystemArguments() -> [String] {
+        var args = ["--ro-bind", "/usr", "/usr"]
+        for top in ["bin", "sbin", "lib", "lib32", "lib64", "libx32"] {
+            let path = "/" + top
+            if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
+                args += ["--symlink", target, path]
+            } else if FileManager.default.fileExists(atPath: path) {
+                args += ["--ro-bind", path, path]
+            }
+        }
+        for entry in Self.etcEntries where FileManager.default.fileExists(atPath: "/etc/" + entry) {
+            args += ["--ro-bind", "/etc/" + entry, "/etc/" + entry]
+        }
         return args
     }
 

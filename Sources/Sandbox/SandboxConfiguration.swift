@@ -1,5 +1,6 @@
-/// What one sandboxed command sees and may do: a private writable `/app` and `/tmp`, the
-/// host's `/usr` (and a few `/etc` files) read-only, and only the directories it is handed.
+/// What one sandboxed command sees and may do: a private writable `/app` and `/tmp`, a stack
+/// image (or the host's `/usr` and a few `/etc` files) read-only, and only the directories
+/// it is handed.
 /// Used for builds (each step of a build shares its `/app` and `/tmp` directories) and for
 /// dynos (a throw-away `/app` holding the extracted slug).
 package struct SandboxConfiguration: Sendable, Hashable {
@@ -61,6 +62,11 @@ package struct SandboxConfiguration: Sendable, Hashable {
     /// user) to run in as `/`, instead of the host's `/usr` and the `/app` and `/tmp` scratch
     /// directories: only `/proc`, `/dev` and the host's resolver files are added to it.
     package var rootFilesystem: String?
+    /// A stack image's root filesystem (root's, on the host) to run on as `/`, read-only,
+    /// instead of the host's `/usr` and `/etc` files: only the host's `resolv.conf` and the
+    /// sandbox's `hosts`, `passwd` and `group` are added, with `/app`, `/tmp` and the binds as
+    /// usual. Nil: the legacy stack (the host's `/usr`). `rootFilesystem` takes precedence.
+    package var stack: String?
     /// The uid (and gid) the command sees itself as inside the sandbox; its files appear owned
     /// by it. Nil: the sandbox user's own. On the host it is always the sandbox user.
     package var userID: UInt32?

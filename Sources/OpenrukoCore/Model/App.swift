@@ -38,8 +38,8 @@ package struct App: Hashable, Sendable, Codable {
         self.updatedAt = updatedAt
     }
 
-    /// The stack every app builds on.
-    package static let defaultStack = "heroku-22"
+    /// The legacy stack (the host's `/usr`), where apps build when no other is configured.
+    package static let defaultStack = StackCatalog.legacy
 }
 
 /// A user with access to an app that they do not own.

@@ -91,13 +91,13 @@ struct StackController {
     func register(on router: Router<APIContext>) {
         router.get("/stacks") { request, context in
             _ = try context.principal()
-            let stacks = Platform.stacks.enumerated().map { StackResource(name: $1, isDefault: $0 == 0) }
+            let stacks = environment.platform.stacks().map(StackResource.init)
             return try JSONResponse.make(stacks, for: request)
         }
         router.get("/stacks/:stack") { request, context in
             _ = try context.principal()
             let wanted = try context.parameter("stack").lowercased()
-            let stacks = Platform.stacks.enumerated().map { StackResource(name: $1, isDefault: $0 == 0) }
+            let stacks = environment.platform.stacks().map(StackResource.init)
             guard let stack = stacks.first(where: { $0.name == wanted || $0.id == wanted }) else {
                 throw OpenrukoError(.notFound, "Couldn't find that stack.", resource: "stack")
             }

@@ -84,8 +84,10 @@ struct BuildController {
         let grant = Grant(
             kind: .buildOutput, user: principal.user?.id ?? StableID.nobody, app: app.id, object: build.id,
             expires: Grant.expiry(in: Self.outputLifetime))
+        // The stack a finished build ran on is its slug's; a running one uses the app's.
+        let stack = build.slugID.flatMap { try? environment.platform.slug(app.name, $0.uuidString, as: principal).1.stack }
         return BuildResource(
-            build, app: app, stack: app.stack, outputURL: environment.capabilityURL(request, "/streams/builds", grant),
+            build, app: app, stack: stack ?? app.stack, outputURL: environment.capabilityURL(request, "/streams/builds", grant),
             sourceURL: environment.platform.urls.gitURL(app.name))
     }
 

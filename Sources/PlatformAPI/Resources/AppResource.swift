@@ -69,12 +69,12 @@ struct StackResource: Encodable, Sendable {
     var state = "supported"
     var updated_at: String
 
-    init(name: String, isDefault: Bool) {
-        let reference = NamedReference.fixed("stack", name)
+    init(_ stack: StackSummary) {
+        let reference = NamedReference.fixed("stack", stack.name)
         id = reference.id
-        self.name = name
-        self.default = isDefault
-        created_at = "2022-05-01T00:00:00Z"
+        name = stack.name
+        self.default = stack.isDefault
+        created_at = stack.builtAt?.wire ?? "2022-05-01T00:00:00Z"
         updated_at = created_at
     }
 }
