@@ -26,7 +26,9 @@ extension DynoDriver {
             let archive = host.layout.slug(spec.app.name, id: spec.slug.id.uuidString.lowercased())
             var tree = try await host.trees.tree(of: spec.slug, archive: archive, identity: identity)
             if let image { tree += "/" + image.key }
-            app = try await host.filesystem.prepare(instance: instance, slugID: spec.slug.id, tree: tree, identity: identity)
+            app = try await host.filesystem.prepare(
+                instance: instance, slugID: spec.slug.id, tree: tree, identity: identity,
+                writableBytes: DynoSize.named(spec.size).quotaBytes)
         } catch {
             say("Error: \(error.message)")
             tail.append(Data("\(error.message)\n".utf8))

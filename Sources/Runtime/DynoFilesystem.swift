@@ -6,8 +6,9 @@ import SystemPackage
 
 /// Each dyno's private, writable `/app`, thrown away when the dyno stops:
 /// `DATA_DIR/run/runtime/dynos/INSTANCE/app`. When openruko runs as root it is an overlay
-/// mount over the release's extracted slug (`SlugTrees`), so starting a dyno copies nothing;
-/// otherwise it is a copy of the tree. The directory also records its owner process and slug,
+/// mount over the release's extracted slug (`SlugTrees`), so starting a dyno copies nothing,
+/// whose writable layer is a tmpfs of the dyno's memory size (so a dyno cannot fill the host's
+/// disk); otherwise it is a copy of the tree. The directory also records its owner process and slug,
 /// so a later daemon can clean up after one that died.
 package struct DynoFilesystem: Sendable {
     /// `DATA_DIR/run/runtime`.
@@ -24,28 +25,38 @@ package struct DynoFilesystem: Sendable {
     /// Creates the instance's `/app` from `tree` and returns its host path.
     /// - Throws: `OpenrukoError` when it cannot be created.
     /// - Parameter identity: the app's identity, which owns the dyno's directories.
-    package func prepare(instance: UUID, slugID: UUID, tree: String, identity: SandboxIdentity) async throws(OpenrukoError)
-        -> String
-    {
+    /// - Parameter writableBytes: as root, what the dyno may write into `/app` at most: its
+    ///   writes go to a tmpfs of this size (memory, charged to the dyno's cgroup like `/tmp`),
+    ///   never to the host's disk. Nil: no such cap.
+    package func prepare(
+        instance: UUID, slugID: UUID, tree: String, identity: SandboxIdentity, writableBytes: UInt64? = nil
+    ) async throws(OpenrukoError) -> String {
         let base = directory(instance)
         let app = base + "/app"
+        let writable = base + "/rw"
         do {
             try Self.makePrivateDirectory(root)
             try Self.makePrivateDirectory(dynosDirectory)
             try Self.makePrivateDirectory(base)
             try "\(getpid())".write(toFile: base + "/owner", atomically: false, encoding: .utf8)
             try slugID.uuidString.lowercased().write(toFile: base + "/slug", atomically: false, encoding: .utf8)
-            for name in ["upper", "work", "app"] {
-                try FileManager.default.createDirectory(atPath: base + "/" + name, withIntermediateDirectories: false)
-                chmod(base + "/" + name, 0o755)
-                identity.own(base + "/" + name)
+            try Self.makePrivateDirectory(writable)
+            if geteuid() == 0, let writableBytes {
+                guard mount("tmpfs", writable, "tmpfs", UInt(MS_NODEV | MS_NOSUID), "size=\(writableBytes),mode=0711") == 0 else {
+                    throw OpenrukoError(.internal, "Cannot mount the dyno's writable /app layer: \(String(cString: strerror(errno)))")
+                }
+            }
+            for path in [writable + "/upper", writable + "/work", app] {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+                chmod(path, 0o755)
+                identity.own(path)
             }
         } catch let error as OpenrukoError {
             throw error
         } catch {
             throw OpenrukoError(.internal, "Cannot prepare the dyno's /app: \(error.localizedDescription)")
         }
-        if geteuid() == 0, Self.overlay(lower: tree, upper: base + "/upper", work: base + "/work", target: app) {
+        if geteuid() == 0, Self.overlay(lower: tree, upper: writable + "/upper", work: writable + "/work", target: app) {
             return app
         }
         let copy: ExecutionResult<Void, DiscardedOutput, StringOutput<UTF8>>
@@ -96,8 +107,7 @@ package struct DynoFilesystem: Sendable {
     }
 
     static func removeDirectory(_ base: String) {
-        let app = base + "/app"
-        if isMountPoint(app) { umount2(app, Int32(MNT_DETACH)) }
+        for mounted in [base + "/app", base + "/rw"] where isMountPoint(mounted) { umount2(mounted, Int32(MNT_DETACH)) }
         try? FileManager.default.removeItem(atPath: base)
     }
 

@@ -190,6 +190,23 @@ extension RuntimeEndToEnd {
             #expect(try await scene.attacker.run("whoami").status == 0, "the daemon still serves")
         }
 
+        @Test(.enabled(if: geteuid() == 0, "mounts need root"))
+        func aDynoCannotFillTheHostsDiskThroughApp() async throws {
+            let scene = try await Self.scene(victimApp: nil)
+            let fixture = scene.fixture
+            defer { Task { await fixture.daemon.stop() } }
+            // A worker writes 3 GB into /app (its slug's directory): the writes land in a tmpfs of
+            // its memory quota (512 MB for standard-1X), not on the host's disk.
+            let procfile = "worker: dd if=/dev/zero of=/app/fill bs=1M count=3000 2>&1 | tail -4; echo FILL''-ENDED; sleep 600\n"
+            try await fixture.deploy("filler", TestApp.files(procfile: procfile))
+            try await fixture.admin(["ps:scale", "filler", "worker=1"])
+            try await fixture.eventually("the fill ends") { try await fixture.log("filler").contains("FILL-ENDED") }
+            let log = try await fixture.log("filler")
+            #expect(log.contains("No space left on device"), "\(log)")
+            #expect(!log.contains("3000+0 records out"), "all 3 GB were written: \(log)")
+            #expect(log.contains("536870912 bytes"), "it stops at its 512 MB quota: \(log)")
+        }
+
         @Test func theSSHServerOffersOnlyStrongAlgorithms() async throws {
             let scene = try await Self.scene(victimApp: nil)
             let fixture = scene.fixture
