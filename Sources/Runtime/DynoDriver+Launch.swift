@@ -56,6 +56,11 @@ extension DynoDriver {
         }
         // `/tmp` is memory: it counts against the dyno's memory and is never bigger than its limit.
         configuration.tmpfsSize = DynoSize.named(spec.size).limits.memoryBytes
+        // The dyno's memory quota in MB, as Heroku's buildpacks' boot scripts read it to size
+        // WEB_CONCURRENCY (the sandbox shows no cgroup files); a config var of that name wins.
+        if configuration.environment["DYNO_RAM"] == nil {
+            configuration.environment["DYNO_RAM"] = String(DynoSize.named(spec.size).quotaMB)
+        }
         if let image {
             // The image's root filesystem is the dyno's `/`; a root image user is the sandbox user.
             configuration.command = image.arguments(for: spec.command)

@@ -84,6 +84,10 @@ extension RuntimeEndToEnd {
                 #expect(cold.stderr.contains(line), "missing \(line.debugDescription) in:\n\(cold.stderr)")
             }
             try await servesHashedCSS(fixture)
+            // The buildpack's boot script sizes WEB_CONCURRENCY from the dyno's memory (512 MB / 256).
+            try await fixture.eventually("WEB_CONCURRENCY set at boot") {
+                try await fixture.log("django1").contains("Python buildpack: Defaulting WEB_CONCURRENCY to 2 based on the available memory.")
+            }
 
             // Warm: the cached install is reused, collectstatic still runs.
             try fixture.write(["templates/index.html": Self.files["templates/index.html"]!.replacingOccurrences(of: "hello", with: "hi")], to: repo)
