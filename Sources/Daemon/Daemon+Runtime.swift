@@ -62,6 +62,11 @@ final class DaemonRuntime: Sendable {
         host.filesystem.removeStale()
     }
 
+    /// Stops the web dynos started to check a release that failed before going live.
+    func discardCandidates(appID: UUID, releaseID: UUID) async {
+        await made.value?.discardCandidates(appID: appID, releaseID: releaseID)
+    }
+
     /// Marks this data directory's allowed-service rules (other daemons on the host keep theirs).
     var networkTag: String { Self.networkTag(layout) }
 

@@ -64,7 +64,8 @@ package struct Daemon: Sendable {
             BuildTasksService(tasks: builds),
             RecoverySweepService(
                 store: installation.store, layout: configuration.layout, logger: logger,
-                removeStaleDynos: { [runtime] in runtime.removeStaleDynos() }),
+                removeStaleDynos: { [runtime] in runtime.removeStaleDynos() },
+                discardCandidates: { [runtime] in await runtime.discardCandidates(appID: $0, releaseID: $1) }),
             try DiskCollectorService(platform: installation.platform, logger: logger),  // retention and GC (issue 20)
             APIServer(
                 platform: installation.platform, listen: configuration.apiListen, registry: registry,

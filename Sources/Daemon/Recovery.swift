@@ -32,9 +32,10 @@ enum Recovery {
 
     /// While the daemon runs: fails the pending builds whose owner died (and the pending
     /// release of the commit each was deploying), for apps whose build lock is free.
+    /// - Returns: the releases it failed (their checked web dynos may still run), by app.
     @discardableResult
-    static func failAbandoned(store: PlatformStore, layout: DataLayout, logger: Logger) -> Int {
-        var recovered = 0
+    static func failAbandoned(store: PlatformStore, layout: DataLayout, logger: Logger) -> [(appID: UUID, releaseID: UUID)] {
+        var failed: [(appID: UUID, releaseID: UUID)] = []
         for app in apps(store, logger) {
             let pending = ((try? store.builds(appID: app.id)) ?? []).filter { $0.status == .pending }
             for build in pending where BuildOwner.isAbandoned(build.id, layout: layout) {
@@ -42,18 +43,18 @@ enum Recovery {
                 guard !BuildLock.isHeld(app: app.name, layout: layout),
                     (try? store.build(id: build.id))?.status == .pending
                 else { continue }
-                recovered += fail(build, of: app, store: store, layout: layout, logger: logger)
+                _ = fail(build, of: app, store: store, layout: layout, logger: logger)
                 let deploy = build.commit.map { "Deploy " + String($0.prefix(7)) }
                 for release in (try? store.releases(appID: app.id)) ?? []
                 where release.status == .pending && deploy != nil && release.description == deploy {
                     if (try? store.setReleaseStatus(id: release.id, .failed)) != nil {
-                        recovered += 1
+                        failed.append((app.id, release.id))
                         logger.notice("Marked the abandoned release v\(release.version) of \(app.name) failed; the current release keeps serving.")
                     }
                 }
             }
         }
-        return recovered
+        return failed
     }
 
     /// While the daemon runs: removes what decided builds left (the owner files and staged

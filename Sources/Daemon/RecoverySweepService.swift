@@ -13,13 +13,17 @@ struct RecoverySweepService: Service {
     let logger: Logger
     /// Removes the directories (and processes) of dynos whose owner died (`DynoFilesystem.removeStale`).
     let removeStaleDynos: @Sendable () -> Void
+    /// Stops the web dynos started to check a release that failed here.
+    let discardCandidates: @Sendable (_ appID: UUID, _ releaseID: UUID) async -> Void
     var interval: Duration = .seconds(5)
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             guard !Task.isShuttingDownGracefully && !Task.isCancelled else { return }
-            Recovery.failAbandoned(store: store, layout: layout, logger: logger)
+            for (appID, releaseID) in Recovery.failAbandoned(store: store, layout: layout, logger: logger) {
+                await discardCandidates(appID, releaseID)
+            }
             Recovery.removeDebris(store: store, layout: layout)
             removeStaleDynos()
         }

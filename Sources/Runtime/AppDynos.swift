@@ -169,6 +169,13 @@ package actor AppDynos {
 
     private func retired(_ slot: UUID) { retiring[slot] = nil }
 
+    /// Stops the candidates of `releaseID`, if they are the ones waiting (a release that will
+    /// never roll out: its push's hook died).
+    func discardCandidates(of releaseID: UUID) {
+        guard candidates?.releaseID == releaseID else { return }
+        discardCandidates()
+    }
+
     func discardCandidates() {
         candidateExpiry?.cancel()
         candidateExpiry = nil

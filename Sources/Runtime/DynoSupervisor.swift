@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 package import OpenrukoCore
 import ServiceLifecycle
 package import Store
@@ -42,6 +42,12 @@ package final class DynoSupervisor: RuntimeControl, Service {
     package func prepareRollout(_ app: App, release: Release, output: @escaping @Sendable (String) -> Void) async -> RolloutReadiness {
         refreshHosts()
         return await dynos(of: app.id).prepare(release, output: output)
+    }
+
+    /// Stops the web dynos started to check `releaseID` before it goes live (they wait up to
+    /// ten minutes for their rollout otherwise), once that release has failed elsewhere.
+    package func discardCandidates(appID: UUID, releaseID: UUID) async {
+        await dynos(of: appID).discardCandidates(of: releaseID)
     }
 
     package func appChanged(_ app: App) async {
