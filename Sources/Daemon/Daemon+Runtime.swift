@@ -52,6 +52,7 @@ final class DaemonRuntime: Sendable {
         // makes it) listens on the host's loopback; dynos reach it at their gateway.
         let postgres = PostgresServer.forInstallation(layout)
         if postgres.isInitialized { try await network.allow(address: "127.0.0.1", port: try await postgres.port(), tag: networkTag) }
+        try await RedisSupervisor.allow(layout, network: network, tag: networkTag)
         let removed = await network.removeStale()
         if removed > 0 { logger.info("Removed \(removed) network namespaces left by stopped dynos and builds.") }
         logger.info("Dynos get addresses in \(network.plan.subnet) on \(NetworkPlan.bridge).")

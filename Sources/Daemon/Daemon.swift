@@ -60,7 +60,8 @@ package struct Daemon: Sendable {
         // The add-on database server next: it stops after the dynos that use it.
         let postgres = PostgresSupervisor(
             server: PostgresServer.forInstallation(configuration.layout), store: installation.store, logs: logs, logger: logger)
-        return [installation.logService(logs), postgres] + runtime.services() + [
+        let redis = RedisSupervisor(layout: configuration.layout, store: installation.store, logs: logs, logger: logger)
+        return [installation.logService(logs), postgres, redis] + runtime.services() + [
             BuildTasksService(tasks: builds),
             RecoverySweepService(
                 store: installation.store, layout: configuration.layout, logger: logger,

@@ -24,9 +24,10 @@ extension Platform {
         let actor = try attribution(principal)
         var generator = SystemRandomNumberGenerator()
         let existing = Set(try store.config(appID: app.id).keys).union(try store.addons(appID: app.id).flatMap(\.configVars))
-        let attachment = try AddonCatalog.attachment(existing: existing, as: attachmentName, using: &generator)
-        let name = try freeAddonName(using: &generator)
-        let credentials = try await databases.provision(plan: plan)
+        let attachment = try AddonCatalog.attachment(existing: existing, as: attachmentName, service: service, using: &generator)
+        let name = try freeAddonName(prefix: service.namePrefix, using: &generator)
+        let servers = self.provisioner(for: service.name)
+        let credentials = try await servers.provision(plan: plan)
         let now = Date()
         let addon = Addon(
             id: UUID(), name: name, appID: app.id, appName: app.name, service: service.name, plan: plan.name,
@@ -36,7 +37,7 @@ extension Platform {
             release = try store.createAddon(
                 addon, actor: actor, status: try initialStatus(slugID: try store.currentRelease(appID: app.id)?.slugID)).1
         } catch {
-            try? await databases.deprovision(credentials, backup: nil)  // nothing refers to it: an empty database
+            try? await servers.deprovision(credentials, backup: nil)  // nothing refers to it: an empty database
             throw error
         }
         logAPI(app, "\(addon.attachDescription) by user \(actor.email)")
@@ -91,7 +92,8 @@ extension Platform {
         guard let app = try store.app(addon.appID.uuidString) else { throw OpenrukoError.appNotFound }
         let actor = try attribution(principal)
         let backup = backupPath(of: addon)
-        try await databases.deprovision(addon.credentials, backup: backup)
+        try await detachEverywhere(addon, actor: actor)  // the apps it was shared with (Platform+AddonAttachments)
+        try await provisioner(for: addon.service).deprovision(addon.credentials, backup: backup)
         let release = try store.deleteAddon(
             addon, actor: actor, status: try initialStatus(slugID: try store.currentRelease(appID: app.id)?.slugID))
         logAPI(app, "\(addon.detachDescription) by user \(actor.email)")
@@ -99,23 +101,30 @@ extension Platform {
     }
 
     /// Drops every add-on database of an app that is being destroyed (each after a final
-    /// backup); its records go with the app.
-    func destroyAddons(of app: App) async throws(OpenrukoError) {
+    /// backup, detached from the apps it was shared with first); its records go with the app.
+    func destroyAddons(of app: App, by principal: Principal) async throws(OpenrukoError) {
         for addon in try store.addons(appID: app.id) {
-            try await databases.deprovision(addon.credentials, backup: backupPath(of: addon))
+            try await detachEverywhere(addon, actor: try attribution(principal))
+            try await provisioner(for: addon.service).deprovision(addon.credentials, backup: backupPath(of: addon))
         }
     }
 
-    /// `DATA_DIR/backups/NAME-20261206T230000Z.dump`.
-    func backupPath(of addon: Addon) -> String {
-        let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withYear, .withMonth, .withDay, .withTime, .withTimeZone])
-        return layout.backups + "/\(addon.name)-\(stamp.replacingOccurrences(of: ":", with: "")).dump"
+    /// The provisioner of a service's add-ons (`heroku-redis`: Redis servers; else databases).
+    func provisioner(for service: String) -> any DatabaseProvisioner {
+        service == AddonCatalog.redis.name ? redis : databases
     }
 
-    /// A free random add-on name like `postgresql-curved-12345`.
-    func freeAddonName(using generator: inout some RandomNumberGenerator) throws(OpenrukoError) -> String {
+    /// `DATA_DIR/backups/NAME-20261206T230000Z.dump` (a Redis add-on's: `.rdb`).
+    func backupPath(of addon: Addon) -> String {
+        let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withYear, .withMonth, .withDay, .withTime, .withTimeZone])
+        return layout.backups + "/\(addon.name)-\(stamp.replacingOccurrences(of: ":", with: ""))"
+            + (addon.service == AddonCatalog.redis.name ? ".rdb" : ".dump")
+    }
+
+    /// A free random add-on name like `postgresql-curved-12345` (`prefix`: `redis-…`).
+    func freeAddonName(prefix: String, using generator: inout some RandomNumberGenerator) throws(OpenrukoError) -> String {
         for _ in 0..<20 {
-            let candidate = AddonCatalog.randomName(using: &generator)
+            let candidate = AddonCatalog.randomName(prefix: prefix, using: &generator)
             if try store.addon(candidate) == nil { return candidate }
         }
         throw OpenrukoError(.conflict, "Could not find a free add-on name.", resource: "addon")

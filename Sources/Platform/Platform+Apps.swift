@@ -45,7 +45,7 @@ extension Platform {
             throw OpenrukoError(.invalid, "This destroys \(app.name) and all its data. To proceed, pass --confirm \(app.name).", resource: "app")
         }
         await runtime.appDestroyed(app)
-        try await destroyAddons(of: app)  // each after a final backup (Platform+Addons)
+        try await destroyAddons(of: app, by: principal)  // each after a final backup (Platform+Addons)
         let slugs = try store.slugs(appID: app.id).map(\.id)
         let builds = try store.builds(appID: app.id).map(\.id)
         try store.deleteApp(id: app.id)

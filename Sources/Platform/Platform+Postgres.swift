@@ -19,7 +19,7 @@ extension Platform {
     /// add-on name), by default its `DATABASE`, else its first.
     package func database(_ appName: String, _ which: String?, as principal: Principal) throws(OpenrukoError) -> Addon {
         let app = try self.app(appName, as: principal)
-        let addons = try store.addons(appID: app.id)
+        let addons = try store.addons(appID: app.id).filter { $0.service == AddonCatalog.postgres.name }
         let wanted = which.map { $0.hasSuffix("_URL") ? String($0.dropLast(4)) : $0 }
         let found =
             if let wanted {
@@ -39,7 +39,7 @@ extension Platform {
     package func databaseInfo(_ appName: String, as principal: Principal) async throws(OpenrukoError) -> [(Addon, DatabaseInfo)] {
         let app = try self.app(appName, as: principal)
         var infos: [(Addon, DatabaseInfo)] = []
-        for addon in try store.addons(appID: app.id) { infos.append((addon, try await databases.info(addon.credentials))) }
+        for addon in try store.addons(appID: app.id) where addon.service == AddonCatalog.postgres.name { infos.append((addon, try await databases.info(addon.credentials))) }
         return infos
     }
 
@@ -103,6 +103,7 @@ extension Platform {
             addon, to: rotated, description: description, actor: actor,
             status: try initialStatus(slugID: try store.currentRelease(appID: app.id)?.slugID))
         logAPI(app, "\(description) (credentials rotated) by user \(actor.email)")
+        try await updateAttachments(of: addon, to: rotated.url, description: description, actor: actor)
         var updated = addon
         updated.credentials = rotated
         return (updated, await publish(release, of: app, actor: actor, output: output))

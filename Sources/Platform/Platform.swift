@@ -26,6 +26,8 @@ package struct Platform: Sendable {
     package let logs: any LogSink
     /// Creates and drops add-on databases.
     package let databases: any DatabaseProvisioner
+    /// Creates and drops add-on Redis servers.
+    package let redis: any DatabaseProvisioner
     /// URLs shown to users; the daemon updates them once its listeners are bound.
     package let urlSource: PublicURLSource
     /// URLs shown to users.
@@ -35,7 +37,8 @@ package struct Platform: Sendable {
         store: PlatformStore, layout: DataLayout, repositories: any RepositoryStore,
         runtime: any RuntimeControl = DetachedRuntime(), releasePhase: any ReleasePhaseRunner = UnavailableReleasePhase(),
         logs: any LogSink = DiscardingLogSink(), urls: PublicURLSource = PublicURLSource(),
-        databases: any DatabaseProvisioner = UnavailableDatabaseProvisioner()
+        databases: any DatabaseProvisioner = UnavailableDatabaseProvisioner(),
+        redis: any DatabaseProvisioner = UnavailableDatabaseProvisioner()
     ) {
         self.store = store
         self.layout = layout
@@ -45,6 +48,7 @@ package struct Platform: Sendable {
         self.logs = logs
         self.urlSource = urls
         self.databases = databases
+        self.redis = redis
     }
 
     /// Writes one `app[api]` line to the app's log.

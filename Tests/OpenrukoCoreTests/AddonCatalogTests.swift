@@ -8,7 +8,10 @@ import Testing
         #expect(try AddonCatalog.resolve("heroku-postgresql").1.name == "essential-0")
         #expect(try AddonCatalog.resolve("postgresql:standard-0").1.connectionLimit == 120)
         #expect(try AddonCatalog.resolve("HEROKU-POSTGRESQL:Essential-2").1.name == "essential-2")
-        #expect(throws: OpenrukoError.self) { try AddonCatalog.resolve("heroku-redis") }
+        #expect(try AddonCatalog.resolve("redis").1.fullName == "heroku-redis:mini")
+        #expect(try AddonCatalog.resolve("heroku-redis:premium-0").1.maxMemoryBytes == 50 << 20)
+        #expect(throws: OpenrukoError.self) { try AddonCatalog.resolve("heroku-redis:essential-0") }
+        #expect(throws: OpenrukoError.self) { try AddonCatalog.resolve("heroku-memcached") }
         #expect(throws: OpenrukoError.self) { try AddonCatalog.resolve("heroku-postgresql:mega-9") }
         #expect(throws: OpenrukoError.self) { try AddonCatalog.resolve("") }
     }
@@ -24,6 +27,14 @@ import Testing
         #expect(try AddonCatalog.attachment(existing: [], as: "reports", using: &generator) == ("REPORTS", ["REPORTS_URL"]))
     }
 
+    @Test func redisAttachmentsAreRedisThenColors() throws {
+        var generator = SystemRandomNumberGenerator()
+        let first = try AddonCatalog.attachment(existing: ["DATABASE_URL"], as: nil, service: AddonCatalog.redis, using: &generator)
+        #expect(first.name == "REDIS" && first.configVars[0] == "REDIS_URL" && first.configVars[1].hasPrefix("HEROKU_REDIS_"))
+        let second = try AddonCatalog.attachment(existing: Set(first.configVars), as: nil, service: AddonCatalog.redis, using: &generator)
+        #expect(second.name.hasPrefix("HEROKU_REDIS_") && second.configVars == [second.name + "_URL"])
+    }
+
     @Test func hostileAttachmentNamesAreRefused() {
         var generator = SystemRandomNumberGenerator()
         for name in ["", "1DB", "DB-X", "DB URL", "DB;rm", "LD_PRELOAD=", String(repeating: "A", count: 65), "ÄDB"] {
@@ -37,5 +48,7 @@ import Testing
     @Test func credentialsMakeARequireSSLURL() {
         let credentials = DatabaseCredentials(host: "10.212.0.1", port: 16001, database: "dabc", role: "dabc", password: "ff")
         #expect(credentials.url == "postgres://dabc:ff@10.212.0.1:16001/dabc?sslmode=require")
+        let redis = DatabaseCredentials(host: "10.212.0.1", port: 14001, database: "rabc", role: DatabaseCredentials.redisRole, password: "ff")
+        #expect(redis.url == "redis://:ff@10.212.0.1:14001")
     }
 }

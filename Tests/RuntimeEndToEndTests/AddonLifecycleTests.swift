@@ -20,7 +20,7 @@ extension RuntimeEndToEnd {
             let fixture = try await RuntimeFixture.start()
             do {
                 try await fixture.admin(["apps:create", "shop"])
-                let service = try await fixture.admin(["addons:create", "shop", "heroku-redis"], allowFailure: true)
+                let service = try await fixture.admin(["addons:create", "shop", "heroku-memcached"], allowFailure: true)
                 #expect(service.status != 0 && service.stderr.contains("Couldn't find either the add-on service"), "\(service.stderr)")
                 let plan = try await fixture.admin(["addons:create", "shop", "heroku-postgresql:mega-9"], allowFailure: true)
                 #expect(plan.status != 0 && plan.stderr.contains("Couldn't find the plan \"mega-9\""), "\(plan.stderr)")

@@ -107,7 +107,7 @@ ROUTES = [
     (None, r"/addons(/[^/]+)?", "add-on"),
     (None, r"/addons/[^/]+/addon-attachments", "add-on-attachment"),
     (None, rf"/apps/{APP}/addon-attachments", "add-on-attachment"),
-    (None, r"/addon-attachments", "add-on-attachment"),
+    (None, r"/addon-attachments(/[^/]+)?", "add-on-attachment"),
     (None, r"/addon-services(/[^/]+)?", "add-on-service"),
     (None, r"/addon-services/[^/]+/plans(/[^/]+)?", "addon-plan"),
     ("POST", r"/actions/addons/resolve", "add-on"),

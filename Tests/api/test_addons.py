@@ -15,14 +15,17 @@ def test_addons_like_the_cli(daemon, api, schema_checker):
     assert api.get(f"{daemon.url}/apps/{name}/addons").json() == []
 
     services = api.get(f"{daemon.url}/addon-services").json()
-    assert [s["name"] for s in services] == ["heroku-postgresql"]
+    assert [s["name"] for s in services] == ["heroku-postgresql", "heroku-redis"]
     assert api.get(f"{daemon.url}/addon-services/{services[0]['id']}").json()["name"] == "heroku-postgresql"
     plans = api.get(f"{daemon.url}/addon-services/heroku-postgresql/plans").json()
     assert "heroku-postgresql:essential-0" in [p["name"] for p in plans]
     assert [p["name"] for p in plans if p["default"]] == ["heroku-postgresql:essential-0"]
     assert api.get(f"{daemon.url}/addon-services/heroku-postgresql/plans/standard-0").json()["name"] == "heroku-postgresql:standard-0"
 
-    r = api.post(f"{daemon.url}/apps/{name}/addons", json={"plan": "heroku-redis"})
+    redis_plans = api.get(f"{daemon.url}/addon-services/heroku-redis/plans").json()
+    assert [p["name"] for p in redis_plans if p["default"]] == ["heroku-redis:mini"]
+    assert "25 MB" in redis_plans[0]["description"]
+    r = api.post(f"{daemon.url}/apps/{name}/addons", json={"plan": "heroku-memcached"})
     assert r.status_code == 404 and "Couldn't find either the add-on service" in r.json()["message"], r.text
     r = api.post(f"{daemon.url}/apps/{name}/addons", json={"plan": "heroku-postgresql:mega-9"})
     assert r.status_code == 404 and "Couldn't find the plan" in r.json()["message"], r.text
@@ -86,3 +89,37 @@ def test_the_cli_resolves_addons_and_attachments(daemon, api, schema_checker):
     other = daemon.session(schema_checker, daemon.tokens[OTHER])
     assert other.post(f"{daemon.url}/actions/addons/resolve", json={"app": None, "addon": addon["name"]}).status_code == 404
     assert api.delete(f"{daemon.url}/apps/{addon['app']['id']}/addons/{addon['id']}").status_code == 200
+
+
+def test_attachments_share_an_addon_between_apps(daemon, api, schema_checker):
+    owner, second = unique("pga"), unique("pgb")
+    for name in [owner, second]:
+        assert api.post(f"{daemon.url}/apps", json={"name": name}).status_code == 201
+    addon = api.post(f"{daemon.url}/apps/{owner}/addons", json={"plan": "heroku-postgresql"}).json()
+    url = api.get(f"{daemon.url}/apps/{owner}/config-vars").json()["DATABASE_URL"]
+
+    r = api.post(f"{daemon.url}/addon-attachments", json={"addon": addon["id"], "app": second, "name": "SHARED", "confirm": second})
+    assert r.status_code == 201, r.text
+    attachment = r.json()
+    assert attachment["name"] == "SHARED" and attachment["app"]["name"] == second and attachment["addon"]["app"]["name"] == owner
+    assert "postgres://" not in r.text
+    assert api.get(f"{daemon.url}/apps/{second}/config-vars").json()["SHARED_URL"] == url
+    assert api.get(f"{daemon.url}/apps/{second}/releases").json()[-1]["description"] == f"Attach SHARED (@ref:{addon['name']})"
+    assert "SHARED" in [a["name"] for a in api.get(f"{daemon.url}/apps/{second}/addon-attachments").json()]
+    shared = api.get(f"{daemon.url}/addons/{addon['id']}/addon-attachments").json()
+    assert [(a["name"], a["app"]["name"]) for a in shared] == [("DATABASE", owner), ("SHARED", second)]
+
+    other = daemon.session(schema_checker, daemon.tokens[OTHER])
+    assert other.delete(f"{daemon.url}/addon-attachments/{attachment['id']}").status_code == 404
+    other_app = unique("pgc")
+    assert other.post(f"{daemon.url}/apps", json={"name": other_app}).status_code == 201
+    r = other.post(f"{daemon.url}/addon-attachments", json={"addon": addon["id"], "app": other_app})
+    assert r.status_code == 404, r.text
+    r = api.post(f"{daemon.url}/addon-attachments", json={"addon": addon["id"], "app": "no-such-app-here"})
+    assert r.status_code == 404 and r.json()["message"] == "Couldn't find that app.", r.text
+
+    r = api.delete(f"{daemon.url}/addon-attachments/{attachment['id']}")
+    assert r.status_code == 200 and r.json()["id"] == attachment["id"], r.text
+    assert "SHARED_URL" not in api.get(f"{daemon.url}/apps/{second}/config-vars").json()
+    assert api.get(f"{daemon.url}/apps/{second}/releases").json()[-1]["description"] == f"Detach SHARED (@ref:{addon['name']})"
+    assert api.delete(f"{daemon.url}/addons/{addon['id']}").status_code == 200

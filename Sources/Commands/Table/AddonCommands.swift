@@ -3,7 +3,7 @@ import Foundation
 import OpenrukoCore
 import Platform
 
-/// `addons`, `addons:create`, `addons:info`, `addons:destroy` (PostgreSQL add-ons, issue 19).
+/// `addons`, `addons:create`, `addons:info`, `addons:destroy` (PostgreSQL and Redis add-ons, issue 19).
 enum AddonCommands {
     static let all: [any TableCommand.Type] = [List.self, Create.self, Info.self, Destroy.self]
 
@@ -49,7 +49,7 @@ enum AddonCommands {
 
     struct Create: TableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "addons:create", abstract: "Provision an add-on (heroku-postgresql[:PLAN]) and attach it to an app.")
+            commandName: "addons:create", abstract: "Provision an add-on (heroku-postgresql[:PLAN], heroku-redis[:PLAN]) and attach it to an app.")
         @Argument var words: [String] = []
         @OptionGroup var appOption: AppOption
         @Option(name: .customLong("as"), help: "The attachment's name (its config var is NAME_URL).") var attachment: String?
@@ -81,10 +81,11 @@ enum AddonCommands {
         func execute(in context: CommandContext) async throws {
             let addon = try context.platform.addon(addon, app: appOption.app, as: context.principal)
             if format.json { return context.io.write(Output.json(Summary(addon))) }
+            let shared = try context.platform.attachments(of: addon).map { $0.appName + "::" + $0.name }
             context.io.write(Output.header(addon.name))
             context.io.write(
                 Output.fields([
-                    ("Attachments", "\(addon.appName)::\(addon.attachmentName)"), ("Config vars", addon.configVars.joined(separator: ", ")),
+                    ("Attachments", ([addon.appName + "::" + addon.attachmentName] + shared).joined(separator: ", ")), ("Config vars", addon.configVars.joined(separator: ", ")),
                     ("Installed at", UTCCalendar.iso8601(addon.createdAt)), ("Owning app", addon.appName),
                     ("Plan", "\(addon.service):\(addon.plan)"), ("State", "created"),
                 ]))

@@ -62,6 +62,13 @@ package struct DatabaseCredentials: Hashable, Sendable, Codable {
         self.password = password
     }
 
-    /// `postgres://ROLE:PASSWORD@HOST:PORT/DATABASE?sslmode=require`.
-    package var url: String { "postgres://\(role):\(password)@\(host):\(port)/\(database)?sslmode=require" }
+    /// The `role` of a Redis add-on's credentials (its ACL user; `database` names its server).
+    package static let redisRole = "default"
+
+    /// `postgres://ROLE:PASSWORD@HOST:PORT/DATABASE?sslmode=require`, or a Redis add-on's
+    /// `redis://:PASSWORD@HOST:PORT` (Heroku's shape).
+    package var url: String {
+        if role == Self.redisRole { return "redis://:\(password)@\(host):\(port)" }
+        return "postgres://\(role):\(password)@\(host):\(port)/\(database)?sslmode=require"
+    }
 }

@@ -1,15 +1,20 @@
 package import Foundation
 
-/// A plan of an add-on service (`heroku-postgresql:essential-0`): its connection limit is
-/// set on the database's role.
+/// A plan of an add-on service (`heroku-postgresql:essential-0`, `heroku-redis:mini`): its
+/// connection limit is set on the database's role (Redis: `maxclients`), its memory limit on
+/// a Redis server (`maxmemory`).
 package struct AddonPlan: Hashable, Sendable {
     package var id: UUID
     /// `essential-0`.
     package var name: String
     /// Connections the role may hold at once.
     package var connectionLimit: Int
+    /// The service's name (`heroku-postgresql`).
+    package var service = "heroku-postgresql"
+    /// A Redis server's `maxmemory` in bytes (0 for PostgreSQL: no size limit is enforced).
+    package var maxMemoryBytes = 0
     /// `heroku-postgresql:essential-0`.
-    package var fullName: String { "\(AddonCatalog.postgres.name):\(name)" }
+    package var fullName: String { "\(service):\(name)" }
 }
 
 /// An add-on service openruko provides.
@@ -23,6 +28,12 @@ package struct AddonService: Hashable, Sendable {
     package var aliases: [String]
     /// The plans, the default first.
     package var plans: [AddonPlan]
+    /// The first attachment's name (`DATABASE`: `DATABASE_URL`).
+    package var primaryAttachment = "DATABASE"
+    /// The colored attachments' prefix (`HEROKU_POSTGRESQL`: `HEROKU_POSTGRESQL_RED_URL`).
+    package var colorPrefix = "HEROKU_POSTGRESQL"
+    /// The add-on names' prefix (`postgresql`: `postgresql-curved-12345`).
+    package var namePrefix = "postgresql"
 }
 
 /// The services and plans `addons:create` offers, and the names it gives (pure).
@@ -44,8 +55,21 @@ package enum AddonCatalog {
             ("standard-4", 500, "0a1b2c3d-0000-4000-8000-000000000014"), ("premium-0", 120, "0a1b2c3d-0000-4000-8000-000000000020"),
         ].map { AddonPlan(id: UUID(uuidString: $0.2)!, name: $0.0, connectionLimit: $0.1) })
 
+    /// Heroku Data for Redis, with Heroku's plan names and memory limits (`maxmemory`) and
+    /// client limits (`maxclients`).
+    package static let redis = AddonService(
+        id: UUID(uuidString: "4f1d2a8e-5b7c-4e39-9a61-2d8c0f3b7e21")!, name: "heroku-redis", humanName: "Heroku Data for Redis",
+        aliases: ["redis"],
+        plans: [
+            ("mini", 25, 20, "1a2b3c4d-0000-4000-8000-000000000000"), ("premium-0", 50, 40, "1a2b3c4d-0000-4000-8000-000000000010"),
+            ("premium-1", 100, 80, "1a2b3c4d-0000-4000-8000-000000000011"), ("premium-2", 250, 200, "1a2b3c4d-0000-4000-8000-000000000012"),
+            ("premium-3", 500, 400, "1a2b3c4d-0000-4000-8000-000000000013"), ("premium-5", 1024, 1000, "1a2b3c4d-0000-4000-8000-000000000015"),
+        ].map {
+            AddonPlan(id: UUID(uuidString: $0.3)!, name: $0.0, connectionLimit: $0.2, service: "heroku-redis", maxMemoryBytes: $0.1 << 20)
+        }, primaryAttachment: "REDIS", colorPrefix: "HEROKU_REDIS", namePrefix: "redis")
+
     /// Every service.
-    package static let services: [AddonService] = [postgres]
+    package static let services: [AddonService] = [postgres, redis]
 
     /// The service named (or aliased, or with this id) `text`, or nil.
     package static func service(_ text: String) -> AddonService? {
@@ -87,9 +111,9 @@ package enum AddonCatalog {
         "shallow", "sinuous", "slippery", "solid", "spherical", "symmetrical", "tapered", "transparent", "triangular", "vertical",
     ]
 
-    /// A random add-on name like `postgresql-curved-12345`.
-    package static func randomName(using generator: inout some RandomNumberGenerator) -> String {
-        "postgresql-\(adjectives.randomElement(using: &generator)!)-\(Int.random(in: 10_000...99_999, using: &generator))"
+    /// A random add-on name like `postgresql-curved-12345` (`redis-…` with `prefix`).
+    package static func randomName(prefix: String = "postgresql", using generator: inout some RandomNumberGenerator) -> String {
+        "\(prefix)-\(adjectives.randomElement(using: &generator)!)-\(Int.random(in: 10_000...99_999, using: &generator))"
     }
 
     /// The attachment name and config vars of a new add-on of an app whose add-ons already
@@ -97,8 +121,10 @@ package enum AddonCatalog {
     /// `HEROKU_POSTGRESQL_COLOR_URL` of an unused color; `--as NAME` gives `NAME_URL` only.
     /// - Throws: `OpenrukoError.invalid` for a bad or taken `--as` name, `conflict` when no
     ///   color is left.
-    package static func attachment(existing: Set<String>, as name: String?, using generator: inout some RandomNumberGenerator)
-        throws(OpenrukoError) -> (name: String, configVars: [String])
+    /// `service` names the Redis ones (`REDIS_URL`, `HEROKU_REDIS_COLOR_URL`).
+    package static func attachment(
+        existing: Set<String>, as name: String?, service: AddonService = AddonCatalog.postgres, using generator: inout some RandomNumberGenerator
+    ) throws(OpenrukoError) -> (name: String, configVars: [String])
     {
         if let name {
             let upper = name.uppercased()
@@ -114,12 +140,13 @@ package enum AddonCatalog {
             }
             return (upper, [upper + "_URL"])
         }
-        let free = colors.filter { !existing.contains("HEROKU_POSTGRESQL_\($0)_URL") }
+        let free = colors.filter { !existing.contains("\(service.colorPrefix)_\($0)_URL") }
         guard let color = free.randomElement(using: &generator) else {
             throw OpenrukoError(.conflict, "This app has no attachment color left; pass --as NAME.", resource: "addon_attachment")
         }
-        let colored = "HEROKU_POSTGRESQL_\(color)"
-        if existing.contains("DATABASE_URL") { return (colored, [colored + "_URL"]) }
-        return ("DATABASE", ["DATABASE_URL", colored + "_URL"])
+        let colored = "\(service.colorPrefix)_\(color)"
+        let primary = service.primaryAttachment
+        if existing.contains(primary + "_URL") { return (colored, [colored + "_URL"]) }
+        return (primary, [primary + "_URL", colored + "_URL"])
     }
 }

@@ -7,7 +7,8 @@ import Platform
 /// Add-ons (issue 19), as `heroku addons:*` uses them: `GET /addons`, `GET/POST
 /// /apps/{app}/addons`, `GET/DELETE /addons/{id or name}` (and under `/apps/{app}/addons/`),
 /// `GET /apps/{app}/addon-attachments`, `GET /addons/{id}/addon-attachments`, `GET
-/// /addon-services(/{id})` and `GET /addon-services/{id}/plans(/{id})`. The same use cases as
+/// /addon-services(/{id})`, `GET /addon-services/{id}/plans(/{id})`, `POST /addon-attachments`
+/// and `DELETE /addon-attachments/{id}` (`addons:attach`, `addons:detach`). The same use cases as
 /// `addons:create` and `addons:destroy` over SSH (`Platform+Addons`).
 struct AddonController {
     let environment: APIEnvironment
@@ -36,6 +37,14 @@ struct AddonController {
             }
             attachment = try container.decodeIfPresent(Named.self, forKey: .attachment)
         }
+    }
+
+    /// `POST /addon-attachments`: `{"addon": ID or name, "app": ID or name, "name": NAME}`
+    /// (`confirm` and `namespace` are accepted and ignored).
+    struct AttachBody: Decodable {
+        var addon: String
+        var app: String
+        var name: String?
     }
 
     /// `POST /actions/addons/resolve` and `/actions/addon-attachments/resolve`: what the CLI
@@ -83,14 +92,28 @@ struct AddonController {
             }
         }
         router.get("/addons/:addon/addon-attachments") { request, context in
-            try JSONResponse.make([AddonAttachmentResource(try find(context))], for: request)
+            let addon = try find(context)
+            let shared = try environment.platform.attachments(of: addon).map { AddonAttachmentResource($0) }
+            return try JSONResponse.make([AddonAttachmentResource(addon)] + shared, for: request)
         }
         router.get("/apps/:app/addon-attachments") { request, context in
-            let addons = try environment.platform.addons(try context.parameter("app"), as: try context.principal())
-            return try JSONResponse.make(addons.map { AddonAttachmentResource($0) }, for: request)
+            let app = try context.parameter("app")
+            let addons = try environment.platform.addons(app, as: try context.principal())
+            let shared = try environment.platform.attachments(app, as: try context.principal())
+            return try JSONResponse.make(addons.map { AddonAttachmentResource($0) } + shared.map { AddonAttachmentResource($0) }, for: request)
         }
         router.get("/addon-attachments") { request, context in
             try JSONResponse.make(try environment.platform.addons(nil, as: try context.principal()).map { AddonAttachmentResource($0) }, for: request)
+        }
+        router.post("/addon-attachments") { request, context in
+            let body = try await request.json(AttachBody.self, context: context)
+            let (attachment, _) = try await environment.platform.attachAddon(body.addon, to: body.app, as: body.name, by: try context.principal())
+            return try JSONResponse.make(AddonAttachmentResource(attachment), status: .created, for: request)
+        }
+        router.delete("/addon-attachments/:attachment") { request, context in
+            let (attachment, _) = try await environment.platform.detachAddon(
+                try context.parameter("attachment"), from: nil, by: try context.principal())
+            return try JSONResponse.make(AddonAttachmentResource(attachment), for: request)
         }
         router.get("/addon-services") { request, context in
             _ = try context.principal()

@@ -87,6 +87,16 @@ struct AddonAttachmentResource: Encodable, Sendable {
         name = addon.attachmentName
         updated_at = addon.updatedAt.wire
     }
+    /// An add-on shared with another app (`addons:attach`).
+    init(_ attachment: AddonAttachment) {
+        let owner = AppReference(id: attachment.ownerAppID.wire, name: attachment.ownerAppName)
+        addon = AddonReference(id: attachment.addonID.wire, name: attachment.addonName, app: owner)
+        app = AppReference(id: attachment.appID.wire, name: attachment.appName)
+        created_at = attachment.createdAt.wire
+        id = attachment.id.wire
+        name = attachment.name
+        updated_at = attachment.createdAt.wire
+    }
 }
 
 /// `GET /addon-services`.
@@ -134,7 +144,8 @@ struct AddonPlanResource: Encodable, Sendable {
         addon_service = NamedReference(id: service.id.wire, name: service.name)
         `default` = plan.id == service.plans.first?.id
         let human = plan.name.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: " ")
-        description = "\(service.humanName) \(human) (\(plan.connectionLimit) connections)"
+        let memory = plan.maxMemoryBytes > 0 ? "\(plan.maxMemoryBytes >> 20) MB, " : ""
+        description = "\(service.humanName) \(human) (\(memory)\(plan.connectionLimit) connections)"
         human_name = human
         id = plan.id.wire
         name = plan.fullName
