@@ -77,8 +77,10 @@ extension Platform {
                 resource: "stack")
         }
         let recipe = try StackRecipe.from(environment: environment)
-        let lock = try FileLock.acquire(layout.lock("stack-" + name), what: "The \(name) stack")
-        defer { lock.release() }
+        guard let lock = try FileLock.attempt(layout.lock("stack-" + name)) else {
+            throw OpenrukoError(.conflict, "The \(name) stack is being built right now; try again when that build has finished.")
+        }
+        defer { lock.unlock() }
         return try await StackImageBuilder(layout: layout, recipe: recipe, environment: environment).build(name, progress: progress)
     }
 }

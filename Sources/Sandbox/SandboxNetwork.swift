@@ -59,7 +59,7 @@ package struct SandboxNetwork: Sendable {
     /// - Throws: `OpenrukoError.unavailable` naming the command that failed.
     package func prepareHost(tag: String) async throws(OpenrukoError) {
         try createDirectory()
-        let lock = try await HostLock.acquire(directory + "/host.lock")
+        let lock = try await FileLock.acquire(directory + "/host.lock")
         defer { lock.unlock() }
         if !FileManager.default.fileExists(atPath: "/sys/class/net/" + NetworkPlan.bridge) {
             for command in plan.bridgeCommands { try await Self.execute(command) }
@@ -89,14 +89,14 @@ package struct SandboxNetwork: Sendable {
     /// - Throws: `OpenrukoError` for a bad address or a failed iptables command.
     package func allow(address: String, port: Int, tag: String) async throws(OpenrukoError) {
         let extra = try NetworkPlan(subnet: plan.subnet, allow: "\(address):\(port)")
-        let lock = try await HostLock.acquire(directory + "/host.lock")
+        let lock = try await FileLock.acquire(directory + "/host.lock")
         defer { lock.unlock() }
         for (table, rule) in extra.serviceRules(tag: tag) { try await Self.execute(["iptables", "-t", table] + rule) }
     }
 
     /// Removes the allowed-service rules of `tag` (a daemon that stops).
     package func withdraw(tag: String) async {
-        guard let lock = try? await HostLock.acquire(directory + "/host.lock") else { return }
+        guard let lock = try? await FileLock.acquire(directory + "/host.lock") else { return }
         defer { lock.unlock() }
         try? await removeServiceRules(tag: tag)
     }
@@ -231,28 +231,4 @@ package struct SandboxNetwork: Sendable {
             output: .string(limit: 1 << 20), error: .string(limit: 64 << 10))
         return (result.terminationStatus.isSuccess, result.standardOutput, result.standardError)
     }
-}
-
-/// An exclusive `flock(2)` on a file, held until `unlock()`.
-struct HostLock {
-    let descriptor: FileDescriptor
-
-    /// Waits for the lock without blocking a thread of Swift's cooperative pool (another
-    /// daemon may hold it while it runs iptables).
-    static func acquire(_ path: String) async throws(OpenrukoError) -> HostLock {
-        let descriptor: FileDescriptor
-        do {
-            descriptor = try FileDescriptor.open(
-                FilePath(path), .readWrite, options: [.create, .closeOnExec], permissions: [.ownerReadWrite])
-        } catch {
-            throw OpenrukoError(.unavailable, "Cannot open \(path): \(error)")
-        }
-        while flock(descriptor.rawValue, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR else { break }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return HostLock(descriptor: descriptor)
-    }
-
-    func unlock() { try? descriptor.close() }
 }

@@ -78,27 +78,3 @@ extension PostgresServer {
         return true
     }
 }
-
-/// An exclusive `flock(2)` on a lock file of the data directory, held until `unlock()`
-/// (every openruko process may start the server; one at a time does).
-struct ServiceLock {
-    let descriptor: FileDescriptor
-
-    static func acquire(_ path: String) async throws(OpenrukoError) -> ServiceLock {
-        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let descriptor: FileDescriptor
-        do {
-            descriptor = try FileDescriptor.open(
-                FilePath(path), .readWrite, options: [.create, .closeOnExec], permissions: [.ownerReadWrite])
-        } catch {
-            throw OpenrukoError(.unavailable, "Cannot open \(path): \(error)")
-        }
-        while flock(descriptor.rawValue, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR else { break }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return ServiceLock(descriptor: descriptor)
-    }
-
-    func unlock() { try? descriptor.close() }
-}

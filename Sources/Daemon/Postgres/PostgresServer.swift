@@ -107,7 +107,7 @@ package struct PostgresServer: Sendable {
     /// `ensureRunning`, telling whether this call started the server (it was found stopped
     /// under the lock; another process may have started it meanwhile).
     func start() async throws(OpenrukoError) -> (port: Int, started: Bool) {
-        let lock = try await ServiceLock.acquire(layout.lock("postgresql"))
+        let lock = try await FileLock.acquire(layout.lock("postgresql"))
         defer { lock.unlock() }
         let port = try await port()
         let owner = try await ownerIDs()

@@ -64,7 +64,7 @@ struct RedisServer: Sendable {
     /// - Throws: `OpenrukoError.unavailable` with what failed (never the password).
     @discardableResult
     func start(_ settings: RedisSettings?) async throws(OpenrukoError) -> Bool {
-        let lock = try await ServiceLock.acquire(layout.lock("redis-" + id))
+        let lock = try await FileLock.acquire(layout.lock("redis-" + id))
         defer { lock.unlock() }
         let owner = try await ownerIDs()
         try makeDirectories(owner: owner)
