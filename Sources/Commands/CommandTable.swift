@@ -24,7 +24,7 @@ package struct CommandTable: Sendable {
     package static let standardCommands: [any TableCommand.Type] =
         MetaCommands.all + AppCommands.all + UserCommands.all + KeyCommands.all + AccessCommands.all + ConfigCommands.all
         + ReleaseCommands.all + PsCommands.all + LogCommands.all + BuildCommands.all + DomainCommands.all + CertCommands.all
-        + DiskCommands.all + RunCommands.all + AddonCommands.all + AddonAttachCommands.all + PgCommands.all + StackCommands.all
+        + AutoCertCommands.all + DiskCommands.all + RunCommands.all + AddonCommands.all + AddonAttachCommands.all + PgCommands.all + StackCommands.all
 
     /// A copy with more commands.
     package func adding(_ more: [any TableCommand.Type]) -> CommandTable {

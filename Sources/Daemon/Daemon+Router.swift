@@ -9,18 +9,21 @@ extension Daemon {
     /// The router on `--router-listen` and, with the platform's certificates, on
     /// `--router-tls-listen`, reading the runtime's route table (the web dynos a release has
     /// switched to); the runtime waits on its in-flight count before stopping an old web dyno.
-    /// Before it, the service that keeps the TLS listener's certificates current.
+    /// Before it, the service that keeps the TLS listener's certificates current; after it,
+    /// the ACME service that orders automatic certificates (its challenges answered by the router).
     func routerServices(_ certificates: TLSCertificates, _ authority: LocalCertificateAuthority?) throws(OpenrukoError) -> [any Service] {
         let refresher = CertificateRefresher(
             platform: installation.platform, certificates: certificates, authority: authority, domain: configuration.domain,
             logger: logger)
         refresher.refresh()  // uploaded certificates are served from the first connection
+        let challenges = ACMEChallenges()
         let router = RouterService(
             configuration: RouterConfiguration(listen: configuration.routerListen, tlsListen: configuration.routerTLSListen),
             routes: runtime.routes, logs: installation.platform.logs, registry: registry, certificates: certificates,
-            logger: logger)
+            logger: logger, challenges: challenges)
         runtime.drain.use(router.drain)
-        return [refresher, router]
+        let acme = ACMEService(platform: installation.platform, challenges: challenges, settings: ACMESettings(), logger: logger)
+        return [refresher, router, acme]
     }
 
     /// The API's TLS listener on `--api-tls-listen`, serving the platform's certificate as it

@@ -8,8 +8,14 @@ final class ProxyEnvironment: Sendable {
     let logs: any LogSink
     let inFlight: InFlightRequests
     let roundRobin = RoundRobin()
+    /// The ACME HTTP-01 challenges to answer (the plain listener only).
+    let challenges: ACMEChallenges?
 
-    init(configuration: RouterConfiguration, routes: any RouteTable, logs: any LogSink, inFlight: InFlightRequests) {
+    init(
+        configuration: RouterConfiguration, routes: any RouteTable, logs: any LogSink, inFlight: InFlightRequests,
+        challenges: ACMEChallenges? = nil
+    ) {
+        self.challenges = challenges
         self.configuration = configuration
         self.routes = routes
         self.logs = logs

@@ -27,6 +27,7 @@ extension ProxyHandler {
             log: log, request: request, head: head, isHEAD: method == "HEAD", body: body, started: now, startedWall: wall)
         state = .routing
         guard let host else { return fail(.noSuchApp) }
+        if let keyAuthorization = challengeAnswer(head, headBytes, host: host) { return answerChallenge(keyAuthorization) }
         route(host)
     }
 

@@ -24,6 +24,7 @@ package struct RouterService: Service {
     private let logs: any LogSink
     private let registry: ListenerRegistry?
     private let certificates: TLSCertificates?
+    private let challenges: ACMEChallenges?
     private let gate: ConnectionGate
 
     /// - Parameters:
@@ -33,10 +34,12 @@ package struct RouterService: Service {
     ///   - certificates: what the TLS listener (`configuration.tlsListen`) serves; without
     ///     them there is no TLS listener.
     ///   - logger: where refused connections are reported (rate-limited).
+    ///   - challenges: the ACME HTTP-01 tokens the plain listener answers itself.
     package init(
         configuration: RouterConfiguration, routes: any RouteTable, logs: any LogSink, registry: ListenerRegistry? = nil,
-        certificates: TLSCertificates? = nil, logger: Logger? = nil
+        certificates: TLSCertificates? = nil, logger: Logger? = nil, challenges: ACMEChallenges? = nil
     ) {
+        self.challenges = challenges
         self.configuration = configuration
         gate = ConnectionGate(
             total: configuration.maximumConnections,
@@ -62,7 +65,8 @@ package struct RouterService: Service {
     }
 
     private func serve(on group: MultiThreadedEventLoopGroup) async throws {
-        let environment = ProxyEnvironment(configuration: configuration, routes: routes, logs: logs, inFlight: drain)
+        let environment = ProxyEnvironment(
+            configuration: configuration, routes: routes, logs: logs, inFlight: drain, challenges: challenges)
         var pools: [ObjectIdentifier: NIOLoopBoundBox<BackendPool>] = [:]
         for loop in group.makeIterator() {
             pools[ObjectIdentifier(loop)] = .makeBoxSendingValue(

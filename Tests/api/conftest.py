@@ -113,6 +113,7 @@ ROUTES = [
     ("POST", r"/actions/addons/resolve", "add-on"),
     ("POST", r"/actions/addon-attachments/resolve", "add-on-attachment"),
     (None, rf"/apps/{APP}/sni-endpoints(/[^/]+)?", "sni-endpoint"),
+    (None, rf"/apps/{APP}/acm", "app"),  # Heroku's ACM links answer the app
 ]
 
 
@@ -229,7 +230,9 @@ def start_daemon():
     process = subprocess.Popen(
         [BINARY, "daemon", "--data-dir", data_dir, "--api-listen", "127.0.0.1:0", "--ssh-listen", "127.0.0.1:0",
          "--router-listen", "127.0.0.1:0", "--router-tls-listen", "127.0.0.1:0",
-         "--rendezvous-listen", "127.0.0.1:0"], stdout=log, stderr=subprocess.STDOUT)
+         "--rendezvous-listen", "127.0.0.1:0"], stdout=log, stderr=subprocess.STDOUT,
+        # certs:auto:enable must never reach a real CA from the tests: nothing listens on port 9.
+        env={**os.environ, "OPENRUKO_ACME_DIRECTORY": "https://127.0.0.1:9/directory"})
     info_path = os.path.join(data_dir, "daemon.json")
     deadline = time.time() + 30
     while not os.path.exists(info_path):

@@ -80,7 +80,9 @@ struct AppController {
     }
 
     private func resource(_ details: AppDetails) -> AppResource {
-        AppResource(details, urls: platform.urls)
+        var resource = AppResource(details, urls: platform.urls)
+        resource.acm = platform.automaticCertificatesEnabled(details.app)
+        return resource
     }
 }
 

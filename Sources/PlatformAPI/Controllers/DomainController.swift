@@ -72,10 +72,17 @@ struct DomainController {
             guard let certificate = certificates.first(where: { $0.id == id }) else { continue }
             for domain in served { endpoints[domain.id] = NamedReference(id: certificate.id.wire, name: certificate.name) }
         }
+        // With automatic certificates on, each custom domain's ACM status (Heroku's `acm_status`).
+        let (_, acm, automatic) = try environment.platform.automaticCertificates(app.id.wire, as: principal)
+        let statuses = Dictionary(automatic.map { ($0.hostname, $0) }, uniquingKeysWith: { a, _ in a })
         return [DomainResource(defaultFor: app, appHost: host(app))]
             + domains.map { domain in
                 var resource = DomainResource(domain, app: app, appHost: host(app))
                 resource.sni_endpoint = Nullable(endpoints[domain.id])
+                if acm, let status = statuses[domain.hostname] {
+                    resource.acm_status = Nullable(status.status.rawValue)
+                    resource.acm_status_reason = Nullable(status.reason)
+                }
                 return resource
             }
     }

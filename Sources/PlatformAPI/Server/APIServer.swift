@@ -132,6 +132,7 @@ package struct APIServer: Service {
         DynoController(environment: environment).register(on: router)
         CollaboratorController(environment: environment).register(on: router)
         SNIEndpointController(environment: environment).register(on: router)
+        ACMController(environment: environment).register(on: router)
         DomainController(environment: environment).register(on: router)
         BuildpackInstallationController(environment: environment).register(on: router)
         BuildController(environment: environment).register(on: router)

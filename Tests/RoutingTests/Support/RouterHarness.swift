@@ -55,7 +55,7 @@ struct RouterHarness: Sendable {
     /// - Parameter certificates: given, the router also listens with TLS (`tlsPort`).
     static func with(
         configure: (inout RouterConfiguration) -> Void = { _ in }, certificates: TLSCertificates? = nil,
-        _ body: (RouterHarness) async throws -> Void
+        challenges: ACMEChallenges? = nil, _ body: (RouterHarness) async throws -> Void
     ) async throws {
         var configuration = RouterConfiguration(listen: ListenAddress(host: "127.0.0.1", port: 0))
         configuration.threads = 2
@@ -65,7 +65,8 @@ struct RouterHarness: Sendable {
         let logs = CollectingLogSink()
         let registry = ListenerRegistry(expected: certificates == nil ? ["router"] : ["router", "https"])
         let router = RouterService(
-            configuration: configuration, routes: routes, logs: logs, registry: registry, certificates: certificates)
+            configuration: configuration, routes: routes, logs: logs, registry: registry, certificates: certificates,
+            challenges: challenges)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(services: [.init(service: router)], logger: Logger(label: "router-test")))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
