@@ -2,7 +2,7 @@ import OpenrukoCore
 import Synchronization
 import Testing
 
-@Suite struct TerminalSizeTests {
+@Suite(.timeLimit(.minutes(2))) struct TerminalSizeTests {
     @Test func sizesAreClampedAndUnknownSidesAreStandard() {
         #expect(TerminalSize(columns: 120, lines: 40) == TerminalSize(columns: 120, lines: 40))
         let unknown = TerminalSize(columns: 0, lines: -3)

@@ -1,7 +1,7 @@
 import Routing
 import Testing
 
-@Suite struct RendezvousGreetingTests {
+@Suite(.timeLimit(.minutes(2))) struct RendezvousGreetingTests {
     let secret = String(repeating: "ab12", count: 16)
 
     @Test func theCLIsSecretWithCRLFAndHeroku3sWithout() {

@@ -2,7 +2,7 @@ import OpenrukoCore
 @testable import Runtime
 import Testing
 
-@Suite struct OneOffTerminalWrapTests {
+@Suite(.timeLimit(.minutes(2))) struct OneOffTerminalWrapTests {
     let launcher = ["/bin/bash", "-c", "exec bash -c \"$1\"", "openruko-dyno", "echo 'it''s'; exit 3"]
 
     @Test func theCommandRunsOnAPTYOfTheSizeThatFollowsResizes() throws {
