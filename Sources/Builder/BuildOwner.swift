@@ -46,12 +46,23 @@ package final class BuildOwner: Sendable {
         return true
     }
 
+    /// The builds that have owner files (claimed now, or by a process that died).
+    package static func claimed(layout: DataLayout) -> [UUID] {
+        let directory = (file(UUID(), layout: layout) as NSString).deletingLastPathComponent
+        return ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).compactMap { name in
+            guard name.hasPrefix(prefix), name.hasSuffix(".lock") else { return nil }
+            return UUID(uuidString: String(name.dropFirst(prefix.count).dropLast(".lock".count)))
+        }
+    }
+
     /// Removes build `id`'s owner file (once the build is decided).
     package static func forget(_ id: UUID, layout: DataLayout) {
         unlink(file(id, layout: layout))
     }
 
+    private static let prefix = "owner-"
+
     private static func file(_ id: UUID, layout: DataLayout) -> String {
-        layout.lock("owner-" + id.uuidString.lowercased())
+        layout.lock(prefix + id.uuidString.lowercased())
     }
 }

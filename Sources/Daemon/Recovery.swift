@@ -30,44 +30,37 @@ enum Recovery {
         return recovered
     }
 
-    /// While the daemon runs: fails the pending builds whose owner died (and the pending
-    /// release of the commit each was deploying), for apps whose build lock is free.
+    /// While the daemon runs, for each build some process claimed (`BuildOwner`) and whose
+    /// claimant is gone: a still `pending` one of an app nobody is building is failed, with the
+    /// pending release of the commit it was deploying; a decided one only loses its owner file
+    /// (a killed daemon's build process finished it on its own). Staged uploads of builds no
+    /// longer pending go too. Touches only the builds that have owner files.
     /// - Returns: the releases it failed (their checked web dynos may still run), by app.
     @discardableResult
     static func failAbandoned(store: PlatformStore, layout: DataLayout, logger: Logger) -> [(appID: UUID, releaseID: UUID)] {
         var failed: [(appID: UUID, releaseID: UUID)] = []
-        for app in apps(store, logger) {
-            let pending = ((try? store.builds(appID: app.id)) ?? []).filter { $0.status == .pending }
-            for build in pending where BuildOwner.isAbandoned(build.id, layout: layout) {
-                // Decided between the listing and the check (its owner let go after recording it)?
-                guard !BuildLock.isHeld(app: app.name, layout: layout),
-                    (try? store.build(id: build.id))?.status == .pending
-                else { continue }
-                _ = fail(build, of: app, store: store, layout: layout, logger: logger)
-                let deploy = build.commit.map { "Deploy " + String($0.prefix(7)) }
-                for release in (try? store.releases(appID: app.id)) ?? []
-                where release.status == .pending && deploy != nil && release.description == deploy {
-                    if (try? store.setReleaseStatus(id: release.id, .failed)) != nil {
-                        failed.append((app.id, release.id))
-                        logger.notice("Marked the abandoned release v\(release.version) of \(app.name) failed; the current release keeps serving.")
-                    }
+        for id in BuildOwner.claimed(layout: layout) where BuildOwner.isAbandoned(id, layout: layout) {
+            // Read after the check: an owner lets go only once its build is decided.
+            guard let build = try? store.build(id: id) else { continue }
+            guard build.status == .pending else {
+                BuildOwner.forget(id, layout: layout)
+                continue
+            }
+            guard let app = try? store.app(build.appID.uuidString.lowercased()),
+                !BuildLock.isHeld(app: app.name, layout: layout)
+            else { continue }
+            _ = fail(build, of: app, store: store, layout: layout, logger: logger)
+            guard let commit = build.commit else { continue }
+            let deploy = "Deploy " + String(commit.prefix(7))
+            for release in (try? store.releases(appID: app.id)) ?? [] where release.status == .pending && release.description == deploy {
+                if (try? store.setReleaseStatus(id: release.id, .failed)) != nil {
+                    failed.append((app.id, release.id))
+                    logger.notice("Marked the abandoned release v\(release.version) of \(app.name) failed; the current release keeps serving.")
                 }
             }
         }
-        return failed
-    }
-
-    /// While the daemon runs: removes what decided builds left (the owner files and staged
-    /// uploads of builds that a killed daemon's build process finished on its own).
-    static func removeDebris(store: PlatformStore, layout: DataLayout) {
         removeStagedUploads(store: store, layout: layout)
-        let locks = (layout.lock("x") as NSString).deletingLastPathComponent
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: locks)) ?? [] where name.hasPrefix("owner-") {
-            guard let id = UUID(uuidString: String(name.dropFirst("owner-".count).dropLast(".lock".count))),
-                BuildOwner.isAbandoned(id, layout: layout), (try? store.build(id: id))?.status != .pending
-            else { continue }
-            BuildOwner.forget(id, layout: layout)
-        }
+        return failed
     }
 
     private static func apps(_ store: PlatformStore, _ logger: Logger) -> [App] {

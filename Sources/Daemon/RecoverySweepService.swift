@@ -24,7 +24,6 @@ struct RecoverySweepService: Service {
             for (appID, releaseID) in Recovery.failAbandoned(store: store, layout: layout, logger: logger) {
                 await discardCandidates(appID, releaseID)
             }
-            Recovery.removeDebris(store: store, layout: layout)
             removeStaleDynos()
         }
     }
