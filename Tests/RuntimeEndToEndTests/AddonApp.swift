@@ -40,6 +40,12 @@ enum AddonApp {
                     self.answer({"error": type(e).__name__, "message": str(e)[:400]})
             def log_message(self, *args):
                 pass
+        \#(AddonApp.serve)
+        """#
+
+    /// The end of each add-on test app: serve its `Handler` on `$PORT` (no reverse DNS
+    /// lookup per request) and say so.
+    static let serve = #"""
         class Server(http.server.ThreadingHTTPServer):
             def server_bind(self):
                 socketserver.TCPServer.server_bind(self)

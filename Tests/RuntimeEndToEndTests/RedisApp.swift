@@ -47,13 +47,7 @@ enum RedisApp {
                     self.answer({"error": type(e).__name__, "message": str(e)[:400]})
             def log_message(self, *args):
                 pass
-        class Server(http.server.ThreadingHTTPServer):
-            def server_bind(self):
-                socketserver.TCPServer.server_bind(self)
-                self.server_name, self.server_port = "localhost", self.server_address[1]
-        server = Server(("0.0.0.0", int(os.environ["PORT"])), Handler)
-        print("listening on %s" % os.environ["PORT"], flush=True)
-        server.serve_forever()
+        \#(AddonApp.serve)
         """#
 
     /// The app's files (no `.py` suffix: the Procfile buildpack takes it).
