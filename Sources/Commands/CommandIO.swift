@@ -1,7 +1,7 @@
 package import Foundation
 
 /// The three streams of a running command, whatever carries them (an SSH channel, the
-/// terminal of `openruko admin`, a test buffer).
+/// terminal of `openruko admin`).
 ///
 /// Short output uses `write`/`writeError`; commands that stream (large or endless output,
 /// input read as it arrives) use `read` and `send`, which apply backpressure.
@@ -26,44 +26,4 @@ extension CommandIO {
         while let chunk = await read() { all.append(chunk) }
         return all
     }
-}
-
-/// A `CommandIO` over fixed input that collects output in memory, for tests and for
-/// callers that want the text (the API's command mirror).
-package final class BufferedCommandIO: CommandIO, @unchecked Sendable {
-    // @unchecked: every mutable field is only touched while holding `lock`.
-    private let lock = NSLock()
-    private let input: Data
-    private var consumed = false
-    private var out = Data()
-    private var err = ""
-
-    package init(input: Data = Data()) {
-        self.input = input
-    }
-
-    package func readAll() async -> Data {
-        lock.withLock {
-            consumed = true
-            return input
-        }
-    }
-
-    package func read() async -> Data? {
-        lock.withLock {
-            defer { consumed = true }
-            return consumed || input.isEmpty ? nil : input
-        }
-    }
-
-    package func write(_ text: String) { lock.withLock { out.append(Data(text.utf8)) } }
-    package func writeError(_ text: String) { lock.withLock { err += text } }
-    package func send(_ data: Data) async throws { lock.withLock { out.append(data) } }
-
-    /// Everything written to standard output.
-    package var standardOutput: String { lock.withLock { String(decoding: out, as: UTF8.self) } }
-    /// Everything written to standard output, as bytes.
-    package var standardOutputData: Data { lock.withLock { out } }
-    /// Everything written to standard error.
-    package var standardError: String { lock.withLock { err } }
 }

@@ -11,39 +11,6 @@ extension Platform {
         return (app, try store.config(appID: app.id))
     }
 
-    /// Sets config vars; records "Set A, B config vars" as the next release and rolls it out.
-    /// - Parameters:
-    ///   - output: receives release-phase output, if the app has a release phase.
-    package func setConfig(
-        _ name: String, _ values: [String: String], as principal: Principal, output: @escaping @Sendable (String) -> Void = { _ in }
-    ) async throws(OpenrukoError) -> Release {
-        let app = try self.app(name, as: principal)
-        guard !values.isEmpty else { throw OpenrukoError(.invalid, "Give at least one KEY=value.", resource: "config_var") }
-        for key in values.keys { try ConfigKey.validate(key) }
-        let keys = values.keys.sorted()
-        let actor = try attribution(principal)
-        let release = try store.updateConfig(
-            appID: app.id, set: values, unset: [], description: ConfigKey.setDescription(keys), actor: actor,
-            status: try initialStatus(slugID: try store.currentRelease(appID: app.id)?.slugID))
-        logAPI(app, "\(ConfigKey.setDescription(keys)) by user \(actor.email)")
-        return await publish(release, of: app, actor: actor, output: output)
-    }
-
-    /// Removes config vars; records "Remove A config vars" as the next release.
-    package func unsetConfig(
-        _ name: String, _ keys: [String], as principal: Principal, output: @escaping @Sendable (String) -> Void = { _ in }
-    ) async throws(OpenrukoError) -> Release {
-        let app = try self.app(name, as: principal)
-        guard !keys.isEmpty else { throw OpenrukoError(.invalid, "Give at least one KEY to unset.", resource: "config_var") }
-        for key in keys { try ConfigKey.validate(key) }
-        let actor = try attribution(principal)
-        let release = try store.updateConfig(
-            appID: app.id, set: [:], unset: keys, description: ConfigKey.removeDescription(keys), actor: actor,
-            status: try initialStatus(slugID: try store.currentRelease(appID: app.id)?.slugID))
-        logAPI(app, "\(ConfigKey.removeDescription(keys)) by user \(actor.email)")
-        return await publish(release, of: app, actor: actor, output: output)
-    }
-
     /// All releases, oldest first.
     package func releases(_ name: String, as principal: Principal) throws(OpenrukoError) -> (App, [Release]) {
         let app = try self.app(name, as: principal)

@@ -11,7 +11,9 @@ package import OpenrukoCore
 /// period. One-off dynos (the release phase) never restart.
 ///
 /// ```swift
-/// var machine = DynoLifecycle(kind: .web, command: "bin/web", settings: settings)
+/// var machine = DynoLifecycle(
+///     kind: .web, command: "bin/web", bootTimeout: .seconds(60), stopGrace: .seconds(30),
+///     backoff: RestartBackoff(caps: [.seconds(1), .seconds(20)], jittered: true))
 /// machine.handle(.start, at: now)   // [.log("Starting process with command `bin/web`"), .launch, …]
 /// ```
 package struct DynoLifecycle: Sendable, Hashable {

@@ -32,10 +32,13 @@ final class ScriptedReleasePhase: ReleasePhaseRunner, @unchecked Sendable {
         let (_, user) = try installation.seedUsers()
         _ = try platform.createApp(name: "web1", owner: nil, as: .user(user))
 
-        let v2 = try await platform.setConfig("web1", ["FOO": "1", "BAR": "line1\nline2"], as: .user(user))
+        let v2 = try #require(try await platform.updateConfig("web1", set: ["FOO": "1", "BAR": "line1\nline2"], unset: [], as: .user(user)))
         #expect(v2.version == 2)
         #expect(v2.description == "Set BAR, FOO config vars")
-        let v3 = try await platform.unsetConfig("web1", ["FOO"], as: .user(user))
+        // The same value again (as `config:set` over SSH or the API) makes no release.
+        #expect(try await platform.updateConfig("web1", set: ["FOO": "1"], unset: ["ABSENT"], as: .user(user)) == nil)
+        let v3 = try #require(try await platform.updateConfig("web1", set: [:], unset: ["FOO"], as: .user(user)))
+        #expect(v3.version == 3)
         #expect(v3.description == "Remove FOO config vars")
         #expect(try platform.config("web1", as: .user(user)).1 == ["BAR": "line1\nline2"])
 
@@ -84,7 +87,7 @@ final class ScriptedReleasePhase: ReleasePhaseRunner, @unchecked Sendable {
         #expect(formation.map { "\($0.type)=\($0.quantity)" } == ["web=1", "worker=0"])
 
         // A config change runs the release phase again, with the same slug.
-        _ = try await platform.setConfig("web1", ["A": "1"], as: .user(user))
+        _ = try await platform.updateConfig("web1", set: ["A": "1"], unset: [], as: .user(user))
         #expect(phase.ran == ["migrate", "migrate"])
 
         let scaled = try await platform.scale("web1", [try FormationChange(parsing: "worker+2")], as: .user(user))

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import OpenrukoCore
 import Platform
-import Store
 
 /// `access`, `access:add`, `access:remove`.
 enum AccessCommands {

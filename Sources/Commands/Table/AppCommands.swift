@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import OpenrukoCore
 import Platform
-import Store
 
 /// `apps`, `apps:create`, `apps:info`, `apps:destroy`.
 enum AppCommands {
@@ -61,11 +60,9 @@ enum AppCommands {
 
         func execute(in context: CommandContext) async throws {
             let platform = context.platform
-            let app = try platform.app(try appOption.resolve(name), as: context.principal)
-            let current = try platform.store.currentRelease(appID: app.id)
-            let slug = try current?.slugID.flatMap { id throws(OpenrukoError) in try platform.store.slug(id: id) }
-            let formation = try platform.store.formation(appID: app.id)
-            let collaborators = try platform.store.collaborators(appID: app.id)
+            let overview = try platform.overview(try appOption.resolve(name), as: context.principal)
+            let (app, current, slug) = (overview.app, overview.current, overview.slug)
+            let (formation, collaborators) = (overview.formation, overview.collaborators)
             if format.json {
                 struct Info: Encodable {
                     var app: App

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import OpenrukoCore
 import Platform
-import Store
 
 /// `builds`, `builds:output`, `buildpacks`, `buildpacks:set`.
 enum BuildCommands {

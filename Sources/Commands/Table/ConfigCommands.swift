@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import OpenrukoCore
 import Platform
-import Store
 
 /// `config`, `config:get`, `config:set`, `config:unset`.
 enum ConfigCommands {
@@ -53,12 +52,15 @@ enum ConfigCommands {
                 values[String(word[..<equals])] = String(word[word.index(after: equals)...])
             }
             let keys = values.keys.sorted()
+            guard !keys.isEmpty else { throw OpenrukoError(.invalid, "Give at least one KEY=value.", resource: "config_var") }
             try ConfigCommands.validate(keys)
             let io = context.io
-            let release = try await context.platform.setConfig(name, values, as: context.principal) { io.write($0 + "\n") }
+            let release = try await context.platform.updateConfig(name, set: values, unset: [], as: context.principal) {
+                io.write($0 + "\n")
+            }
             context.say("Setting \(keys.joined(separator: ", ")) and restarting \(name)... \(ConfigCommands.outcome(release))")
             context.io.write(Output.config(values))
-            if release.status == .failed { throw ConfigCommands.releaseFailed(release) }
+            if let release, release.status == .failed { throw ConfigCommands.releaseFailed(release) }
         }
     }
 
@@ -70,11 +72,14 @@ enum ConfigCommands {
         func execute(in context: CommandContext) async throws {
             var words = words
             let name = try appOption.resolve(&words)
+            guard !words.isEmpty else { throw OpenrukoError(.invalid, "Give at least one KEY to unset.", resource: "config_var") }
             try ConfigCommands.validate(words)
             let io = context.io
-            let release = try await context.platform.unsetConfig(name, words, as: context.principal) { io.write($0 + "\n") }
+            let release = try await context.platform.updateConfig(name, set: [:], unset: words, as: context.principal) {
+                io.write($0 + "\n")
+            }
             context.say("Unsetting \(words.joined(separator: ", ")) and restarting \(name)... \(ConfigCommands.outcome(release))")
-            if release.status == .failed { throw ConfigCommands.releaseFailed(release) }
+            if let release, release.status == .failed { throw ConfigCommands.releaseFailed(release) }
         }
     }
 
@@ -82,8 +87,11 @@ enum ConfigCommands {
         for key in keys { try ConfigKey.validate(key) }
     }
 
-    static func outcome(_ release: Release) -> String {
-        release.status == .failed ? "failed, v\(release.version)" : "done, v\(release.version)"
+    /// The end of the "Setting … and restarting APP..." line: the new release, or that nothing
+    /// changed (the same values: no release, nothing restarts — as over the API).
+    static func outcome(_ release: Release?) -> String {
+        guard let release else { return "done, no change (no new release)" }
+        return release.status == .failed ? "failed, v\(release.version)" : "done, v\(release.version)"
     }
 
     static func releaseFailed(_ release: Release) -> OpenrukoError {

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import OpenrukoCore
 import Platform
-import Store
 
 /// `domains`, `domains:add`, `domains:remove`.
 enum DomainCommands {

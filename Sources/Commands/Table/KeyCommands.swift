@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import OpenrukoCore
 import Platform
-import Store
 
 /// `keys`, `keys:add`, `keys:remove`, `tokens:create`.
 enum KeyCommands {

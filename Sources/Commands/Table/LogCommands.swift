@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import OpenrukoCore
 import Platform
-import Store
 
 /// `logs`, `drains`, `drains:add`, `drains:remove`.
 enum LogCommands {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import OpenrukoCore
 import Platform
-import Store
 
 /// `help`, `version`, `whoami`.
 enum MetaCommands {

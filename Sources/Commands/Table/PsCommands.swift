@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import OpenrukoCore
 import Platform
-import Store
 
 /// `ps`, `ps:scale`, `ps:restart`, `ps:stop`.
 enum PsCommands {
@@ -18,7 +17,7 @@ enum PsCommands {
             let platform = context.platform
             let (app, dynos) = try await platform.dynos(try appOption.resolve(name), as: context.principal)
             if format.json { return context.io.write(Output.json(dynos)) }
-            let formation = try platform.store.formation(appID: app.id)
+            let (_, formation) = try platform.formation(app.name, as: context.principal)
             if dynos.isEmpty {
                 return context.say("No dynos on \(app.name)")
             }

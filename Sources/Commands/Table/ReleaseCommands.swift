@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import OpenrukoCore
 import Platform
-import Store
 
 /// `releases`, `releases:info`, `rollback`.
 enum ReleaseCommands {

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import OpenrukoCore
 import Platform
-import Store
 
 /// `users`, `users:create`, `users:destroy`, `users:passwd` (admins, or yourself for passwd).
 enum UserCommands {
