@@ -68,6 +68,7 @@ package struct Daemon: Sendable {
                 removeStaleDynos: { [runtime] in runtime.removeStaleDynos() },
                 discardCandidates: { [runtime] in await runtime.discardCandidates(appID: $0, releaseID: $1) }),
             try DiskCollectorService(platform: installation.platform, logger: logger),  // retention and GC (issue 20)
+            StackBootstrapService(platform: installation.platform, logger: logger, environment: ProcessInfo.processInfo.environment),
             APIServer(
                 platform: installation.platform, listen: configuration.apiListen, registry: registry,
                 builds: try installation.buildService(tasks: builds), logs: logs,

@@ -1,4 +1,5 @@
 import Foundation
+import OpenrukoCore
 
 /// Which process holds a listening TCP socket, found through `/proc`: a dyno only counts as
 /// bound to `$PORT` when the listener is its own, not another process's on the same port.
@@ -10,7 +11,7 @@ enum ListeningSockets {
         let wanted = String(repeating: "0", count: max(0, 4 - hexPort.count)) + hexPort
         var result: Set<String> = []
         for table in ["/proc/\(pid)/net/tcp", "/proc/\(pid)/net/tcp6"] {
-            guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+            guard let text = ProcFile.read(table) else { continue }
             for line in text.split(separator: "\n").dropFirst() {
                 // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
                 let fields = line.split(separator: " ", omittingEmptySubsequences: true)

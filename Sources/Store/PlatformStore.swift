@@ -8,7 +8,7 @@ package import OpenrukoCore
 ///
 /// ```swift
 /// let store = try PlatformStore(path: layout.database)
-/// let app = try store.createApp(name: "web1", ownerID: user.id, stack: "heroku-22", actor: .init(user))
+/// let app = try store.createApp(name: "web1", ownerID: user.id, stack: "host", actor: .init(user))
 /// ```
 package final class PlatformStore: Sendable {
     let writer: any DatabaseWriter

@@ -35,7 +35,7 @@ import TestSupport
         #expect(result.status == 0, "\(result.stderr)")
         let commit = try await fixture.ref("multi1")
         for line in [
-            "-----> Using buildpacks:", "1. file://\(first)#v1", "-----> First app detected", "STACK=heroku-22, HOME=/app",
+            "-----> Using buildpacks:", "1. file://\(first)#v1", "-----> First app detected", "STACK=host, HOME=/app",
             "SOURCE_VERSION=\(commit)", "SECRET=s3cr3t in env: no", "-----> Second app detected",
             "second sees FROM_FIRST=hello-from-first", "Procfile declares types     -> worker",
             "Default types for buildpack -> web",

@@ -16,7 +16,7 @@ import TestSupport
         let first = try await fixture.push(repo, app: "py1")
         #expect(first.status == 0, "\(first.stderr)")
         for line in [
-            "-----> Building on the heroku-22 stack", "-----> Python app detected",
+            "-----> Building on the host stack", "-----> Python app detected",
             "-----> No Python version was specified. Using the buildpack default: Python 3.", " !     Warning: No Python version was specified.",
             "-----> Installing dependencies using 'pip install -r requirements.txt'", "Successfully installed gunicorn",
             "-----> Discovering process types", "Procfile declares types     -> web", "-----> Compressing...", "Done: ",

@@ -13,7 +13,7 @@ import Testing
     func deploy(_ installation: TestInstallation, _ app: App, bytes: Int = 1000, status: Release.Status? = nil) async throws -> Slug {
         let slug = try installation.store.createSlug(
             appID: app.id, processTypes: ["worker": "sleep 1"], size: Int64(bytes), checksum: "", commit: nil, commitDescription: nil,
-            buildpackDescription: nil, stack: "heroku-22")
+            buildpackDescription: nil, stack: "host")
         let path = installation.layout.slug(app.name, id: slug.id.uuidString.lowercased())
         try FileManager.default.createDirectory(atPath: installation.layout.slugs(app.name), withIntermediateDirectories: true)
         try Data(repeating: 7, count: bytes).write(to: URL(fileURLWithPath: path))

@@ -62,7 +62,7 @@ final class ScriptedReleasePhase: ReleasePhaseRunner, @unchecked Sendable {
         let app = try platform.createApp(name: "web1", owner: nil, as: .user(user))
         let slug = try installation.store.createSlug(
             appID: app.id, processTypes: ["web": "serve", "release": "migrate"], size: 10, checksum: "SHA256:x",
-            commit: "abcdef1234", commitDescription: nil, buildpackDescription: nil, stack: "heroku-22")
+            commit: "abcdef1234", commitDescription: nil, buildpackDescription: nil, stack: "host")
         let release = try await platform.deploy(app, slug: slug, actor: Attribution(user))
         #expect(release.status == .failed)
         #expect(release.description == "Deploy abcdef1")
@@ -79,7 +79,7 @@ final class ScriptedReleasePhase: ReleasePhaseRunner, @unchecked Sendable {
         let app = try platform.createApp(name: "web1", owner: nil, as: .user(user))
         let slug = try installation.store.createSlug(
             appID: app.id, processTypes: ["web": "serve", "worker": "work", "release": "migrate"], size: 10, checksum: "SHA256:x",
-            commit: "abcdef1234", commitDescription: nil, buildpackDescription: nil, stack: "heroku-22")
+            commit: "abcdef1234", commitDescription: nil, buildpackDescription: nil, stack: "host")
         let release = try await platform.deploy(app, slug: slug, actor: Attribution(user))
         #expect(release.status == .succeeded)
         #expect(release.isCurrent)

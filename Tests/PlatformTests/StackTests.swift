@@ -31,7 +31,7 @@ import Testing
             #expect(error.kind == .forbidden, "\(error.message)")
         }
         #expect(!FileManager.default.fileExists(atPath: installation.layout.stacks))
-        for bad in ["../etc", "Tiny", "a", "heroku-22", "x y", "-x", String(repeating: "a", count: 33)] {
+        for bad in ["../etc", "Tiny", "a", "host", "x y", "-x", String(repeating: "a", count: 33)] {
             do {
                 _ = try await platform.buildStack(bad, progress: { _ in }, as: .user(admin))
                 Issue.record("\(bad) was accepted")

@@ -128,17 +128,17 @@ extension RuntimeEndToEnd {
             // On the legacy stack: the host's Debian 12, no sources.list, the host's binaries.
             let (hostPush, hostSeconds) = try await pushUntilServed(fixture, repo, app: "stk1", version: "1")
             for line in [
-                "Building on the heroku-22 stack", "STACK=heroku-22", #"os VERSION_ID="12""#, "sources.list: missing",
+                "Building on the host stack", "STACK=host", #"os VERSION_ID="12""#, "sources.list: missing",
                 "host-only binary: visible",
             ] {
                 #expect(hostPush.stderr.contains(line), "missing \(line.debugDescription) in:\n\(hostPush.stderr)")
             }
             let onHost = try #require(try await fixture.get("stk1"))
-            #expect(onHost["stack"] as? String == "heroku-22")
+            #expect(onHost["stack"] as? String == "host")
             #expect((onHost["os"] as? [String: String])?["VERSION_ID"] == #""12""#)
 
             let listed = try await fixture.admin(["stack", "stk1"]).stdout
-            #expect(listed.contains("* heroku-22") && listed.contains("  teststack"), "\(listed)")
+            #expect(listed.contains("* host") && listed.contains("  teststack"), "\(listed)")
             let refused = try await fixture.admin(["stack:set", "stk1", "nostack"], allowFailure: true)
             #expect(refused.status != 0 && refused.stderr.contains("not available"), "\(refused.stderr)")
             let set = try await fixture.admin(["stack:set", "stk1", "teststack"]).stdout
@@ -173,9 +173,9 @@ extension RuntimeEndToEnd {
             }
             print("push → first 200: host /usr \(hostSeconds) s, stack \(stackSeconds) s")
 
-            // The release keeps the stack it was built on: back to heroku-22 for the next build,
+            // The release keeps the stack it was built on: back to the host stack for the next build,
             // a restarted dyno of this release still runs on teststack.
-            try await fixture.admin(["stack:set", "stk1", "heroku-22"])
+            try await fixture.admin(["stack:set", "stk1", "host"])
             let instance = try #require(onStack["instance"] as? String)
             try await fixture.admin(["ps:restart", "stk1"])
             var restarted: [String: Any] = [:]

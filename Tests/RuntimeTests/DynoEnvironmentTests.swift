@@ -7,7 +7,7 @@ import Testing
 @Suite(.timeLimit(.minutes(15))) struct DynoEnvironmentTests {
     @Test func configVarsCannotOverrideThePlatformsVariables() {
         let app = App(
-            id: UUID(), name: "shop", ownerID: UUID(), ownerEmail: "a@b", stack: "heroku-22", buildpacks: [], createdAt: Date(),
+            id: UUID(), name: "shop", ownerID: UUID(), ownerEmail: "a@b", stack: "host", buildpacks: [], createdAt: Date(),
             updatedAt: Date())
         let release = Release(
             id: UUID(), appID: app.id, version: 42, slugID: nil, config: ["PORT": "1", "DYNO": "x", "PATH": "/opt/bin", "A": "b\nc"],
@@ -28,14 +28,14 @@ import Testing
 
     @Test func containerDynosGetTheImageEnvThenConfigThenThePlatformsVariables() {
         let app = App(
-            id: UUID(), name: "boxed", ownerID: UUID(), ownerEmail: "a@b", stack: "heroku-22", buildpacks: [], createdAt: Date(),
+            id: UUID(), name: "boxed", ownerID: UUID(), ownerEmail: "a@b", stack: "host", buildpacks: [], createdAt: Date(),
             updatedAt: Date())
         let release = Release(
             id: UUID(), appID: app.id, version: 7, slugID: nil, config: ["LANG": "C.UTF-8", "PORT": "1"], description: "Deploy",
             userID: nil, userEmail: "a@b", status: .succeeded, isCurrent: true, createdAt: Date(), updatedAt: Date())
         let slug = Slug(
             id: UUID(), appID: app.id, processTypes: [:], size: 1, checksum: "", commit: "abc1234def", commitDescription: nil,
-            buildpackDescription: "container", stack: "heroku-22", createdAt: Date())
+            buildpackDescription: "container", stack: "host", createdAt: Date())
         let image = ContainerImage(
             key: "web", imageID: "x", environment: ["PATH=/venv/bin:/bin", "LANG=en_US", "EMPTY=", "A=b=c"], workingDirectory: "/srv",
             uid: 1000, gid: 1000, entrypoint: [], cmd: ["/bin/sh", "-c", "exec server"])

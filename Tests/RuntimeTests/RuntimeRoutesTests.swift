@@ -6,7 +6,7 @@ import Testing
 /// The runtime's route table alone: which target a host gets as dynos come and go.
 @Suite(.timeLimit(.minutes(15))) struct RuntimeRoutesTests {
     let app = App(
-        id: UUID(), name: "shop", ownerID: UUID(), ownerEmail: "a@b", stack: "heroku-22", buildpacks: [], maintenance: false, createdAt: Date(),
+        id: UUID(), name: "shop", ownerID: UUID(), ownerEmail: "a@b", stack: "host", buildpacks: [], maintenance: false, createdAt: Date(),
         updatedAt: Date())
 
     func status(_ index: Int, _ state: Dyno.State, port: Int, slot: UUID = UUID()) -> DynoStatus {
@@ -15,7 +15,7 @@ import Testing
             status: .succeeded, isCurrent: true, createdAt: Date(), updatedAt: Date())
         let slug = Slug(
             id: UUID(), appID: app.id, processTypes: ["web": "bin/web"], size: 0, checksum: "", commit: nil, commitDescription: nil,
-            buildpackDescription: nil, stack: "heroku-22", createdAt: Date())
+            buildpackDescription: nil, stack: "host", createdAt: Date())
         let spec = DynoSpec(
             app: app, release: release, slug: slug, type: "web", name: "web.\(index)", command: "bin/web", size: "standard-1X", kind: .web)
         return DynoStatus(spec: spec, slot: slot, instance: UUID(), port: port, state: state, createdAt: Date(), updatedAt: Date())

@@ -12,8 +12,8 @@ import Testing
         let installation = try TestInstallation()
         let store = installation.store
         let owner = try store.createUser(email: "o@example.com", isAdmin: false)
-        let shop = try store.createApp(name: "shop", ownerID: owner.id, stack: "heroku-22", actor: Attribution(owner))
-        let reports = try store.createApp(name: "reports", ownerID: owner.id, stack: "heroku-22", actor: Attribution(owner))
+        let shop = try store.createApp(name: "shop", ownerID: owner.id, stack: "host", actor: Attribution(owner))
+        let reports = try store.createApp(name: "reports", ownerID: owner.id, stack: "host", actor: Attribution(owner))
         let addon = AddonStoreTests.addon(shop)
         _ = try store.createAddon(addon, actor: Attribution(owner), status: .succeeded)
         let attachment = AddonAttachment(

@@ -20,7 +20,7 @@ import Testing
         let installation = try TestInstallation()
         let store = installation.store
         let owner = try store.createUser(email: "o@example.com", isAdmin: false)
-        let app = try store.createApp(name: "web1", ownerID: owner.id, stack: "heroku-22", actor: Attribution(owner))
+        let app = try store.createApp(name: "web1", ownerID: owner.id, stack: "host", actor: Attribution(owner))
         let addon = Self.addon(app)
         let (_, attach) = try store.createAddon(addon, actor: Attribution(owner), status: .succeeded)
         #expect(attach.version == 2 && attach.description == "Attach DATABASE (@ref:postgresql-curved-12345)")
@@ -45,7 +45,7 @@ import Testing
         let installation = try TestInstallation()
         let store = installation.store
         let owner = try store.createUser(email: "o@example.com", isAdmin: false)
-        let app = try store.createApp(name: "web1", ownerID: owner.id, stack: "heroku-22", actor: Attribution(owner))
+        let app = try store.createApp(name: "web1", ownerID: owner.id, stack: "host", actor: Attribution(owner))
         _ = try store.createAddon(Self.addon(app), actor: Attribution(owner), status: .succeeded)
         try store.deleteApp(id: app.id)
         #expect(try store.allAddons().isEmpty)

@@ -18,7 +18,7 @@ import Testing
         let installation = try TestInstallation()
         let store = installation.store
         let owner = try store.createUser(email: "o@example.com", isAdmin: false)
-        let app = try store.createApp(name: "web1", ownerID: owner.id, stack: "heroku-22", actor: Attribution(owner))
+        let app = try store.createApp(name: "web1", ownerID: owner.id, stack: "host", actor: Attribution(owner))
         let initial = try #require(try store.currentRelease(appID: app.id))
         #expect(initial.version == 1)
         #expect(initial.description == "Initial release")
@@ -34,7 +34,7 @@ import Testing
         let installation = try TestInstallation()
         let store = installation.store
         let owner = try store.createUser(email: "o@example.com", isAdmin: false)
-        let app = try store.createApp(name: "web1", ownerID: owner.id, stack: "heroku-22", actor: Attribution(owner))
+        let app = try store.createApp(name: "web1", ownerID: owner.id, stack: "host", actor: Attribution(owner))
         let pending = try store.createRelease(appID: app.id, slugID: nil, description: "d", actor: Attribution(owner), status: .pending)
         #expect(try store.currentRelease(appID: app.id)?.version == 1)
         let decided = try store.setReleaseStatus(id: pending.id, .succeeded)
@@ -59,7 +59,7 @@ import Testing
         let installation = try TestInstallation()
         let store = installation.store
         let owner = try store.createUser(email: "o@example.com", isAdmin: false)
-        let app = try store.createApp(name: "web1", ownerID: owner.id, stack: "heroku-22", actor: Attribution(owner))
+        let app = try store.createApp(name: "web1", ownerID: owner.id, stack: "host", actor: Attribution(owner))
         var formation = try store.applyProcessTypes(appID: app.id, ["web": "a", "worker": "b", "release": "c"])
         #expect(formation.map(\.type) == ["web", "worker"])
         #expect(formation.map(\.quantity) == [1, 0])

@@ -216,9 +216,9 @@ def test_stacks_and_stack_set(daemon, api):
     name = unique("stk")
     api.post(f"{daemon.url}/apps", json={"name": name})
     stacks = api.get(f"{daemon.url}/stacks").json()
-    assert [s["name"] for s in stacks if s["default"]] == ["heroku-22"]
-    r = api.patch(f"{daemon.url}/apps/{name}", json={"build_stack": "heroku-22"})
-    assert r.json()["build_stack"]["name"] == "heroku-22"
+    assert [s["name"] for s in stacks if s["default"]] == ["host"]
+    r = api.patch(f"{daemon.url}/apps/{name}", json={"build_stack": "host"})
+    assert r.json()["build_stack"]["name"] == "host"
 
 
 def test_log_drains(daemon, api):

@@ -30,7 +30,7 @@ def test_create_app_with_heroku3_defaults_and_find_it(h):
     app = h.create_app(name=name)  # sends stack "cedar"
     assert app.name == name
     assert app.owner.email == USER
-    assert app.stack.name == "heroku-22"
+    assert app.stack.name == "host"
     assert name in [a.name for a in h.apps()]
     assert h.app(app.id).name == name
     # heroku3 treats "Name is already taken" as success and re-reads the app.

@@ -11,14 +11,14 @@ from conftest import ROUTES, SCHEMAS, SchemaChecker
 
 APP = {
     "acm": False, "archived_at": None, "buildpack_provided_description": None,
-    "build_stack": {"id": "6d33d1c1-2f58-4bd0-a4e7-8f0e2a5c1d11", "name": "heroku-22"},
+    "build_stack": {"id": "6d33d1c1-2f58-4bd0-a4e7-8f0e2a5c1d11", "name": "host"},
     "created_at": "2026-01-02T03:04:05Z", "generation": {"id": "9c3e5b77-2b6e-4bd1-8c43-0b1f2c8e2f4a", "name": "cedar"},
     "git_url": "ssh://git@localhost:2222/myapp.git", "id": "01234567-89ab-4def-8123-456789abcdef",
     "internal_routing": None, "maintenance": False, "name": "myapp",
     "owner": {"email": "dev@example.com", "id": "11234567-89ab-4def-8123-456789abcdef"},
     "organization": None, "team": None, "region": {"id": "21234567-89ab-4def-8123-456789abcdef", "name": "local"},
     "released_at": "2026-01-02T03:04:05Z", "repo_size": None, "slug_size": 1024, "space": None,
-    "stack": {"id": "6d33d1c1-2f58-4bd0-a4e7-8f0e2a5c1d11", "name": "heroku-22"},
+    "stack": {"id": "6d33d1c1-2f58-4bd0-a4e7-8f0e2a5c1d11", "name": "host"},
     "updated_at": "2026-01-02T03:04:05Z", "web_url": "http://myapp.localhost/",
 }
 COLLABORATOR = {
@@ -30,7 +30,7 @@ BUILD = {
     "app": {"id": APP["id"]}, "buildpacks": None, "created_at": "2026-01-02T03:04:05Z",
     "id": "51234567-89ab-4def-8123-456789abcdef", "output_stream_url": "http://localhost/streams/x",
     "source_blob": {"checksum": None, "url": "http://localhost/sources/x", "version": "v1", "version_description": None},
-    "release": None, "slug": None, "stack": "heroku-22", "status": "pending", "updated_at": "2026-01-02T03:04:05Z",
+    "release": None, "slug": None, "stack": "host", "status": "pending", "updated_at": "2026-01-02T03:04:05Z",
     "user": {"id": APP["owner"]["id"], "email": "dev@example.com"},
 }
 
@@ -71,7 +71,7 @@ def test_a_correct_object_passes(definition, instance):
     ("app", APP, ["created_at"], "yesterday"),
     ("app", APP, ["owner", "email"], 5),                         # nested object
     ("app", APP, ["owner"], "dev@example.com"),
-    ("app", APP, ["stack", "id"], "heroku-22"),
+    ("app", APP, ["stack", "id"], "host"),
     ("collaborator", COLLABORATOR, ["role"], "boss"),            # enum
     ("collaborator", COLLABORATOR, ["extra"], 1),                # closed object
     ("collaborator", COLLABORATOR, ["user"], DELETE),            # required

@@ -21,8 +21,8 @@ def test_built_stacks_are_listed_and_apps_move_to_them(daemon, api):
     base = make_stack(daemon.data_dir, "apistack")
     try:
         stacks = {s["name"]: s for s in api.get(f"{daemon.url}/stacks").json()}
-        assert set(stacks) == {"heroku-22", "apistack"}
-        assert stacks["heroku-22"]["default"] and not stacks["apistack"]["default"]
+        assert set(stacks) == {"host", "apistack"}
+        assert stacks["host"]["default"] and not stacks["apistack"]["default"]
         assert stacks["apistack"]["created_at"] == "2026-12-06T23:00:00Z"
         by_id = api.get(f"{daemon.url}/stacks/{stacks['apistack']['id']}")
         assert by_id.status_code == 200 and by_id.json()["name"] == "apistack"
@@ -40,4 +40,4 @@ def test_built_stacks_are_listed_and_apps_move_to_them(daemon, api):
         assert r.status_code == 422
     finally:
         shutil.rmtree(base)
-    assert [s["name"] for s in api.get(f"{daemon.url}/stacks").json()] == ["heroku-22"]
+    assert [s["name"] for s in api.get(f"{daemon.url}/stacks").json()] == ["host"]

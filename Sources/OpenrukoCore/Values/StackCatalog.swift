@@ -1,6 +1,6 @@
 package import Foundation
 
-/// The stacks apps build and run on: the legacy `heroku-22` (the host's own `/usr`, what
+/// The stacks apps build and run on: the legacy `host` (the host's own `/usr`, what
 /// openruko ran before it built stacks) and every stack built under `DATA_DIR/stacks/NAME`
 /// (a `build` and a `run` root filesystem and a `version` file written last).
 ///
@@ -8,9 +8,10 @@ package import Foundation
 /// let root = try StackCatalog(layout: layout).root(of: app.stack, .run)  // nil: the host's /usr
 /// ```
 package struct StackCatalog: Sendable {
-    /// The legacy stack: the host's `/usr` and a few `/etc` files, no image. Its name is kept
-    /// for the apps created before stacks were built; it is not Ubuntu 22.04.
-    package static let legacy = "heroku-22"
+    /// The legacy stack: the host's `/usr` and a few `/etc` files, no image (apps created
+    /// before stacks were built, and new apps until the default stack is built). It was
+    /// called `heroku-22` before, which it never was (migration 0010 renamed it).
+    package static let legacy = "host"
     /// The environment variable naming the stack of new apps (used once it is built).
     package static let defaultVariable = "OPENRUKO_DEFAULT_STACK"
 

@@ -73,18 +73,19 @@ package struct StackImageBuilder: Sendable {
         return version
     }
 
-    /// Removes what builds of `name` that died left (the caller holds the stack's lock), except
-    /// a directory with anything still mounted inside (mmdebstrap mounts `/proc`, `/dev`…).
+    /// Removes what builds of `name` that died left (the caller holds the stack's lock): their
+    /// processes still running in it are killed and their mounts detached first.
     func removeStalePartials(_ name: String) {
+        let debris = StackDebris(layout: layout)
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: layout.stacks)) ?? []
-        where entry.hasPrefix(".partial-\(name).") {
-            Self.removeUnlessMounted(layout.stacks + "/" + entry)
+        where StackDebris.kind(of: entry) == .partial(stack: name) {
+            debris.removePartial(layout.stacks + "/" + entry)
         }
     }
 
     /// Removes `path` unless something is mounted inside it (never the host's `/dev`).
     static func removeUnlessMounted(_ path: String) {
-        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+        let mounts = ProcFile.read("/proc/self/mounts") ?? ""
         guard !mounts.contains(" " + path + "/") else { return }
         try? FileManager.default.removeItem(atPath: path)
     }

@@ -14,6 +14,7 @@ enum Migrations {
         migrator.registerMigration("0007_addons", migrate: Migration0007Addons.migrate)
         migrator.registerMigration("0008_addon_attachments", migrate: Migration0008AddonAttachments.migrate)
         migrator.registerMigration("0009_automatic_certificates", migrate: Migration0009AutomaticCertificates.migrate)
+        migrator.registerMigration("0010_host_stack", migrate: Migration0010HostStack.migrate)
         return migrator
     }
 }
