@@ -143,6 +143,64 @@ import TestSupport
         #expect(stale.stderr.contains(" !     Error: Unable to install dependencies using uv."), "\(stale.stderr)")
     }
 
+    /// uv apps without a .python-version get pyproject.toml's requires-python; the app's
+    /// bin/pre_compile runs before the install and bin/post_compile after it, a failure fails.
+    @Test func requiresPythonAndCompileHooks() async throws {
+        let fixture = try await BuildFixture.make()
+        let stack = try await Self.stackPython()
+        let hooks = [
+            "bin/pre_compile": "+x #!/usr/bin/env bash\necho \"pre_compile: $(ls uv.lock)\"\ntouch pre_compile.ran\n",
+            "bin/post_compile": "+x #!/usr/bin/env bash\npython -c 'import six; print(\"post_compile: six\", six.__version__)'\ntouch post_compile.ran\n",
+        ]
+        let (output, packages, repo) = try await installs(
+            "pyreq", ["pyproject.toml": Self.uvProject, "uv.lock": Self.uvLock].merging(hooks) { a, _ in a }, fixture: fixture)
+        var position = output.startIndex
+        for step in [
+            "-----> Running bin/pre_compile hook", "pre_compile: uv.lock", "-----> Using Python \(Self.minor(stack)) specified in pyproject.toml",
+            "-----> Installing dependencies using 'uv sync", "-----> Running bin/post_compile hook", "post_compile: six 1.16.0", "-----> Saving cache",
+        ] {
+            guard let range = output.range(of: step, range: position..<output.endIndex) else {
+                Issue.record("missing \(step.debugDescription) (in this order) in:\n\(output)")
+                break
+            }
+            position = range.upperBound
+        }
+        #expect(!output.contains("No Python version was specified"), "\(output)")
+        #expect(packages.contains("six-1.16.0.dist-info"))
+        let entries = Set(try await fixture.entries(ofSlug: try await fixture.latestSlug("pyreq")))
+        #expect(entries.contains("./pre_compile.ran") && entries.contains("./post_compile.ran"), "\(entries.sorted().prefix(30))")
+
+        try fixture.write(["bin/post_compile": "+x #!/usr/bin/env bash\necho hook broke\nexit 4\n"], to: repo)
+        try await fixture.commit(repo, "failing hook")
+        let failing = try await fixture.push(repo, app: "pyreq")
+        #expect(failing.status != 0)
+        for line in ["hook broke", " !     Error: Failed to run the bin/post_compile script.", " !     Push rejected, failed to compile Python app."] {
+            #expect(failing.stderr.contains(line), "missing \(line.debugDescription) in:\n\(failing.stderr)")
+        }
+
+        // A specifier only a newer Python satisfies asks for that one (refused: no download
+        // location here); one nothing satisfies, or shell, is an error naming the field.
+        try await fixture.git(["rm", "-q", "bin/post_compile"], in: repo)
+        let newer = "3.14"  // the newest Python the buildpack supports
+        for (specifier, lines) in [
+            (">=3.\(Int(Self.minor(stack).split(separator: ".")[1])! + 1)", [
+                "-----> Using Python \(newer) specified in pyproject.toml", " !     Error: The requested Python version isn't available.",
+                " !     \(stack) (the stack's python3)",
+            ]),
+            (">=3.20", [" !     Error: Invalid Python version in pyproject.toml.", " !     no supported Python version (3.10 to 3.14) satisfies"]),
+            ("$(touch pwned)", [" !     Error: Invalid Python version in pyproject.toml.", " !     requires-python isn't a version specifier: $(touch pwned)"]),
+        ] {
+            try fixture.write(["pyproject.toml": Self.uvProject.replacingOccurrences(of: #"">=3.11""#, with: "\"\(specifier)\"")], to: repo)
+            try await fixture.commit(repo, "requires-python \(specifier)")
+            let refused = try await fixture.push(repo, app: "pyreq")
+            #expect(refused.status != 0)
+            for line in lines {
+                #expect(refused.stderr.contains(line), "missing \(line.debugDescription) in:\n\(refused.stderr)")
+            }
+            #expect(!refused.stderr.contains("Installing dependencies"), "\(refused.stderr)")
+        }
+    }
+
     @Test func poetryLockInstallsExactlyWhatItPins() async throws {
         let fixture = try await BuildFixture.make()
         let (output, packages, _) = try await installs(

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Python version an app asks for, read as heroku-buildpack-python reads it: runtime.txt
-# (deprecated), then .python-version, then Pipfile.lock's python_full_version/python_version,
+# (deprecated), then .python-version, then (ours, for uv) pyproject.toml's requires-python, then
+# Pipfile.lock's python_full_version/python_version,
 # then the major version of the last build, then the default (here: the stack's python3).
 # Versions are only ever matched against patterns, never evaluated.
 
@@ -185,7 +186,32 @@ MSG
   exit 1
 }
 
-# Sets `requested` and `origin` (runtime.txt, .python-version, Pipfile.lock, cached, default).
+# pyproject.toml's requires-python (apps uv manages without a .python-version): the stack's major
+# version when its python3 satisfies it, else the newest supported 3.X that does; `none` when unset.
+python_version::requires_python() {
+  local result
+  if result=$("$stack_python" -I "$BP_DIR/lib/requires_python.py" "$stack_version" "$OLDEST_MINOR" "$NEWEST_MINOR" 2>&1); then
+    echo "$result"
+    return 0
+  fi
+  output::error <<MSG
+Error: Invalid Python version in pyproject.toml.
+
+The Python version requirement in your pyproject.toml file
+(the 'requires-python' field of its [project] table) can't be used:
+$(python_version::shown "$(tail -n 1 <<<"$result")")
+
+Specify your app's Python version with a .python-version file
+instead, or fix requires-python (for example: requires-python = ">=$stack_major").
+
+For example, to request the latest version of Python $stack_major,
+run 'uv python pin $stack_major' and commit the .python-version file.
+MSG
+  exit 1
+}
+
+# Sets `requested` and `origin` (runtime.txt, .python-version, pyproject.toml, Pipfile.lock,
+# cached, default).
 python_version::read() {
   local package_manager="$1" cached="$2" name
   if [[ -f runtime.txt ]]; then
@@ -212,6 +238,13 @@ MSG
   if [[ -f .python-version ]]; then
     requested=$(python_version::python_version_file) origin=".python-version"
     return 0
+  fi
+  if [[ "$package_manager" == "uv" && -f pyproject.toml ]]; then
+    requested=$(python_version::requires_python)
+    if [[ "$requested" != none ]]; then
+      origin="pyproject.toml"
+      return 0
+    fi
   fi
   if [[ "$package_manager" == "pipenv" ]]; then
     requested=$(python_version::pipfile_lock)
