@@ -28,3 +28,32 @@ extension Platform {
         return (app, dyno)
     }
 }
+
+// MARK: - run:inside
+
+extension Platform {
+    /// Starts `request`'s command inside the app's running dyno `dyno` (`run:inside`,
+    /// `POST /apps/{app}/dynos/{dyno}` with `version=3.run-inside`): in its sandbox, as its
+    /// user, with its environment plus `request.env`, once `attachment`'s client connects.
+    /// - Returns: the app and the dyno it runs in.
+    /// - Throws: `notFound` for an app the principal cannot see or an unknown dyno, `conflict`
+    ///   when the dyno is not up, `invalid` for a bad command or env or over the one-off limit,
+    ///   `unavailable` when no runtime runs here.
+    package func runInside(_ name: String, dyno: String, _ request: OneOffRequest, attachment: DynoAttachment, as principal: Principal)
+        async throws(OpenrukoError) -> (App, Dyno)
+    {
+        let app = try self.app(name, as: principal)
+        guard !dyno.isEmpty, dyno.utf8.count <= 100, dyno.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
+        else {
+            throw OpenrukoError(.notFound, "Couldn't find that dyno.", resource: "dyno")
+        }
+        var checked = request
+        checked.size = nil
+        checked.type = nil
+        checked.attach = true
+        let plan = try OneOffPlan(checked, processTypes: [:], sizes: Self.sizes)
+        let found = try await runtime.runInside(app, dyno: dyno, plan: plan, attachment: attachment)
+        logAPI(app, "Running command `\(plan.command)` inside \(found.name) by user \(try attribution(principal).email)")
+        return (app, found)
+    }
+}

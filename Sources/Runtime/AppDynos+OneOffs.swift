@@ -54,3 +54,38 @@ extension AppDynos {
         }
     }
 }
+
+/// `run:inside`: processes started inside running dynos.
+extension AppDynos {
+    /// Starts `plan`'s command inside dyno `name` once `attachment`'s client connects (see
+    /// `RuntimeControl.runInside`); returns the dyno as `ps` shows it.
+    /// - Throws: `notFound` for no such dyno, `conflict` when it is not up, `invalid` over the
+    ///   app's one-off limit.
+    func runInside(name: String, plan: OneOffPlan, attachment: DynoAttachment) async throws(OpenrukoError) -> Dyno {
+        guard let driver = slots[name] ?? oneOffs[name]?.driver else {
+            throw OpenrukoError(.notFound, "Couldn't find that dyno (\(name)).", resource: "dyno")
+        }
+        guard let target = await driver.insideTarget() else {
+            let state = await driver.current.state.rawValue
+            throw OpenrukoError(.conflict, "\(name) is not up (it is \(state)): run:inside needs a running dyno.", resource: "dyno")
+        }
+        let limit = host.settings.oneOffLimit
+        guard oneOffs.count + oneOffsStarting.count + insides < limit else {
+            throw OpenrukoError(
+                .invalid, "Cannot run more than \(limit) one-off process\(limit == 1 ? "" : "es") at once on \(driver.spec.app.name).",
+                resource: "dyno")
+        }
+        insides += 1
+        let inside = OneOffInside(driver: driver, target: target, host: host, attachment: attachment, command: plan.command, env: plan.env)
+        var ttl = host.settings.oneOffTTL
+        if let asked = plan.timeToLive { ttl = min(ttl, .seconds(asked)) }
+        let limitTTL = ttl
+        Task {
+            await inside.run(limit: limitTTL)
+            await self.insideEnded()
+        }
+        return await driver.current.dyno
+    }
+
+    private func insideEnded() { insides -= 1 }
+}

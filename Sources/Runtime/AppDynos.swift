@@ -28,6 +28,9 @@ package actor AppDynos {
     var oneOffs: [String: (driver: DynoDriver, task: Task<Void, Never>)] = [:]
     /// One-off names taken by requests still being set up (they count against the limit).
     var oneOffsStarting: Set<String> = []
+    /// Processes started inside running dynos (`run:inside`) that have not ended (they count
+    /// against the one-off limit).
+    var insides = 0
     private var queue: Task<Void, Never>?
 
     package init(appID: UUID, host: DynoHost, store: PlatformStore, routes: RuntimeRoutes, drain: any TrafficDrain) {

@@ -76,8 +76,14 @@ extension DynoDriver {
         let platform = environment.platform
         for (key, value) in spec.env where platform[key] == nil && key != "HOME" { configuration.environment[key] = value }
         var resizes: OneOffResizeChannel?
-        if let window = attachment?.window, image == nil {
-            resizes = terminal(window, for: &configuration, directory: host.filesystem.directory(instance), identity: identity)
+        if let window = attachment?.window {
+            // A container image gets the host's `script` and `stty` (it may have neither).
+            let tools = image == nil ? nil : OneOffTerminal.Tools.host()
+            if image == nil || tools != nil {
+                configuration.binds += tools?.binds ?? []
+                resizes = terminal(
+                    window, for: &configuration, directory: host.filesystem.directory(instance), identity: identity, boundTools: tools != nil)
+            }
         }
         defer {
             attachment?.window?.onResize(nil)
@@ -107,7 +113,8 @@ extension DynoDriver {
     /// (through the returned FIFO, bound into the sandbox), with `TERM`, `COLUMNS` and `LINES`
     /// set (under the one-off's own variables). Without a FIFO the PTY keeps its first size.
     private static func terminal(
-        _ window: TerminalWindow, for configuration: inout SandboxConfiguration, directory: String, identity: SandboxIdentity
+        _ window: TerminalWindow, for configuration: inout SandboxConfiguration, directory: String, identity: SandboxIdentity,
+        boundTools: Bool
     ) -> OneOffResizeChannel? {
         let resizes = try? OneOffResizeChannel(directory: directory, identity: identity)
         if let resizes {
@@ -116,7 +123,7 @@ extension DynoDriver {
         }
         // Read after listening: a change that arrives meanwhile is sent as well, never lost.
         let size = window.size
-        configuration.command = OneOffTerminal(size: size, followsResizes: resizes != nil).wrap(configuration.command)
+        configuration.command = OneOffTerminal(size: size, followsResizes: resizes != nil, boundTools: boundTools).wrap(configuration.command)
         configuration.environment["COLUMNS"] = String(size.columns)
         configuration.environment["LINES"] = String(size.lines)
         // A refused or missing TERM: the one-off's own `TERM`, else `dumb` (nothing assumed).

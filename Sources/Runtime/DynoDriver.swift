@@ -31,6 +31,8 @@ package actor DynoDriver {
     private var watcher: Task<Void, Never>?
     private var resender: Task<Void, Never>?
     var memoryWatcher: Task<Void, Never>?
+    /// The running instance's cgroup (`run:inside` joins it).
+    var cgroup: ProcessCgroup?
     /// The instance whose R15 was reported.
     var reportedR15: UUID?
     private var status: DynoStatus
@@ -211,6 +213,7 @@ package actor DynoDriver {
     private func started(_ pid: Int32, origin: UUID, cgroup: ProcessCgroup?) {
         guard origin == instance else { return }
         self.pid = pid
+        self.cgroup = cgroup
         if let cgroup { watchMemory(cgroup, origin: origin) }
         if let signal = pendingSignal {
             pendingSignal = nil
@@ -223,6 +226,7 @@ package actor DynoDriver {
         resender?.cancel()
         memoryWatcher?.cancel()
         pid = nil
+        cgroup = nil
         pendingSignal = nil
         tail.flush()
         send(.exited(SandboxExit(status: status), jitter: Double.random(in: 0...1)), from: origin)

@@ -80,6 +80,10 @@ package final class DynoSupervisor: RuntimeControl, Service {
         try await dynos(of: app.id).runOneOff(app: app, release: release, slug: slug, plan: plan, attachment: attachment)
     }
 
+    package func runInside(_ app: App, dyno: String, plan: OneOffPlan, attachment: DynoAttachment) async throws(OpenrukoError) -> Dyno {
+        try await dynos(of: app.id).runInside(name: dyno, plan: plan, attachment: attachment)
+    }
+
     // MARK: Service
 
     package func run() async throws {

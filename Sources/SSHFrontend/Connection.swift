@@ -170,7 +170,7 @@ final class Connection: SSHSessionDelegate, @unchecked Sendable {
 
     /// Whether `program` is `run` (a one-off dyno on a PTY of its own when the client has a terminal).
     private static func runsADyno(_ program: Program) -> Bool {
-        if case .command(let words) = program { return words.first == "run" }
+        if case .command(let words) = program { return words.first == "run" || words.first == "run:inside" }
         return false
     }
 

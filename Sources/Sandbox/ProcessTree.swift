@@ -20,6 +20,12 @@ enum ProcessTree {
         return result
     }
 
+    /// The pids whose parent is `parent`.
+    static func children(of parent: pid_t) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { pid_t($0) }.filter { parentID(of: $0) == parent }
+    }
+
     /// The parent pid from `/proc/PID/stat` (the field after the `)` closing the name).
     static func parentID(of pid: pid_t) -> pid_t? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),

@@ -318,7 +318,7 @@ package struct Sandbox: Sendable {
     }
 
     /// Runs `configuration` with `input` on stdin and stdout+stderr merged into one stream.
-    private static func spawn<Input: InputProtocol>(
+    static func spawn<Input: InputProtocol>(
         _ configuration: Configuration, input: Input, body: (Int32, SubprocessOutputSequence) async throws -> Void
     ) async throws -> TerminationStatus {
         try await Subprocess.run(configuration, input: input, output: .sequence, error: .combinedWithOutput) { execution in
@@ -328,7 +328,7 @@ package struct Sandbox: Sendable {
 
     /// Runs `configuration` with stdin fed from `channel` (closed when it finishes, or once
     /// the output has ended) and stdout+stderr merged into one stream.
-    private static func spawn(
+    static func spawn(
         _ configuration: Configuration, feeding channel: ByteChannel, body: (Int32, SubprocessOutputSequence) async throws -> Void
     ) async throws -> TerminationStatus {
         try await Subprocess.run(configuration, input: .inputWriter, output: .sequence, error: .combinedWithOutput) { execution in

@@ -95,6 +95,7 @@ ROUTES = [
     (None, rf"/apps/{APP}/releases(/[^/]+)?", "release"),
     (None, rf"/apps/{APP}/formation(/[^/]+)?", "formation"),
     ("GET", rf"/apps/{APP}/dynos(/[^/]+)?", "dyno"),
+    ("POST", rf"/apps/{APP}/dynos(/[^/]+)?", "dyno"),  # one-off dynos and run:inside
     (None, rf"/apps/{APP}/collaborators(/[^/]+)?", "collaborator"),
     (None, rf"/apps/{APP}/domains(/[^/]+)?", "domain"),
     (None, rf"/apps/{APP}/buildpack-installations", "buildpack-installation"),

@@ -4,9 +4,10 @@ import OpenrukoCore
 import Platform
 
 /// `run APP CMD…` (attached: stdin, stdout and the exit status are the process's) and
-/// `run:detached APP CMD…` (output to the app's log as `app[run.N]`).
+/// `run:detached APP CMD…` (output to the app's log as `app[run.N]`), and
+/// `run:inside APP DYNO CMD…` (a process inside a running dyno, attached like `run`).
 enum RunCommands {
-    static let all: [any TableCommand.Type] = [Run.self, Detached.self]
+    static let all: [any TableCommand.Type] = [Run.self, Detached.self, Inside.self]
 
     struct Run: TableCommand {
         static let configuration = CommandConfiguration(
@@ -43,6 +44,51 @@ enum RunCommands {
                 }
             }
             return await attachment.exitStatus()
+        }
+    }
+
+    struct Inside: TableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "run:inside", abstract: "Run a command inside a running dyno: run:inside APP DYNO [--env K=V] CMD…")
+        @Argument(parsing: .captureForPassthrough) var words: [String] = []
+
+        func execute(in context: CommandContext) async throws {
+            var rest = words
+            guard let index = Self.dynoIndex(words) else {
+                throw OpenrukoError(.invalid, "Usage: run:inside APP DYNO [--env K=V] COMMAND… (e.g. run:inside APP web.1 bash)")
+            }
+            let dyno = rest.remove(at: index)
+            let parsed = try RunArguments(parsing: rest)
+            let attachment = DynoAttachment(window: context.terminal)
+            _ = try await context.platform.runInside(
+                parsed.app, dyno: dyno, parsed.request(attach: true), attachment: attachment, as: context.principal)
+            guard attachment.connect() else { throw OpenrukoError(.unavailable, "The process could not be attached.") }
+            let status = await withTaskCancellationHandler {
+                await Run.pump(attachment, io: context.io)
+            } onCancel: {
+                attachment.hangUp()
+            }
+            if status != 0 { throw CommandExit(status: status) }
+        }
+
+        /// Where the dyno's name is in `words`: the positional word after the app (the first
+        /// positional one, unless `-a APP` names it), skipping options and their values.
+        static func dynoIndex(_ words: [String]) -> Int? {
+            var index = 0
+            var needed = words.contains { $0 == "-a" || $0 == "--app" } ? 1 : 2
+            while index < words.count {
+                let word = words[index]
+                if word == "--" { return nil }
+                if ["-a", "--app", "-s", "--size", "--type", "-e", "--env"].contains(word) {
+                    index += 2
+                    continue
+                }
+                if word.hasPrefix("-") { return nil }
+                needed -= 1
+                if needed == 0 { return index }
+                index += 1
+            }
+            return nil
         }
     }
 

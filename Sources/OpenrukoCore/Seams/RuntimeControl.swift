@@ -72,9 +72,21 @@ package protocol RuntimeControl: Sendable {
     /// - Throws: `invalid` over the app's limit of concurrent one-offs, `unavailable` without a runtime.
     func runOneOff(_ app: App, release: Release, slug: Slug, plan: OneOffPlan, attachment: DynoAttachment?) async throws(OpenrukoError)
         -> Dyno
+    /// Starts `plan`'s command inside the running dyno `dyno` (`run:inside`, Heroku Fir): in
+    /// its sandbox and cgroup, as its user, with its environment, once `attachment`'s client
+    /// connects. Returns that dyno.
+    /// - Throws: `notFound` for no such dyno, `conflict` when it is not up, `invalid` over the
+    ///   app's one-off limit, `unavailable` without a runtime.
+    func runInside(_ app: App, dyno: String, plan: OneOffPlan, attachment: DynoAttachment) async throws(OpenrukoError) -> Dyno
 }
 
 extension RuntimeControl {
+    /// Runtimes that run no dynos here (other processes) refuse `run:inside`.
+    package func runInside(_ app: App, dyno: String, plan: OneOffPlan, attachment: DynoAttachment) async throws(OpenrukoError) -> Dyno {
+        throw OpenrukoError(
+            .unavailable, "run:inside runs in the openruko daemon: use the API or ssh git@HOST run:inside APP DYNO CMD.", resource: "dyno")
+    }
+
     /// Runtimes that run no dynos here (other processes) refuse one-offs.
     package func runOneOff(_ app: App, release: Release, slug: Slug, plan: OneOffPlan, attachment: DynoAttachment?)
         async throws(OpenrukoError) -> Dyno

@@ -26,6 +26,7 @@ struct DynoController {
             return try JSONResponse.make(DynoResource(dyno, app: app), for: request)
         }
         registerRun(on: router)
+        registerRunInside(on: router)
         router.delete("/apps/:app/dynos") { request, context in
             _ = try await environment.platform.restart(try context.parameter("app"), target: nil, as: try context.principal())
             return JSONResponse.empty(status: .accepted, for: request)
