@@ -2,8 +2,8 @@ import Foundation
 import OpenrukoCore
 import TestSupport
 
-/// A small stack (python3 to run, git to build) built once with the real
-/// `openruko admin stacks:build` into `.build/stack-cache/KEY` (KEY: the package lists and the recipe's revision), so
+/// A small stack (python3 to run, git to build) built once by a real daemon at its first start
+/// (`OPENRUKO_DEFAULT_STACK`) into `.build/stack-cache/KEY` (KEY: the package lists and the recipe's revision), so
 /// later runs reuse it; each test daemon gets hard links of it.
 enum TestStack {
     static let name = "teststack"
@@ -12,24 +12,36 @@ enum TestStack {
     /// `.build/stack-cache/KEY/data`, a data directory holding the stack.
     static var cache: String {
         let lists = [StackRecipe.runPackagesVariable, StackRecipe.buildPackagesVariable].map { environment[$0] ?? "" }
-        let key = "r1-run-" + lists[0].replacingOccurrences(of: " ", with: "_") + "-build-" + lists[1].replacingOccurrences(of: " ", with: "_")
+        let key = "r2-run-" + lists[0].replacingOccurrences(of: " ", with: "_") + "-build-" + lists[1].replacingOccurrences(of: " ", with: "_")
         return OpenrukoBinary.packageRoot + "/.build/stack-cache/\(key)/data"
     }
 
     private static let built = BuildOnce()
 
-    /// Builds the cached stack unless it is there.
+    /// Builds the cached stack unless it is there, the way a new server gets its default stack:
+    /// a daemon started with `OPENRUKO_DEFAULT_STACK` builds it at its first start, saying so
+    /// in its log (the same `stacks:build` code as `openruko admin stacks:build`).
     static func prepare() async throws {
         try await built.run {
             let layout = DataLayout(root: cache)
             if StackCatalog(layout: layout).version(name) != nil { return }
             try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
-            let result = try await ProcessRunner.run(
-                OpenrukoBinary.path, ["admin", "--data-dir", cache, "stacks:build", name], environment: environment)
-            guard result.status == 0 else { throw TestFailure("stacks:build failed:\n\(result.stdout)\(result.stderr)") }
-            guard result.stdout.contains("Stack \(name) is ready"), result.stdout.contains("-----> Building the build image") else {
-                throw TestFailure("stacks:build said no progress:\n\(result.stdout)")
+            let daemon = RunningDaemon(
+                dataDir: cache, environment: RunningDaemon.testEnvironment.merging(environment) { _, new in new }
+                    .merging([StackCatalog.defaultVariable: name]) { _, new in new })
+            try await daemon.start()
+            // Builds take about a minute here; 15 minutes is a hung build.
+            for _ in 0..<1800 where StackCatalog(layout: layout).version(name) == nil {
+                if daemon.printed.contains("Could not build the default stack") { break }
+                try await Task.sleep(for: .milliseconds(500))
             }
+            try await Task.sleep(for: .milliseconds(500))  // the "is built" line follows the version file
+            await daemon.stop()
+            let log = daemon.printed
+            guard StackCatalog(layout: layout).version(name) != nil else { throw TestFailure("the daemon did not build the stack:\n\(log)") }
+            guard log.contains("Building the default stack \(name)"), log.contains("stack \(name): -----> Building the build image"),
+                log.contains("The default stack \(name) is built")
+            else { throw TestFailure("the daemon's log says nothing of its stack build:\n\(log)") }
         }
     }
 
