@@ -44,6 +44,8 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
+        // glibc's malloc.h (malloc_trim: the daemon gives freed memory back, issue 21).
+        .systemLibrary(name: "CMalloc"),
         .systemLibrary(
             name: "CLibDeflate",
             pkgConfig: "libdeflate",
@@ -182,6 +184,7 @@ let package = Package(
             name: "Daemon",
             dependencies: [
                 "OpenrukoCore", "Store", "Platform", "Commands", "PlatformAPI", "Builder", "Runtime", "LibGit2", "LibSSH", "SSHFrontend", "Routing", "AppLogs",
+                "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

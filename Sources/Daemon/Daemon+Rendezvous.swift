@@ -1,4 +1,5 @@
 package import Foundation
+import Logging
 package import OpenrukoCore
 import Platform
 import Routing
@@ -29,11 +30,26 @@ extension Daemon {
         } else {
             throw OpenrukoError(.unavailable, "The rendezvous listener has no certificate (--tls-cert/--tls-key are unreadable).")
         }
-        return RendezvousServer(listen: listen, certificate: certificate, board: board, registry: registry)
+        return RendezvousServer(
+            listen: listen, certificate: certificate, board: board, registry: registry, limits: try configuration.rendezvousLimits(),
+            logger: logger)
     }
 }
 
 extension DaemonConfiguration {
+    /// The rendezvous listener's cap on connections still to send their secret: sized from the
+    /// descriptor limit, or `OPENRUKO_RENDEZVOUS_PENDING` (in all; a quarter per source address).
+    /// - Throws: `OpenrukoError.invalid` for a malformed number.
+    func rendezvousLimits(environment: [String: String] = ProcessInfo.processInfo.environment) throws(OpenrukoError)
+        -> RendezvousServer.Limits
+    {
+        guard let text = environment["OPENRUKO_RENDEZVOUS_PENDING"] else { return .sized(forDescriptors: ConnectionBudget.descriptorLimit) }
+        guard let pending = Int(text), pending > 0 else {
+            throw OpenrukoError(.invalid, "OPENRUKO_RENDEZVOUS_PENDING must be a positive number, not \(text.debugDescription).")
+        }
+        return RendezvousServer.Limits(pending: pending, pendingPerSource: max(1, pending / 4))
+    }
+
     /// `--rendezvous-listen`, else `OPENRUKO_RENDEZVOUS_LISTEN`, else `0.0.0.0:5001`.
     /// - Throws: `OpenrukoError.invalid` for a malformed address.
     package func rendezvousAddress(environment: [String: String] = ProcessInfo.processInfo.environment) throws(OpenrukoError)

@@ -92,8 +92,11 @@ final class DaemonRuntime: Sendable {
     var supervisor: DynoSupervisor { made.value! }
 
     /// The services: the supervisor first (it stops last), then the control socket.
-    func services() -> [any Service] {
-        [supervisor, ControlServer(layout: layout, runtime: supervisor, releasePhase: ReleasePhase(host: host), logs: logs, sink: logs)]
+    func services(logger: Logger) -> [any Service] {
+        [
+            supervisor,
+            ControlServer(layout: layout, runtime: supervisor, releasePhase: ReleasePhase(host: host), logs: logs, sink: logs, logger: logger),
+        ]
     }
 }
 

@@ -61,13 +61,14 @@ package struct Daemon: Sendable {
         let postgres = PostgresSupervisor(
             server: PostgresServer.forInstallation(configuration.layout), store: installation.store, logs: logs, logger: logger)
         let redis = RedisSupervisor(layout: configuration.layout, store: installation.store, logs: logs, logger: logger)
-        return [installation.logService(logs), postgres, redis] + runtime.services() + [
+        return [installation.logService(logs), postgres, redis] + runtime.services(logger: logger) + [
             BuildTasksService(tasks: builds),
             RecoverySweepService(
                 store: installation.store, layout: configuration.layout, logger: logger,
                 removeStaleDynos: { [runtime] in runtime.removeStaleDynos() },
                 discardCandidates: { [runtime] in await runtime.discardCandidates(appID: $0, releaseID: $1) }),
             try DiskCollectorService(platform: installation.platform, logger: logger),  // retention and GC (issue 20)
+            try MemoryTrimmer.fromEnvironment(),  // freed memory back to the system (issue 21)
             StackBootstrapService(platform: installation.platform, logger: logger, environment: ProcessInfo.processInfo.environment),
             APIServer(
                 platform: installation.platform, listen: configuration.apiListen, registry: registry,

@@ -9,6 +9,8 @@ extension ProxyHandler {
     func begin(_ head: ParsedHead, _ headBytes: ByteBuffer) {
         let now = NIODeadline.now()
         lastActivity = now
+        bodyStarted = now
+        bodyActivity = now
         exchangeNumber &+= 1
         let host = RequestHost.of(head, in: headBytes)
         let wall = Date()

@@ -64,6 +64,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var timer: Scheduled<Void>?
     var timerDeadline = NIODeadline.distantFuture
     var lastActivity = NIODeadline.now()
+    /// When the current request's head arrived, and when its body last made progress (H28).
+    var bodyStarted = NIODeadline.now()
+    var bodyActivity = NIODeadline.now()
 
     init(environment: ProxyEnvironment, pool: BackendPool) {
         self.environment = environment
@@ -119,8 +122,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         inReadBatch = true
-        // Body bytes keep a connection alive; a head must arrive whole within the idle timeout.
-        if state == .forwarding || state == .discarding { lastActivity = .now() }
+        // Body bytes keep the body going (not a response's window); a head must arrive whole
+        // within the idle timeout; a pipelined head read ahead counts for neither.
+        if state == .discarding || (state == .forwarding && exchange?.requestEnded == false) { bodyActivity = .now() }
         var buffer = unwrapInboundIn(data)
         if var pending = inbound, pending.readableBytes > 0 {
             inbound = nil
@@ -331,7 +335,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context?.flush()
     }
 
-    /// Closes the connection once everything written has gone out.
+    /// Closes the connection once everything written has gone out, or after the response
+    /// window when the client does not read it.
     func closeAfterFlush() {
         guard state != .closed, let context else { return }
         state = .closed
@@ -340,49 +345,12 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let outputClosed = context.eventLoop.makePromise(of: Void.self)
         context.close(mode: .output, promise: outputClosed)
         outputClosed.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-    }
-
-    // MARK: - Timer
-
-    /// Makes sure the connection's one timer fires no later than `deadline`.
-    func armTimer(_ deadline: NIODeadline) {
-        guard deadline < timerDeadline, state != .closed else { return }
+        // The connection's one timer now only drops a client that never takes what is left.
         timer?.cancel()
-        timerDeadline = deadline
-        timer = pool.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+        timerDeadline = .distantFuture
+        timer = pool.eventLoop.assumeIsolated().scheduleTask(in: environment.configuration.responseIdleTimeout) { [self] in
             timer = nil
-            timerDeadline = .distantFuture
-            checkDeadlines()
-        }
-    }
-
-    /// The timer fired: time out a silent dyno (H12) or an idle client, then re-arm.
-    private func checkDeadlines() {
-        let now = NIODeadline.now()
-        let configuration = environment.configuration
-        switch state {
-        case .forwarding where exchange?.responseStarted == false:
-            let deadline = (exchange?.sentAt ?? now) + configuration.responseTimeout
-            if now >= deadline { return fail(.requestTimeout) }
-            armTimer(deadline)
-        case .forwarding:
-            let deadline = lastActivity + configuration.responseIdleTimeout
-            if now >= deadline { return cut(.idleConnection) }
-            armTimer(deadline)
-        case .discarding:
-            // The response went out; the client still owes body bytes and sends none.
-            let deadline = lastActivity + configuration.clientIdleTimeout
-            if now >= deadline { return cut(nil) }
-            armTimer(deadline)
-        case .idle:
-            // Also closes a client that started a head and stalled.
-            let deadline = lastActivity + configuration.clientIdleTimeout
-            if now >= deadline { return closeAfterFlush() }
-            armTimer(deadline)
-        case .closed, .tunnel:
-            return
-        default:
-            armTimer(now + configuration.clientIdleTimeout)
+            self.context?.close(promise: nil)
         }
     }
 }

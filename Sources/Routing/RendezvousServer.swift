@@ -1,5 +1,6 @@
 import Foundation
-import NIOCore
+package import Logging
+package import NIOCore
 import NIOPosix
 import NIOSSL
 package import OpenrukoCore
@@ -11,8 +12,10 @@ import ServiceLifecycle
 /// (the CLI discards the whole first chunk), then the connection is the process's terminal.
 /// The process starts only then; it is stopped when the client closes the connection, and
 /// the connection closes when the process has ended and its output is sent. A connection
-/// that sends no valid secret within 10 s, or an unknown, used or expired one, is closed
-/// without a word.
+/// that has not finished its TLS handshake and sent a valid secret within 10 s, or sends an
+/// unknown, used or expired one, is closed without a word. Connections not attached yet are
+/// capped in all and per source address (`Limits`); one beyond is closed at once, and
+/// refusals are logged at most once a minute per address (issue 21).
 ///
 /// ```swift
 /// let server = RendezvousServer(listen: address, certificate: served, board: board, registry: registry)
@@ -22,12 +25,42 @@ package struct RendezvousServer: Service {
     let certificate: ServedCertificate
     let board: RendezvousBoard
     let registry: ListenerRegistry?
+    let limits: Limits
+    let logger: Logger?
 
-    package init(listen: ListenAddress, certificate: ServedCertificate, board: RendezvousBoard, registry: ListenerRegistry?) {
+    /// How many connections may be waiting to attach, and for how long.
+    package struct Limits: Sendable {
+        /// Connections that have not sent a valid secret yet, in all…
+        package var pending: Int
+        /// …and from one source address.
+        package var pendingPerSource: Int
+        /// The TLS handshake and the secret must be done within this long.
+        package var greetingTimeout: TimeAmount = .seconds(10)
+
+        package init(pending: Int, pendingPerSource: Int, greetingTimeout: TimeAmount = .seconds(10)) {
+            self.pending = pending
+            self.pendingPerSource = pendingPerSource
+            self.greetingTimeout = greetingTimeout
+        }
+
+        /// For a process whose descriptor limit is `descriptors`: a sixteenth of it (64 to
+        /// 1,024), a quarter of that per source address.
+        package static func sized(forDescriptors descriptors: Int) -> Limits {
+            let pending = min(1024, max(64, descriptors / 16))
+            return Limits(pending: pending, pendingPerSource: max(1, pending / 4))
+        }
+    }
+
+    package init(
+        listen: ListenAddress, certificate: ServedCertificate, board: RendezvousBoard, registry: ListenerRegistry?,
+        limits: Limits = .sized(forDescriptors: ConnectionBudget.descriptorLimit), logger: Logger? = nil
+    ) {
         self.listen = listen
         self.certificate = certificate
         self.board = board
         self.registry = registry
+        self.limits = limits
+        self.logger = logger
     }
 
     package func run() async throws {
@@ -39,15 +72,23 @@ package struct RendezvousServer: Service {
         } catch {
             throw OpenrukoError(.unavailable, "The rendezvous listener cannot use its certificate: \(error)")
         }
-        let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+        let gate = ConnectionGate(total: limits.pending, perSource: limits.pendingPerSource, logger: logger, listener: "rendezvous")
+        let greetingTimeout = limits.greetingTimeout
+        let server: NIOAsyncChannel<Attempt, Never>
         do {
             server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .bind(host: listen.host, port: listen.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
-                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        // Counted and timed from the accept, before the TLS handshake.
+                        let pass = gate.admitUntilIdentified(channel, closingRefused: false)
+                        let deadline = channel.eventLoop.scheduleTask(in: greetingTimeout) { channel.close(promise: nil) }
+                        channel.closeFuture.whenComplete { _ in deadline.cancel() }
+                        // A refused one gets no TLS (a handshake would be work for nothing).
+                        if pass != nil { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context)) }
+                        let connection = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        return Attempt(connection: connection, pass: pass, deadline: deadline)
                     }
                 }
         } catch {
@@ -60,8 +101,13 @@ package struct RendezvousServer: Service {
         await withDiscardingTaskGroup { group in
             await withGracefulShutdownHandler {
                 try? await server.executeThenClose { inbound in
-                    for try await connection in inbound {
-                        group.addTask { await Self.serve(connection, board: board) }
+                    for try await attempt in inbound {
+                        guard attempt.pass != nil else {
+                            // Refused: closed (through its writer, which must be finished).
+                            group.addTask { try? await attempt.connection.executeThenClose { _, _ in } }
+                            continue
+                        }
+                        group.addTask { await Self.serve(attempt, board: board) }
                     }
                 }
             } onGracefulShutdown: {
@@ -72,10 +118,18 @@ package struct RendezvousServer: Service {
         }
     }
 
+    /// An accepted connection, its place under the cap (nil: refused) and its greeting deadline.
+    struct Attempt: Sendable {
+        let connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        let pass: ConnectionGate.Pass?
+        let deadline: Scheduled<Void>
+    }
+
     /// One client, from its secret to the end of its process.
-    static func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, board: RendezvousBoard) async {
+    static func serve(_ attempt: Attempt, board: RendezvousBoard) async {
+        let connection = attempt.connection
         let channel = connection.channel
-        let deadline = channel.eventLoop.scheduleTask(in: .seconds(10)) { channel.close(promise: nil) }
+        let deadline = attempt.deadline
         var attachment: DynoAttachment?
         try? await connection.executeThenClose { inbound, outbound in
             try await withThrowingDiscardingTaskGroup { group in
@@ -95,8 +149,9 @@ package struct RendezvousServer: Service {
                     case .invalid: return
                     case .secret(let found, let after): (secret, rest) = (found, after)
                     }
-                    deadline.cancel()
                     guard let claimed = board.claim(secret) else { return }
+                    deadline.cancel()
+                    attempt.pass?.identified()
                     try await outbound.write(ByteBuffer(string: "rendezvous\r\n"))
                     guard claimed.connect() else { return }
                     attachment = claimed

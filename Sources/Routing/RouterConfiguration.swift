@@ -19,8 +19,19 @@ package struct RouterConfiguration: Sendable {
     package var clientIdleTimeout: TimeAmount = .seconds(60)
     /// Heroku's rolling window once a response has started: when no byte goes to the client
     /// for this long (a silent dyno, or a client that does not read), H15 and the connection
-    /// is closed. A client that owes body bytes after its response has the idle timeout.
+    /// is closed. Also how long a closing connection may take to deliver what is left of its
+    /// last response before it is dropped (a client that never reads it).
     package var responseIdleTimeout: TimeAmount = .seconds(55)
+    /// H28 when a request body stops arriving for this long (Heroku's 55 s): the client gets a
+    /// `408` if no response has started, else the connection is cut. A client that owes body
+    /// bytes after its response is cut the same way.
+    package var requestBodyIdleTimeout: TimeAmount = .seconds(55)
+    /// The whole request body must arrive within this long from its head, plus one second per
+    /// `requestBodyMinimumRate` bytes received (a trickle of a byte a minute ends here, a large
+    /// upload at a working rate never does); then H28 as above.
+    package var requestBodyTimeout: TimeAmount = .seconds(60)
+    /// Bytes a second a request body must average (past `requestBodyTimeout`) to keep going.
+    package var requestBodyMinimumRate = 500
     /// A pooled connection to a dyno unused for this long is closed.
     package var backendIdleTimeout: TimeAmount = .seconds(20)
     /// Pooled idle connections per dyno and event loop.

@@ -37,6 +37,9 @@ package struct RoutingError: Hashable, Sendable {
     /// H27: the client went away before the response finished (logged only, status 499).
     package static let clientInterrupted = RoutingError(
         code: "H27", description: "Client Request Interrupted", status: 499, reason: "Client Closed Request")
+    /// H28: the client stopped sending its request body (idle for 55 s, or far too slow); it
+    /// gets a `408` when no response has started.
+    package static let clientIdle = RoutingError(code: "H28", description: "Client Connection Idle", status: 408, reason: "Request Timeout")
     /// No app has this host (Heroku's "no such app" page).
     package static let noSuchApp = RoutingError(
         code: nil, description: "No such app", status: 404, reason: "Not Found", page: .noSuchApp)

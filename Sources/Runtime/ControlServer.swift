@@ -1,5 +1,6 @@
 import Foundation
-import NIOCore
+package import Logging
+package import NIOCore
 import NIOPosix
 package import OpenrukoCore
 import ServiceLifecycle
@@ -7,6 +8,13 @@ import ServiceLifecycle
 /// The daemon's end of the control socket (`DATA_DIR/run/control.sock`, mode 0600): lets
 /// `openruko admin`, the git hook and `openruko ssh-command` drive the supervisor, run the
 /// release phase here and read the log, streaming output back as it happens.
+///
+/// Who can connect: only processes of the daemon's own user that can reach `DATA_DIR/run`
+/// (the admin, the git hook, `openruko ssh-command`); dynos and builds run in a mount
+/// namespace without `DATA_DIR` (and, under root, as other users), so they cannot. Still, the
+/// connections are capped (`Limits`: a refusal is a failure reply, logged at most once a
+/// minute), the request line must arrive within `requestTimeout` and be at most
+/// `maximumRequest` bytes, and what a client sends after it is dropped (issue 21).
 package struct ControlServer: Service {
     package let layout: DataLayout
     package let runtime: any RuntimeControl
@@ -14,24 +22,58 @@ package struct ControlServer: Service {
     package let logs: (any LogReader)?
     /// Where lines forwarded by other processes go.
     package let sink: any LogSink
+    package let limits: Limits
+    package let logger: Logger?
+
+    /// How many connections at once, and how long and large a request may be.
+    package struct Limits: Sendable {
+        /// Connections at once (each may be a long `logs -t` or a release phase).
+        package var connections: Int
+        /// The request line must arrive within this long…
+        package var requestTimeout: TimeAmount = .seconds(10)
+        /// …and be at most this long (it may carry up to 1,000 forwarded log lines).
+        package var maximumRequest = 16 << 20
+
+        package init(connections: Int, requestTimeout: TimeAmount = .seconds(10)) {
+            self.connections = connections
+            self.requestTimeout = requestTimeout
+        }
+
+        /// A sixteenth of the descriptor limit, 64 to 1,024.
+        package static var standard: Limits { Limits(connections: min(1024, max(64, ConnectionBudget.descriptorLimit / 16))) }
+    }
 
     package init(
         layout: DataLayout, runtime: any RuntimeControl, releasePhase: any ReleasePhaseRunner, logs: (any LogReader)?,
-        sink: any LogSink
+        sink: any LogSink, limits: Limits = .standard, logger: Logger? = nil
     ) {
         self.layout = layout
         self.runtime = runtime
         self.releasePhase = releasePhase
         self.logs = logs
         self.sink = sink
+        self.limits = limits
+        self.logger = logger
     }
 
     package func run() async throws {
         let path = layout.controlSocket
+        let cap = ListenerCap(total: limits.connections, perSource: limits.connections)
+        let (requestTimeout, logger) = (limits.requestTimeout, self.logger)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                channel.eventLoop.makeCompletedFuture { () throws -> (NIOAsyncChannel<ByteBuffer, ByteBuffer>, Scheduled<Void>?) in
+                    var deadline: Scheduled<Void>?
+                    if let refused = cap.admit("local") {
+                        Self.log(refused, logger: logger)  // answered by the accept loop
+                    } else {
+                        channel.closeFuture.whenComplete { _ in cap.release("local") }
+                        // Closed unless its request arrives in time (`serve` cancels this).
+                        let scheduled = channel.eventLoop.scheduleTask(in: requestTimeout) { channel.close(promise: nil) }
+                        channel.closeFuture.whenComplete { _ in scheduled.cancel() }
+                        deadline = scheduled
+                    }
+                    return (try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel), deadline)
                 }
             }
         chmod(path, 0o600)
@@ -39,8 +81,12 @@ package struct ControlServer: Service {
         try await withGracefulShutdownHandler {
             try await server.executeThenClose { connections in
                 try await withThrowingDiscardingTaskGroup { group in
-                    for try await connection in connections.cancelOnGracefulShutdown() {
-                        group.addTask { await serve(connection) }
+                    for try await (connection, deadline) in connections.cancelOnGracefulShutdown() {
+                        guard let deadline else {
+                            group.addTask { await Self.refuse(connection) }
+                            continue
+                        }
+                        group.addTask { await serve(connection, deadline: deadline) }
                     }
                 }
             }
@@ -49,11 +95,13 @@ package struct ControlServer: Service {
         }
     }
 
-    func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+    func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, deadline: Scheduled<Void>? = nil) async {
         try? await connection.executeThenClose { inbound, outbound in
             let channel = LineChannel(inbound: inbound, outbound: outbound)
-            var iterator = channel.lines().makeAsyncIterator()
+            // One request per connection: lines after it are read (to notice the hang-up) and dropped.
+            var iterator = channel.lines(maximumLength: limits.maximumRequest, bufferingPolicy: .bufferingOldest(1)).makeAsyncIterator()
             guard let line = try await iterator.next() else { return }
+            deadline?.cancel()
             guard let request = ControlCoding.decode(ControlRequest.self, line) else {
                 try await channel.write(ControlCoding.line(ControlReply.failure(OpenrukoError(.invalid, "Malformed control request."))))
                 return
@@ -75,6 +123,19 @@ package struct ControlServer: Service {
             guard let final else { return }
             writer.send(final)
             await writer.finish()
+        }
+    }
+
+    /// Answers a connection beyond the cap with a failure and closes it.
+    private static func refuse(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        let reply = ControlReply.failure(OpenrukoError(.unavailable, "The daemon serves as many local connections as it may; try again shortly."))
+        try? await connection.executeThenClose { _, outbound in try await outbound.write(ByteBuffer(bytes: ControlCoding.line(reply))) }
+    }
+
+    private static func log(_ refused: ListenerCap.Refused, logger: Logger?) {
+        if refused.logThis { logger?.warning("control socket: refusing connections: the daemon serves as many as it may") }
+        if let summary = refused.summary {
+            logger?.warning("control socket: refused \(summary.refusals) more connections (not logged one by one)")
         }
     }
 
@@ -145,3 +206,4 @@ final class ReplyWriter: Sendable {
         await task.value
     }
 }
+

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import OpenrukoCore
 
 /// A connection of the control socket read as newline-terminated lines and written as whole
 /// lines.
@@ -8,18 +9,27 @@ struct LineChannel: Sendable {
     let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
 
     /// The lines of the inbound stream, without their newline (a last unterminated one too).
-    func lines() -> AsyncThrowingStream<Data, any Error> {
+    /// A line longer than `maximumLength` ends the stream with an error; lines the reader has
+    /// not taken yet are kept as `bufferingPolicy` says.
+    func lines(
+        maximumLength: Int = .max,
+        bufferingPolicy: AsyncThrowingStream<Data, any Error>.Continuation.BufferingPolicy = .unbounded
+    ) -> AsyncThrowingStream<Data, any Error> {
         let inbound = inbound
-        return AsyncThrowingStream { continuation in
+        return AsyncThrowingStream(bufferingPolicy: bufferingPolicy) { continuation in
             let task = Task {
                 var pending = Data()
+                var searched = 0  // the front of `pending` known to hold no line end
                 do {
                     for try await var buffer in inbound {
                         if let bytes = buffer.readBytes(length: buffer.readableBytes) { pending.append(contentsOf: bytes) }
-                        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                        while let newline = pending[(pending.startIndex + searched)...].firstIndex(of: UInt8(ascii: "\n")) {
                             continuation.yield(Data(pending[pending.startIndex..<newline]))
                             pending.removeSubrange(pending.startIndex...newline)
+                            searched = 0
                         }
+                        searched = pending.count
+                        if pending.count > maximumLength { throw OpenrukoError(.invalid, "A line longer than \(maximumLength) bytes.") }
                     }
                     if !pending.isEmpty { continuation.yield(pending) }
                     continuation.finish()

@@ -9,12 +9,55 @@ import TestSupport
 
 /// Connections that stop making progress once a response has started are cut (issue 21): a
 /// dyno silent mid-response (H15, Heroku's 55-second window), a client that never reads a large
-/// response, a client that owes body bytes after its answer. The timeouts are shortened; the
+/// response, a client that owes body bytes after its answer, a request body that trickles (H28,
+/// by its idle window or its total deadline), and Heroku's H12 counted from the end of the
+/// request, so a slow upload is not one. The timeouts are shortened; the
 /// checks are on what happens, never on how long it took.
 @Suite(.timeLimit(.minutes(5))) struct RouterStalledClientTests {
     static func shortTimeouts(_ configuration: inout RouterConfiguration) {
         configuration.responseIdleTimeout = .milliseconds(1500)
         configuration.clientIdleTimeout = .milliseconds(1500)
+        configuration.requestBodyIdleTimeout = .milliseconds(1500)
+    }
+
+    @Test func aBodyTricklingSlowerThanTheIdleWindowGetsA408AndH28() async throws {
+        let backend = try await TestBackend.start(name: "web.1")
+        try await RouterHarness.with(configure: Self.shortTimeouts) { router in
+            router.routes.set("slow.localhost", .backends(app: "slow", appID: UUID(), [backend.backend]))
+            // One byte every 4 s against a 1.5 s body window (Heroku's: a byte every 59 s against 55 s).
+            let request = "POST /upload HTTP/1.1\r\nHost: slow.localhost\r\nContent-Length: 1000\r\n\r\n"
+            let result = try await ProcessRunner.run("/usr/bin/python3", ["-c", Self.trickler, String(router.port), request, "4"])
+            #expect(result.stdout.hasPrefix("HTTP/1.1 408 Request Timeout"), "\(result.stdout) \(result.stderr)")
+            #expect(result.stdout.hasSuffix("eof"), "\(result.stdout) \(result.stderr)")
+            let lines = try await router.logs.wait(for: 1)
+            #expect(lines.contains { $0.message.contains("code=H28") && $0.message.contains("status=408") }, "\(lines.map(\.message))")
+        }
+        await backend.stop()
+    }
+
+    @Test func aBodyTricklingWithinTheIdleWindowEndsAtItsTotalDeadline() async throws {
+        let backend = try await TestBackend.start(name: "web.1")
+        try await RouterHarness.with(configure: { $0.requestBodyTimeout = .seconds(2) }) { router in
+            router.routes.set("slow.localhost", .backends(app: "slow", appID: UUID(), [backend.backend]))
+            // A byte every 0.2 s never idles for 55 s, but averages far below 500 bytes a second.
+            let request = "POST /upload HTTP/1.1\r\nHost: slow.localhost\r\nContent-Length: 100000\r\n\r\n"
+            let result = try await ProcessRunner.run("/usr/bin/python3", ["-c", Self.trickler, String(router.port), request, "0.2"])
+            #expect(result.stdout.hasPrefix("HTTP/1.1 408"), "\(result.stdout) \(result.stderr)")
+            #expect(result.stdout.hasSuffix("eof"), "\(result.stdout) \(result.stderr)")
+        }
+        await backend.stop()
+    }
+
+    @Test func anUploadLongerThanTheResponseTimeoutIsServedLikeHerokus() async throws {
+        // Heroku's 30 s (H12) count from when the whole request reached the dyno.
+        let backend = try await TestBackend.start(name: "web.1")
+        try await RouterHarness.with(configure: { $0.responseTimeout = .seconds(1) }) { router in
+            router.routes.set("up.localhost", .backends(app: "up", appID: UUID(), [backend.backend]))
+            let request = "POST /upload HTTP/1.1\r\nHost: up.localhost\r\nContent-Length: 16\r\nConnection: close\r\n\r\n"
+            let result = try await ProcessRunner.run("/usr/bin/python3", ["-c", Self.trickler, String(router.port), request, "0.25", "16"])
+            #expect(result.stdout.hasPrefix("HTTP/1.1 200"), "\(result.stdout) \(result.stderr)")
+        }
+        await backend.stop()
     }
 
     @Test func aDynoSilentMidResponseIsCutWithH15() async throws {
@@ -83,6 +126,30 @@ import TestSupport
             print("eof", total)
         except socket.timeout:
             print("open", total)
+        """
+
+    /// Sends argv[2], then a body byte every argv[3] seconds (argv[4] bytes at most, else until
+    /// the router closes, 60 s at most) while reading: prints the answer, then `eof` or `open`.
+    static let trickler = """
+        import socket, sys, threading, time
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=60)
+        s.sendall(sys.argv[2].encode())
+        limit = int(sys.argv[4]) if len(sys.argv) > 4 else 1 << 30
+        def trickle():
+            try:
+                for _ in range(limit):
+                    s.sendall(b"x")
+                    time.sleep(float(sys.argv[3]))
+            except OSError:
+                pass
+        threading.Thread(target=trickle, daemon=True).start()
+        data = b""
+        try:
+            while chunk := s.recv(65536): data += chunk
+            end = "eof"
+        except (socket.timeout, ConnectionResetError):
+            end = "open" if not data else "eof"
+        sys.stdout.write(data.decode(errors="replace") + end)
         """
 
     /// Sends argv[2] (a head promising more body than it sends), reads the answer, then waits
