@@ -70,6 +70,23 @@ package final class BuildLock: Sendable {
         return lock
     }
 
+    /// Takes the app's build lock only if nobody holds it (the garbage collector's way: it
+    /// never makes a push wait for long, and skips an app that is building).
+    /// - Returns: the held lock, nil when it is busy or cannot be opened.
+    package static func attempt(app: String, layout: DataLayout, holder: String) -> BuildLock? {
+        let path = layout.lock("build-\(app)")
+        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { return nil }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            return nil
+        }
+        let lock = BuildLock(descriptor: descriptor, holder: holder, shared: false)
+        lock.write(holder + "\n")
+        return lock
+    }
+
     /// Whether some process holds `app`'s build lock now (a build or release under way).
     package static func isHeld(app: String, layout: DataLayout) -> Bool {
         let descriptor = open(layout.lock("build-\(app)"), O_RDWR | O_CLOEXEC)

@@ -95,6 +95,14 @@ package struct BuildPipeline: Sendable {
         defer { workspace.remove() }
         var used: [String] = []
         do {
+            try checkDiskBudget(request)
+        } catch let failure as Failure {
+            return finish(request, output: output, outcome: .failure(failure), used: used)
+        } catch {
+            return finish(request, output: output, outcome: .failure(Failure(message: "\(error)")), used: used)
+        }
+        let outcome: Result<(Slug, Release), Failure>
+        do {
             output.heading("Building on the \(request.app.stack) stack")
             do {
                 workspace.stack = try StackCatalog(layout: layout).root(of: request.app.stack, .build)
@@ -106,12 +114,15 @@ package struct BuildPipeline: Sendable {
             let slug = try await pack(request, workspace: workspace, compiled: compiled, output: output)
             let release = try await launch(request, slug: slug, output: output)
             if let push = request.push { lock.handOver(until: push.ref) }
-            return finish(request, output: output, outcome: .success((slug, release)), used: used)
+            outcome = .success((slug, release))
         } catch let failure as Failure {
-            return finish(request, output: output, outcome: .failure(failure), used: used)
+            outcome = .failure(failure)
         } catch {
-            return finish(request, output: output, outcome: .failure(Failure(message: "\(error)")), used: used)
+            outcome = .failure(Failure(message: "\(error)"))
         }
+        // Whatever the outcome, a cache the build left over its cap goes (the lock is still held).
+        capBuildCache(app: request.app.name, output: output)
+        return finish(request, output: output, outcome: outcome, used: used)
     }
 
     /// Workspace, source, `.slugignore`, ENV_DIR.

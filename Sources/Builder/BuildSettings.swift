@@ -20,6 +20,9 @@ package struct BuildSettings: Sendable, Hashable {
     /// steps are an unprivileged root of the app's own user namespace, under runc, in the build's
     /// network namespace); `admin` otherwise (rootless buildah would run RUN as openruko's user).
     package var containerBuildsForAll = geteuid() == 0
+    /// The most an app's build cache may keep after a build (`OPENRUKO_BUILD_CACHE_MAX`, a size
+    /// such as `1G` or `500M`; default 1 GiB): a cache over it is emptied.
+    package var buildCacheMaxBytes: Int64 = 1 << 30
 
     package init(slugMaxBytes: Int64 = 200 * 1_048_576, compileTimeout: Duration = .seconds(900), stepTimeout: Duration = .seconds(300)) {
         self.slugMaxBytes = slugMaxBytes
@@ -56,6 +59,12 @@ package struct BuildSettings: Sendable, Hashable {
                 throw OpenrukoError(.invalid, "OPENRUKO_CONTAINER_BUILDS must be all or admin, not \(text.debugDescription).")
             }
             settings.containerBuildsForAll = text == "all"
+        }
+        if let text = environment["OPENRUKO_BUILD_CACHE_MAX"] {
+            guard let value = DiskBudget.bytes(parsing: text) else {
+                throw OpenrukoError(.invalid, "OPENRUKO_BUILD_CACHE_MAX must be a size such as 1G, 500M or a number of bytes, not \(text.debugDescription).")
+            }
+            settings.buildCacheMaxBytes = value
         }
         if let text = environment["OPENRUKO_COMPILE_TIMEOUT"] {
             guard let value = Int(text), value > 0 else {

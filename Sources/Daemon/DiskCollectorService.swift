@@ -1,22 +1,31 @@
+import Builder
 import Foundation
 import Logging
 import OpenrukoCore
 import Platform
 import ServiceLifecycle
+import Store
 
 /// The daemon's garbage collector: every `interval` (`OPENRUKO_GC_INTERVAL` seconds, default
 /// an hour; 0: only on low space), and whenever free space on the data directory's filesystem
 /// falls under `minimumFree` percent (`OPENRUKO_GC_MIN_FREE`, default 10; at most every ten
 /// minutes then), it runs one `Platform.collectGarbage` on a thread of its own (the walk
-/// blocks; pushes and requests go on) and logs what it removed and how much it freed.
+/// blocks; pushes and requests go on) and logs what it removed and how much it freed. Each
+/// collection also collects the apps' own image stores (`AppImageCollector`). It keeps the
+/// figure of the bytes `DATA_DIR` uses (`DataDirUsage`) that pushes weigh against
+/// `OPENRUKO_DISK_BUDGET`: measured at start, after each collection and, with a budget, every
+/// `usageRefresh`.
 struct DiskCollectorService: Service {
     let platform: Platform
     let rule: RetentionRule
     let interval: TimeInterval
     let minimumFree: Double
+    let budget: DiskBudget
     let logger: Logger
-    /// How often free space is looked at.
-    var tick: Duration = .seconds(60)
+    /// How often free space is looked at (a minute, or the interval when shorter).
+    var tick: Duration
+    /// How often the usage figure is measured again when there is a budget.
+    var usageRefresh: TimeInterval = 300
 
     /// The settings from the environment.
     /// - Throws: `OpenrukoError.invalid` for a malformed value.
@@ -34,6 +43,8 @@ struct DiskCollectorService: Service {
         }
         self.interval = seconds
         minimumFree = percent
+        budget = try DiskBudget.from(environment: environment)
+        tick = seconds > 0 && seconds < 60 ? .milliseconds(Int64(seconds * 1000)) : .seconds(60)
     }
 
     /// Whether to collect now: on schedule, or on low space at most every ten minutes.
@@ -45,14 +56,59 @@ struct DiskCollectorService: Service {
 
     func run() async throws {
         var last = Date()
+        await measureUsage()
+        var measured = Date()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: tick) }
             guard !Task.isShuttingDownGracefully && !Task.isCancelled else { return }
             let percent = freePercent()
-            guard Self.due(now: Date(), last: last, interval: interval, freePercent: percent, minimumFree: minimumFree) else { continue }
+            guard Self.due(now: Date(), last: last, interval: interval, freePercent: percent, minimumFree: minimumFree) else {
+                if budget.total != nil, Date().timeIntervalSince(measured) >= usageRefresh {
+                    await measureUsage()
+                    measured = Date()
+                }
+                continue
+            }
             last = Date()
             let low = percent < minimumFree
             await collect(reason: low ? String(format: "free space %.1f%% < %.0f%%", percent, minimumFree) : "schedule")
+            await measureUsage()
+            measured = Date()
+        }
+    }
+
+    /// Measures the bytes `DATA_DIR` uses (a walk, on a thread of its own) for the budget.
+    func measureUsage() async {
+        let layout = platform.layout
+        let figure = await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: DataDirUsage.measure(layout)) }.start()
+        }
+        if let total = budget.total {
+            logger.info("disk: DATA_DIR uses \(DiskBudget.text(figure.bytes)) of its budget of \(DiskBudget.text(total))")
+        }
+    }
+
+    /// Collects the apps' own image stores (openruko as root builds each app in one).
+    func collectImages() async {
+        guard geteuid() == 0 else { return }
+        var targets: [AppImageCollector.Target] = []
+        do {
+            for app in try platform.store.apps() {
+                guard let uid = app.sandboxUID else { continue }
+                targets.append(.init(app: app.name, appID: app.id, uid: uid, keptImageIDs: try platform.keptImageIDs(of: app, rule: rule)))
+            }
+        } catch {
+            return logger.warning("gc: images not collected: \(error.message)")
+        }
+        for outcome in await AppImageCollector(layout: platform.layout).collect(targets) {
+            if outcome.images.isEmpty, outcome.containers == 0, let note = outcome.note {
+                logger.info("gc: images of \(outcome.app) \(note)")
+                continue
+            }
+            let ids = outcome.images.map { $0.prefix(12) }.joined(separator: ", ")
+            let line = "gc: images of \(outcome.app): removed \(outcome.images.count) images (\(ids)), "
+                + "\(outcome.containers) leftover containers, \(outcome.freed) bytes freed" + (outcome.note.map { "; \($0)" } ?? "")
+            logger.info("\(line)")
         }
     }
 
@@ -78,6 +134,7 @@ struct DiskCollectorService: Service {
         case .failure(let error):
             logger.warning("gc (\(reason)) failed: \(error.message)")
         }
+        await collectImages()
     }
 
     private func freePercent() -> Double {

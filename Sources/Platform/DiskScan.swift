@@ -71,8 +71,7 @@ struct DiskScan {
 
     /// Free and total bytes of the data directory's filesystem (for an unprivileged writer).
     func space() -> (free: Int64, capacity: Int64) {
-        var info = statvfs()
-        guard statvfs(layout.root, &info) == 0 else { return (0, 0) }
-        return (Int64(info.f_bavail) * Int64(info.f_frsize), Int64(info.f_blocks) * Int64(info.f_frsize))
+        let space = DataDirUsage.filesystem(layout)
+        return (space.free, space.capacity)
     }
 }

@@ -141,6 +141,9 @@ extension Platform {
         guard let service else {
             throw OpenrukoError(.unavailable, "Builds from source are not available: this openruko has no builder running.", resource: "build")
         }
+        if let refusal = try diskRefusal(incoming: DiskUsage.regularFileSize(tarball) ?? 0) {
+            throw OpenrukoError(.unavailable, refusal, resource: "build")
+        }
         return try await service.startBuild(app: app, tarball: tarball, version: version, buildpacks: buildpacks, user: principal.user)
     }
 

@@ -59,6 +59,14 @@ extension Platform {
         return decision.expiringVersions
     }
 
+    /// The container images (buildah ids) the retention rule keeps for `app`: those of its
+    /// current, pending and retained container slugs. The image collector never removes them.
+    package func keptImageIDs(of app: App, rule: RetentionRule) throws(OpenrukoError) -> Set<String> {
+        let kept = try store.retention(appID: app.id, rule: rule, apply: false).kept
+        let slugs = try store.slugs(appID: app.id).filter { kept.contains($0.id) }
+        return Set(slugs.flatMap { ($0.images ?? [:]).values.map(\.imageID) }.filter { !$0.isEmpty })
+    }
+
     /// The disk report: the platform's (admins, `app` nil) or one app's (its owner and
     /// collaborators, who see nothing of other apps).
     package func diskReport(app name: String?, rule: RetentionRule, as principal: Principal) throws(OpenrukoError) -> DiskReport {
@@ -124,7 +132,10 @@ extension Platform {
         paths += slugs.map { layout.unpackedSlugs + "/" + $0.uuidString.lowercased() }
         paths += builds.map { layout.buildLog($0.uuidString.lowercased()) }
         paths += builds.map { layout.uploads + "/" + $0.uuidString.lowercased() + ".tgz" }
-        if let uid = app.sandboxUID { paths.append(layout.appImageStores + "/\(uid)") }
+        if let uid = app.sandboxUID {
+            // The image store, its run state and its build scratch (`ContainerIdentity`).
+            paths += [layout.appImageStores + "/\(uid)", layout.containerRunRoot + "/apps/\(uid)", layout.run + "/container-builds/\(uid)"]
+        }
         for path in paths { DiskUsage.remove(path) }
     }
 

@@ -9,7 +9,8 @@ extension Platform {
     /// - Parameters:
     ///   - name: an app name already checked with `AppName.isValid`.
     ///   - service: a push (`receivePack`) is refused, before git writes anything, while the
-    ///     data directory has less than `OPENRUKO_PUSH_MIN_FREE_MB` (default 100) MB free.
+    ///     data directory has less than `OPENRUKO_PUSH_MIN_FREE_MB` (default 100) MB free or
+    ///     uses up its `OPENRUKO_DISK_BUDGET` (`diskRefusal`).
     /// - Throws: `notFound` ("Couldn't find that app.") for a missing app and for one the
     ///   principal may not touch alike; `unavailable` when the app's bare repository is gone
     ///   or the disk is full.
@@ -20,15 +21,8 @@ extension Platform {
         guard FileManager.default.fileExists(atPath: layout.repo(app.name) + "/HEAD") else {
             throw OpenrukoError(.unavailable, "The repository of \(app.name) is missing. Ask an admin to recreate the app.")
         }
-        if service == .receivePack {
-            let free = DiskScan(layout: layout).space().free
-            let minimum = Int64(ProcessInfo.processInfo.environment["OPENRUKO_PUSH_MIN_FREE_MB"].flatMap { Int($0) } ?? 100) << 20
-            if free < minimum {
-                throw OpenrukoError(
-                    .unavailable,
-                    "The server's disk is full (\(free >> 20) MB free for its data); the push was refused before it changed anything. "
-                        + "Ask an admin to free space (openruko admin disk, openruko admin gc), then push again.")
-            }
+        if service == .receivePack, let refusal = try diskRefusal() {
+            throw OpenrukoError(.unavailable, refusal)
         }
         return app
     }

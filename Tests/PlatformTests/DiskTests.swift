@@ -143,6 +143,44 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: layout.appImageStores + "/\(app.sandboxUID ?? 0)"))
     }
 
+    @Test func collectionNeverRemovesWhatATenantsLinksName() async throws {
+        // Given another app's slug and a host file, and a tenant's leftovers full of links to them
+        let installation = try TestInstallation()
+        let platform = installation.platform
+        let (admin, _) = try installation.seedUsers()
+        let victim = try platform.createApp(name: "victim", owner: nil, as: .user(admin))
+        let slug = try await deploy(installation, victim, bytes: 321)
+        let victimSlug = installation.layout.slug("victim", id: slug.id.uuidString.lowercased())
+        let outside = TemporaryDirectory("openruko-outside")
+        try Data("host's".utf8).write(to: URL(fileURLWithPath: outside.appending("secret")))
+        let layout = installation.layout
+        let workspace = layout.builds + "/gone/" + UUID().uuidString.lowercased()  // a destroyed app's build workspace
+        let cache = layout.cache("gone")  // a destroyed app's cache
+        let linkedWorkspace = layout.builds + "/victim/" + UUID().uuidString.lowercased()  // a workspace that is a link itself
+        for directory in [workspace + "/app/deep", cache + "/dir"] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            for (name, target) in [("slug", victimSlug), ("slugs", layout.slugs("victim")), ("outside", outside.path), ("root", "/")] {
+                try FileManager.default.createSymbolicLink(atPath: directory + "/" + name, withDestinationPath: target)
+            }
+        }
+        try FileManager.default.createDirectory(atPath: layout.builds + "/victim", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: linkedWorkspace, withDestinationPath: layout.slugs("victim"))
+        for path in [workspace, cache, linkedWorkspace] {
+            let aged = try await ProcessRunner.run("/usr/bin/touch", ["-h", "-d", "3 days ago", path])
+            try #require(aged.status == 0, "\(aged.stderr)")
+        }
+        // When a collection runs
+        let result = try platform.collectGarbage(rule: RetentionRule(), dryRun: false, as: .superuser)
+        // Then the leftovers are gone, and nothing their links named
+        let removed = Set(result.removed.map(\.path))
+        #expect(removed.isSuperset(of: ["cache/gone", "builds/victim/" + (linkedWorkspace as NSString).lastPathComponent]), "\(removed)")
+        #expect(removed.contains { $0.hasPrefix("builds/gone/") }, "\(removed)")
+        for path in [workspace, cache, linkedWorkspace] { #expect(DiskUsage.modified(path) == nil, "\(path) is left") }
+        #expect(DiskUsage.regularFileSize(victimSlug) == 321)
+        #expect((try? String(contentsOfFile: outside.appending("secret"), encoding: .utf8)) == "host's")
+        #expect(FileManager.default.fileExists(atPath: "/etc/passwd"))
+    }
+
     @Test func usageMatchesDuAndNeverFollowsLinks() async throws {
         let directory = TemporaryDirectory("openruko-du")
         let root = directory.appending("tree")

@@ -88,7 +88,7 @@ extension RuntimeEndToEnd {
             let before = try Self.residentBytes(fixture.daemon.pid)
             let flood = Task {
                 let command = (Self.ssh(scene, "run tool sleep 20").map(TestShell.quote)).joined(separator: " ") + " </dev/zero"
-                return try await ProcessRunner.run("/usr/bin/timeout", ["30", "/bin/sh", "-c", command])
+                return try await ProcessRunner.run("/usr/bin/timeout", ["-s", "KILL", "30", "/bin/sh", "-c", command])
             }
             var peak = before
             for _ in 0..<40 {
