@@ -30,14 +30,9 @@ nodejs::semver() { node "$BP_DIR/lib/semver.js" "$@"; }
 
 nodejs::example_major() { echo "${STACK_NODE_VERSION%%.*}"; }
 
-nodejs::fail_invalid_range() {
-  output::error <<MSG
-Error: Invalid Node.js version requirement.
-
-The version requirement in your package.json ($(output::shown "$1")) is not a
-valid semantic version range, so we can't determine which Node.js version to
-install.
-
+# Heroku's advice that ends both version errors.
+nodejs::recommend_range() {
+  cat <<MSG
 We recommend requesting a major version range so you automatically receive
 security and bug-fix updates for that release line, for example:
 
@@ -46,6 +41,18 @@ security and bug-fix updates for that release line, for example:
 }
 
 https://devcenter.heroku.com/articles/nodejs-support#specifying-a-node-js-version
+MSG
+}
+
+nodejs::fail_invalid_range() {
+  output::error <<MSG
+Error: Invalid Node.js version requirement.
+
+The version requirement in your package.json ($(output::shown "$1")) is not a
+valid semantic version range, so we can't determine which Node.js version to
+install.
+
+$(nodejs::recommend_range)
 MSG
   exit 1
 }
@@ -128,14 +135,7 @@ The Node.js versions available on this server are:
 $STACK_NODE_VERSION (the stack's node)
 $(nodejs::semver majors "$index" 2>/dev/null || true)
 
-We recommend requesting a major version range so you automatically receive
-security and bug-fix updates for that release line, for example:
-
-"engines": {
-  "node": "$(nodejs::example_major).x"
-}
-
-https://devcenter.heroku.com/articles/nodejs-support#specifying-a-node-js-version
+$(nodejs::recommend_range)
 MSG
     exit 1
   fi
