@@ -104,4 +104,14 @@ extension Platform {
     package func attachments(_ appName: String, as principal: Principal) throws(OpenrukoError) -> [AddonAttachment] {
         try store.attachments(appID: try app(appName, as: principal).id)
     }
+
+    /// The add-ons shared with an app, each with its attachment there (`addons APP` lists them
+    /// beside the app's own; the principal need not have access to the owning app).
+    package func sharedAddons(_ appName: String, as principal: Principal) throws(OpenrukoError) -> [(Addon, AddonAttachment)] {
+        var shared: [(Addon, AddonAttachment)] = []
+        for attachment in try attachments(appName, as: principal) {
+            if let addon = try store.addon(attachment.addonID.uuidString) { shared.append((addon, attachment)) }
+        }
+        return shared
+    }
 }

@@ -94,6 +94,21 @@ package struct SandboxNetwork: Sendable {
         for (table, rule) in extra.serviceRules(tag: tag) { try await Self.execute(["iptables", "-t", table] + rule) }
     }
 
+    /// Takes back what `allow(address:port:tag:)` let dynos reach (an add-on server that is
+    /// destroyed: its port may later be another host service's).
+    /// - Throws: `OpenrukoError` for a bad address.
+    package func disallow(address: String, port: Int, tag: String) async throws(OpenrukoError) {
+        let extra = try NetworkPlan(subnet: plan.subnet, allow: "\(address):\(port)")
+        let lock = try await FileLock.acquire(directory + "/host.lock")
+        defer { lock.unlock() }
+        for (table, rule) in extra.serviceRules(tag: tag) {
+            let deletion = ["iptables", "-t", table, "-D"] + rule.dropFirst()
+            for _ in 0..<8 {  // each copy, if a rule was added twice
+                guard await Self.succeeds(deletion) else { break }
+            }
+        }
+    }
+
     /// Removes the allowed-service rules of `tag` (a daemon that stops).
     package func withdraw(tag: String) async {
         guard let lock = try? await FileLock.acquire(directory + "/host.lock") else { return }

@@ -22,6 +22,9 @@ extension RuntimeEndToEnd {
                 #expect(try await fixture.admin(["config:get", "reports", "SHARED_URL"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == url)
                 #expect(try await fixture.admin(["releases", "reports"]).stdout.contains("Attach SHARED (@ref:\(name))"))
                 #expect(try await fixture.admin(["addons:info", name]).stdout.contains("shop::DATABASE, reports::SHARED"))
+                // The app it is shared with lists it too, under its attachment there.
+                let listed = try await fixture.admin(["addons", "reports"]).stdout
+                #expect(listed.contains("(\(name))") && listed.contains("reports::SHARED") && listed.contains("attached (of shop)"), "\(listed)")
                 let again = try await fixture.admin(["addons:attach", name, "--app", "reports"], allowFailure: true)
                 #expect(again.status != 0, "attached twice: \(again.stdout)")
                 let own = try await fixture.admin(["addons:attach", name, "--app", "shop"], allowFailure: true)
@@ -52,6 +55,7 @@ extension RuntimeEndToEnd {
                 let ownDetach = try await fixture.admin(["addons:detach", "DATABASE", "--app", "shop"], allowFailure: true)
                 #expect(ownDetach.status != 0 && ownDetach.stderr.contains("addons:destroy"), "\(ownDetach.stderr)")
                 try await fixture.admin(["addons:detach", "SHARED", "--app", "reports"])
+                #expect(!(try await fixture.admin(["addons", "reports"]).stdout.contains(name)), "still listed after the detach")
                 #expect(!(try await fixture.admin(["config", "reports"]).stdout.contains("SHARED_URL")))
                 #expect(try await fixture.admin(["releases", "reports"]).stdout.contains("Detach SHARED (@ref:\(name))"))
                 try await fixture.eventually("reports restarts without SHARED_URL") {

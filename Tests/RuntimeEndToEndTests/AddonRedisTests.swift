@@ -117,7 +117,12 @@ extension RuntimeEndToEnd {
                 // Destroy: refused without --confirm, then a final snapshot and a detach release.
                 let unconfirmed = try await fixture.admin(["addons:destroy", name], allowFailure: true)
                 #expect(unconfirmed.status != 0 && unconfirmed.stderr.contains("--confirm counter"))
+                let port = url.split(separator: ":").last.map(String.init) ?? ""
+                let rules = { try await ProcessRunner.run("/usr/sbin/iptables", ["-t", "nat", "-S", "OPENRUKO-DNAT"]).stdout }
+                let kernelNetwork = geteuid() == 0 && fixture.daemon.environment["OPENRUKO_DYNO_NETWORK"] != "host"
+                if kernelNetwork { #expect(try await rules().contains("--dport \(port) "), "dynos reach the server") }
                 try await fixture.admin(["addons:destroy", name, "--confirm", "counter"])
+                if kernelNetwork { #expect(!(try await rules().contains("--dport \(port) ")), "the destroyed server's port stays open to dynos") }
                 let backups = (try FileManager.default.contentsOfDirectory(atPath: fixture.dataDir + "/backups")).filter { $0.hasPrefix(name) && $0.hasSuffix(".rdb") }
                 #expect(backups.count == 1, "\(backups)")
                 #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.dataDir + "/services/redis").isEmpty)

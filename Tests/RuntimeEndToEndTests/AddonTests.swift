@@ -125,6 +125,10 @@ extension RuntimeEndToEnd {
                     #expect(result.status != 0 && result.stderr.contains("Couldn't find that"), "\(command): \(result.stderr)")
                 }
                 #expect(!(try await scene.attacker.run("addons").stdout.contains(victimAddon)))
+                // Nor take the connections the victim's plan promises: the biggest plan fits once, not twice.
+                #expect(try await scene.attacker.run("addons:create evil heroku-postgresql:standard-3").status == 0)
+                let hog = try await scene.attacker.run("addons:create evil heroku-postgresql:standard-3")
+                #expect(hog.status != 0 && hog.stderr.contains("has room for 50 more connections; plan standard-3 needs 500"), "\(hog.stderr)")
                 #expect(try await Self.db(fixture, "victim")?["count"] as? Int != nil, "the victim's database still serves")
             } catch {
                 await Self.finish(fixture)

@@ -29,6 +29,15 @@ enum AddonCommands {
             configVars = addon.configVars
             createdAt = addon.createdAt
         }
+
+        /// A shared add-on as the app it is attached to sees it: that attachment's name and
+        /// config vars (`app` stays the owner).
+        init(_ addon: Addon, attachedAs attachment: AddonAttachment) {
+            self.init(addon)
+            attachmentName = attachment.name
+            configVars = attachment.configVars
+            state = "attached"
+        }
     }
 
     struct List: TableCommand {
@@ -40,9 +49,16 @@ enum AddonCommands {
         func execute(in context: CommandContext) async throws {
             let app = name ?? appOption.app
             let addons = try context.platform.addons(app, as: context.principal)
-            if format.json { return context.io.write(Output.json(addons.map(Summary.init))) }
-            guard !addons.isEmpty else { return context.say(app.map { "No add-ons for app \($0)." } ?? "No add-ons.") }
+            // Add-ons of other apps shared with this one, as Heroku lists them ("attached").
+            let shared = try app.map { name throws(OpenrukoError) in try context.platform.sharedAddons(name, as: context.principal) } ?? []
+            if format.json {
+                return context.io.write(Output.json(addons.map(Summary.init) + shared.map { Summary($0.0, attachedAs: $0.1) }))
+            }
+            guard !addons.isEmpty || !shared.isEmpty else { return context.say(app.map { "No add-ons for app \($0)." } ?? "No add-ons.") }
             let rows = addons.map { ["\($0.service) (\($0.name))", $0.plan, $0.appName + "::" + $0.attachmentName, "created"] }
+                + shared.map { addon, attachment in
+                    ["\(addon.service) (\(addon.name))", addon.plan, attachment.appName + "::" + attachment.name, "attached (of \(addon.appName))"]
+                }
             context.io.write(Output.table([["Add-on", "Plan", "Attachment", "State"]] + rows))
         }
     }

@@ -24,8 +24,19 @@ package struct PostgresProvisioner: DatabaseProvisioner {
         let name = "d" + String((0..<13).map { _ in alphabet.randomElement(using: &generator)! })
         let password = Self.randomPassword()
         let credentials = DatabaseCredentials(host: server.host, port: port, database: name, role: name, password: password)
+        // The role only if the plan's connections fit beside the other databases' (checked and
+        // created under one lock, so two at once cannot both take the last room).
         let sql = """
+            BEGIN;
+            SELECT pg_advisory_xact_lock(\(Self.capacityLock));
+            DO $$ DECLARE used bigint; BEGIN
+              SELECT COALESCE(SUM(rolconnlimit), 0) INTO used FROM pg_roles WHERE rolcanlogin AND NOT rolsuper AND rolconnlimit > 0;
+              IF used + \(plan.connectionLimit) > \(PostgresSettings.tenantConnections) THEN
+                RAISE EXCEPTION 'openruko-room %', GREATEST(\(PostgresSettings.tenantConnections) - used, 0);
+              END IF;
+            END $$;
             CREATE ROLE "\(name)" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT \(plan.connectionLimit) PASSWORD '\(password)';
+            COMMIT;
             CREATE DATABASE "\(name)" OWNER "\(name)" ENCODING 'UTF8' TEMPLATE template0;
             REVOKE ALL ON DATABASE "\(name)" FROM PUBLIC;
 
@@ -33,10 +44,25 @@ package struct PostgresProvisioner: DatabaseProvisioner {
         do {
             _ = try await server.psql(sql)
         } catch {
+            if let room = Self.room(in: error.message) {
+                throw OpenrukoError(
+                    .conflict,
+                    "The PostgreSQL server has room for \(room) more connections; plan \(plan.name) needs \(plan.connectionLimit). "
+                        + "Choose a smaller plan (essential-0 has 20), or destroy a database you no longer use.", resource: "addon")
+            }
             try? await deprovision(credentials, backup: nil)
             throw OpenrukoError(error.kind, error.message.replacingOccurrences(of: password, with: "…"), resource: "addon")
         }
         return credentials
+    }
+
+    /// The advisory lock that serializes the connection check of new databases.
+    static let capacityLock = 730_501
+
+    /// The room the server said it had, from the check's `openruko-room N` error.
+    static func room(in message: String) -> Int? {
+        guard let range = message.range(of: "openruko-room ") else { return nil }
+        return Int(message[range.upperBound...].prefix { $0.isNumber })
     }
 
     package func deprovision(_ credentials: DatabaseCredentials, backup: String?) async throws(OpenrukoError) {

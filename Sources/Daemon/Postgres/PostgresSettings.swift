@@ -24,6 +24,14 @@ struct PostgresSettings: Sendable, Hashable {
     /// and the kernel's ephemeral ports.
     static let ports = 16_000...19_999
 
+    /// The server's connections in all (`max_connections`).
+    static let maxConnections = 600
+    /// What the add-on databases' roles may hold together (their `CONNECTION LIMIT`s, their
+    /// plans' limits): the rest is for the admin's and openruko's own sessions. A database
+    /// whose plan does not fit is refused, so no tenant can take connections another's plan
+    /// promises.
+    static let tenantConnections = maxConnections - 10
+
     /// `postgresql.conf`.
     var conf: String {
         """
@@ -32,7 +40,7 @@ struct PostgresSettings: Sendable, Hashable {
         port = \(port)
         unix_socket_directories = '\(socketDirectory)'
         unix_socket_permissions = 0700
-        max_connections = 300
+        max_connections = \(Self.maxConnections)
         shared_buffers = 128MB
         # System V segments: /dev/shm may not be writable by the server's user.
         dynamic_shared_memory_type = sysv

@@ -57,6 +57,10 @@ package struct RedisProvisioner: DatabaseProvisioner {
         guard server.exists else { return }
         if !server.isRunning { try await server.start(nil) }  // its final snapshot holds the append-only file's data
         await server.stop()
+        // Dynos no longer reach its port (another host service may take it later).
+        if postgres.dynoNetwork != nil, let network = try? SandboxNetwork.kernel() {
+            try? await network.disallow(address: "127.0.0.1", port: credentials.port, tag: DaemonRuntime.networkTag(layout))
+        }
         let snapshot = server.root + "/data/dump.rdb"
         if let backup, FileManager.default.fileExists(atPath: snapshot) {
             let directory = (backup as NSString).deletingLastPathComponent
