@@ -2,46 +2,90 @@
     import CMalloc
 #endif
 import Foundation
+import Logging
 import OpenrukoCore
 import ServiceLifecycle
 
 /// Gives memory the daemon has freed back to the system (issue 21). glibc keeps freed memory
 /// in its arenas, one per thread that allocated, and returns little of it by itself: after a
 /// burst of connections (900 idle sockets on the API, 600 on SSH) the daemon stayed about 25%
-/// above its resting size with most of that free. `malloc_trim(0)` every `interval` returns
-/// the free pages of every arena (measured with `scripts/bench/hostile`: 81.5 MB at rest after
-/// the attacks without it, 69.1 MB with it, against 64.5 MB before them). Off unless
-/// `OPENRUKO_MALLOC_TRIM_INTERVAL` is set: every 10 s it also made the canary's p99 under a
-/// 900-connection flood 38x the baseline in both runs measured (3x to 6x without); trimming
-/// only once the daemon is quiet again is the next step.
+/// above its resting size with most of that free. `OPENRUKO_MALLOC_TRIM_INTERVAL=auto` samples
+/// the daemon every `sampleInterval` and runs `malloc_trim(0)` once it is quiet again after a
+/// burst (`MemoryTrimPolicy`: a pass under load delays requests, a pass at rest should not);
+/// `N` trims every N seconds whatever the load. Off by default until `scripts/bench/hostile`
+/// (`TRIM_COMPARE=1`) shows `auto` leaves the canary's p99 alone.
 struct MemoryTrimmer: Service {
-    /// Seconds between passes (`OPENRUKO_MALLOC_TRIM_INTERVAL`; unset or 0: no trimming).
-    let interval: Duration
+    enum Mode: Equatable {
+        case off
+        /// After a burst, once quiet.
+        case afterBursts
+        /// Every interval, whatever the load.
+        case every(Duration)
+    }
 
-    /// From `OPENRUKO_MALLOC_TRIM_INTERVAL`.
+    let mode: Mode
+    var sampleInterval: Duration = .seconds(2)
+    var logger: Logger
+
+    /// From `OPENRUKO_MALLOC_TRIM_INTERVAL` (unset or 0: off; `auto`: after bursts; N: every N seconds).
     /// - Throws: `OpenrukoError.invalid` for a malformed number.
-    static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(OpenrukoError)
-        -> MemoryTrimmer
-    {
-        guard let text = environment["OPENRUKO_MALLOC_TRIM_INTERVAL"] else { return MemoryTrimmer(interval: .zero) }
+    static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger
+    ) throws(OpenrukoError) -> MemoryTrimmer {
+        guard let text = environment["OPENRUKO_MALLOC_TRIM_INTERVAL"] else { return MemoryTrimmer(mode: .off, logger: logger) }
+        if text == "auto" { return MemoryTrimmer(mode: .afterBursts, logger: logger) }
         guard let seconds = Int(text), seconds >= 0 else {
-            throw OpenrukoError(.invalid, "OPENRUKO_MALLOC_TRIM_INTERVAL must be a number of seconds (0: off), not \(text.debugDescription).")
+            throw OpenrukoError(
+                .invalid, "OPENRUKO_MALLOC_TRIM_INTERVAL must be auto or a number of seconds (0: off), not \(text.debugDescription).")
         }
-        return MemoryTrimmer(interval: .seconds(seconds))
+        return MemoryTrimmer(mode: seconds == 0 ? .off : .every(.seconds(seconds)), logger: logger)
     }
 
     func run() async throws {
-        let interval = interval
-        guard interval > .zero else {
+        guard Self.isSupported, mode != .off else {
             try? await gracefulShutdown()  // a service that returns would stop the daemon
             return
         }
         try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try await Task.sleep(for: interval)
-                Self.trim()
+            switch mode {
+            case .every(let interval):
+                while !Task.isCancelled {
+                    try await Task.sleep(for: interval)
+                    Self.trim()
+                }
+            case .afterBursts:
+                try await trimAfterBursts()
+            case .off:
+                return
             }
         }
+    }
+
+    private func trimAfterBursts() async throws {
+        var policy = MemoryTrimPolicy()
+        var sampler = ProcessSampler()
+        while !Task.isCancelled {
+            try await Task.sleep(for: sampleInterval)
+            guard let sample = sampler.sample(), policy.observe(sample) else { continue }
+            let clock = ContinuousClock()
+            let took = clock.measure { Self.trim() }
+            guard let after = sampler.sample() else { continue }
+            policy.trimmed(after: after)
+            logger.info(
+                "returned freed memory to the system after a burst",
+                metadata: [
+                    "rss_before_mb": "\(sample.residentBytes >> 20)", "rss_after_mb": "\(after.residentBytes >> 20)",
+                    "took_ms": "\(took.components.seconds * 1000 + took.components.attoseconds / 1_000_000_000_000_000)",
+                ])
+        }
+    }
+
+    static var isSupported: Bool {
+        #if canImport(CMalloc) && os(Linux)
+            true
+        #else
+            false
+        #endif
     }
 
     /// Returns the free pages of every malloc arena to the system.

@@ -7,6 +7,8 @@ extension ProxyHandler {
         guard let exchange, connection === exchange.connection else { return connection.close() }
         let keepAlive = exchange.clientKeepAlive && !closeWhenIdle && !exchange.wantsUpgrade && length != .untilClose
         exchange.responseStarted = true
+        responseWindowStart = .now()
+        responseWindowBytes = 0
         exchange.responseKeepAlive = keepAlive
         exchange.log.status = head.status
         var coalesced = 0
@@ -73,6 +75,7 @@ extension ProxyHandler {
         self.exchange = nil
         timer?.cancel()
         timer = nil
+        timerDeadline = .distantFuture
         var out = allocator.buffer(capacity: headBytes.readableBytes + 64)
         HeadWriter.writeResponse(head, from: headBytes, keepAlive: true, clientMinorVersion: 1, via: forwarding.via, into: &out)
         write(out)
@@ -84,6 +87,7 @@ extension ProxyHandler {
         emit(exchange, now: now)
         state = .tunnel
         tunnel = connection
+        armTimer(lastActivity + environment.configuration.tunnelIdleTimeout)
         processInbound()  // bytes the client sent right after its request
         flushBackendIfNeeded()
     }

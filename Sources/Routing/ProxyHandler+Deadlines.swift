@@ -2,7 +2,8 @@ import NIOCore
 
 /// The connection's one timer and the deadline of each state: a head within the idle timeout,
 /// a request body that keeps going (H28), the dyno's answer (H12), a response that keeps
-/// going (H15), the next request of a kept-alive connection.
+/// going and a client that takes it (H15), the next request of a kept-alive connection, an
+/// upgraded connection's bytes either way.
 extension ProxyHandler {
     /// Makes sure the connection's one timer fires no later than `deadline`.
     func armTimer(_ deadline: NIODeadline) {
@@ -49,6 +50,13 @@ extension ProxyHandler {
                 let deadline = lastActivity + configuration.responseIdleTimeout
                 if now >= deadline { return cut(.idleConnection) }
                 next = min(next, deadline)
+                // Heroku's rolling window, here also for a client that takes too little of it.
+                if now >= responseWindowStart + configuration.responseIdleTimeout {
+                    if responseWindowBytes < configuration.responseMinimumBytes && !clientIsWritable { return cut(.idleConnection) }
+                    responseWindowStart = now
+                    responseWindowBytes = 0
+                }
+                next = min(next, responseWindowStart + configuration.responseIdleTimeout)
             }
             armTimer(next)
         case .discarding:
@@ -61,7 +69,15 @@ extension ProxyHandler {
             let deadline = lastActivity + configuration.clientIdleTimeout
             if now >= deadline { return closeAfterFlush() }
             armTimer(deadline)
-        case .closed, .tunnel:
+        case .tunnel:
+            // Idle both ways (a WebSocket nobody uses): both connections close, like Heroku's.
+            let deadline = lastActivity + configuration.tunnelIdleTimeout
+            guard now >= deadline else { return armTimer(deadline) }
+            tunnel?.owner = nil
+            tunnel?.close()
+            tunnel = nil
+            cut(nil)
+        case .closed:
             return
         default:
             armTimer(now + configuration.clientIdleTimeout)

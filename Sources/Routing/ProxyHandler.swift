@@ -67,6 +67,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// When the current request's head arrived, and when its body last made progress (H28).
     var bodyStarted = NIODeadline.now()
     var bodyActivity = NIODeadline.now()
+    /// The current window of a response being sent, and the bytes written to the client in it
+    /// (a client that reads too slowly, H15).
+    var responseWindowStart = NIODeadline.now()
+    var responseWindowBytes = 0
 
     init(environment: ProxyEnvironment, pool: BackendPool) {
         self.environment = environment
@@ -125,6 +129,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // Body bytes keep the body going (not a response's window); a head must arrive whole
         // within the idle timeout; a pipelined head read ahead counts for neither.
         if state == .discarding || (state == .forwarding && exchange?.requestEnded == false) { bodyActivity = .now() }
+        if state == .tunnel { lastActivity = .now() }
         var buffer = unwrapInboundIn(data)
         if var pending = inbound, pending.readableBytes > 0 {
             inbound = nil
@@ -327,6 +332,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context?.write(wrapOutboundOut(buffer), promise: nil)
         clientNeedsFlush = true
         lastActivity = .now()  // response bytes (written only while the client reads)
+        responseWindowBytes &+= buffer.readableBytes
     }
 
     func flushClientIfNeeded() {

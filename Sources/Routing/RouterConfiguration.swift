@@ -22,6 +22,15 @@ package struct RouterConfiguration: Sendable {
     /// is closed. Also how long a closing connection may take to deliver what is left of its
     /// last response before it is dropped (a client that never reads it).
     package var responseIdleTimeout: TimeAmount = .seconds(55)
+    /// A client reading a response more slowly than this many bytes per `responseIdleTimeout`
+    /// window (about 1.2 KB/s by default), while the router waits on it (its socket buffers
+    /// full), is cut the same way (H15): a slow reader holds a connection, a dyno connection
+    /// and their buffers. A dyno that sends little (server-sent events) is not: then the
+    /// client keeps up.
+    package var responseMinimumBytes = 64 * 1024
+    /// An upgraded connection (WebSocket) with no byte either way for this long is closed
+    /// (Heroku's 55 s).
+    package var tunnelIdleTimeout: TimeAmount = .seconds(55)
     /// H28 when a request body stops arriving for this long (Heroku's 55 s): the client gets a
     /// `408` if no response has started, else the connection is cut. A client that owes body
     /// bytes after its response is cut the same way.
