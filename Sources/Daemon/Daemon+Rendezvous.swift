@@ -3,15 +3,15 @@ import Logging
 package import OpenrukoCore
 import Platform
 import Routing
+import Runtime
 import ServiceLifecycle
 
 extension Daemon {
-    /// The TLS listener attached one-off dynos wait on (`--rendezvous-listen`). Its
-    /// certificate: the admin's `--tls-cert`/`--tls-key` as they are, else one from the
-    /// platform's local authority (`DATA_DIR/tls/ca.crt`, the one users already trust for
+    /// The certificate of the TLS listener attached one-off dynos wait on
+    /// (`--rendezvous-listen`): the admin's `--tls-cert`/`--tls-key` as they are, else one
+    /// from the platform's local authority (`DATA_DIR/tls/ca.crt`, the one users already trust for
     /// the router) naming `localhost`, `DOMAIN` and `*.DOMAIN`, the hosts attach URLs use.
-    func rendezvousServer(_ authority: LocalCertificateAuthority?, board: RendezvousBoard) throws(OpenrukoError) -> RendezvousServer {
-        let listen = try configuration.rendezvousAddress()
+    func rendezvousCertificate(_ authority: LocalCertificateAuthority?) throws(OpenrukoError) -> ServedCertificate {
         let certificate: ServedCertificate
         if let authority {
             let domain = configuration.domain
@@ -30,9 +30,24 @@ extension Daemon {
         } else {
             throw OpenrukoError(.unavailable, "The rendezvous listener has no certificate (--tls-cert/--tls-key are unreadable).")
         }
+        return certificate
+    }
+
+    /// The rendezvous listener serving `certificate`.
+    func rendezvousServer(_ certificate: ServedCertificate, board: RendezvousBoard) throws(OpenrukoError) -> RendezvousServer {
+        let listen = try configuration.rendezvousAddress()
         return RendezvousServer(
             listen: listen, certificate: certificate, board: board, registry: registry, limits: try configuration.rendezvousLimits(),
             logger: logger)
+    }
+
+    /// The rendezvous listener as `openruko ssh-command` reaches it over the control socket
+    /// (OpenSSH mode's one-offs): a wildcard address is reached on loopback.
+    func rendezvousDoor(_ certificate: ServedCertificate, board: RendezvousBoard) throws(OpenrukoError) -> ControlServer.RendezvousDoor {
+        var host = try configuration.rendezvousAddress().host
+        if host.isEmpty || host == "0.0.0.0" { host = "127.0.0.1" }
+        if host == "::" || host == "[::]" { host = "::1" }
+        return ControlServer.RendezvousDoor(board: board, host: host, certificate: certificate.chainPEM)
     }
 }
 

@@ -92,10 +92,13 @@ final class DaemonRuntime: Sendable {
     var supervisor: DynoSupervisor { made.value! }
 
     /// The services: the supervisor first (it stops last), then the control socket.
-    func services(logger: Logger) -> [any Service] {
+    /// `door`: where `openruko ssh-command`'s attached one-offs connect.
+    func services(logger: Logger, door: ControlServer.RendezvousDoor? = nil) -> [any Service] {
         [
             supervisor,
-            ControlServer(layout: layout, runtime: supervisor, releasePhase: ReleasePhase(host: host), logs: logs, sink: logs, logger: logger),
+            ControlServer(
+                layout: layout, runtime: supervisor, releasePhase: ReleasePhase(host: host), logs: logs, sink: logs, logger: logger,
+                door: door),
         ]
     }
 }

@@ -56,19 +56,21 @@ package struct Daemon: Sendable {
         let builds = BuildTasks()
         let (certificates, authority) = try PlatformTLS(configuration: configuration, logger: logger).load()
         let rendezvous = RendezvousBoard()  // attach secrets: posted by the API, claimed by the rendezvous listener
+        let rendezvousCertificate = try rendezvousCertificate(authority)
+        let door = try rendezvousDoor(rendezvousCertificate, board: rendezvous)  // ssh-command's one-offs (OpenSSH mode)
         // The log store first: it stops last, so every other part's final lines reach the disk.
         // The add-on database server next: it stops after the dynos that use it.
         let postgres = PostgresSupervisor(
             server: PostgresServer.forInstallation(configuration.layout), store: installation.store, logs: logs, logger: logger)
         let redis = RedisSupervisor(layout: configuration.layout, store: installation.store, logs: logs, logger: logger)
-        return [installation.logService(logs), postgres, redis] + runtime.services(logger: logger) + [
+        return [installation.logService(logs), postgres, redis] + runtime.services(logger: logger, door: door) + [
             BuildTasksService(tasks: builds),
             RecoverySweepService(
                 store: installation.store, layout: configuration.layout, logger: logger,
                 removeStaleDynos: { [runtime] in runtime.removeStaleDynos() },
                 discardCandidates: { [runtime] in await runtime.discardCandidates(appID: $0, releaseID: $1) }),
             try DiskCollectorService(platform: installation.platform, logger: logger),  // retention and GC (issue 20)
-            try MemoryTrimmer.fromEnvironment(),  // freed memory back to the system (issue 21)
+            try MemoryTrimmer.fromEnvironment(logger: logger),  // freed memory back to the system (issue 21)
             StackBootstrapService(platform: installation.platform, logger: logger, environment: ProcessInfo.processInfo.environment),
             APIServer(
                 platform: installation.platform, listen: configuration.apiListen, registry: registry,
@@ -77,7 +79,7 @@ package struct Daemon: Sendable {
                 git: GitHTTPSettings(resources: try Resources.locate()), tls: try apiTLSListener(certificates),
                 rendezvous: rendezvous, logger: logger),
             try sshServer(),
-        ] + (try routerServices(certificates, authority)) + [try rendezvousServer(authority, board: rendezvous)]
+        ] + (try routerServices(certificates, authority)) + [try rendezvousServer(rendezvousCertificate, board: rendezvous)]
     }
 
     /// Runs until SIGTERM or SIGINT, then stops every service gracefully.

@@ -15,7 +15,9 @@ import Subprocess
 /// OpenSSH mode, for admins who keep port 22 on sshd (DESIGN.md §2.1): sshd asks
 /// `openruko authorized-keys %u %t %k` whether a key may log in, and runs the forced
 /// `openruko ssh-command --key-id ID` with the client's command in `SSH_ORIGINAL_COMMAND`,
-/// which is dispatched exactly like the embedded server does.
+/// which is dispatched exactly like the embedded server does. One-off dynos run in the
+/// daemon: this process carries their bytes over its rendezvous listener (`ControlClient`),
+/// with sshd's terminal in raw mode when there is one.
 package enum OpenSSHMode {
     /// The `authorized_keys` line for a registered key, or nil (sshd then refuses it).
     /// - Parameters:
@@ -64,8 +66,15 @@ package enum OpenSSHMode {
             io.writeError(" !     \(message)\n")
             return 1
         case .command(let words):
-            let context = CommandContext(platform: installation.platform, principal: .user(user), io: io, logs: logs)
+            // `run` on sshd's terminal (`ssh -t`): the dyno gets a PTY of its size, the
+            // terminal goes raw meanwhile. Anything else keeps the terminal as it is.
+            let runsADyno = words.first == "run" || words.first == "run:inside"
+            var terminal: ForcedCommandTerminal?
+            if runsADyno { terminal = await ForcedCommandTerminal.open(term: environment["TERM"]) }
+            let context = CommandContext(
+                platform: installation.platform, principal: .user(user), io: io, logs: logs, terminal: terminal?.window)
             let status = await CommandTable.standard.run(words, in: context)
+            await terminal?.restore()
             await forwarder.finish()
             return status
         case .git(let invocation):

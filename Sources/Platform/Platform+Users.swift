@@ -34,6 +34,7 @@ extension Platform {
             throw OpenrukoError(.conflict, "\(user.email) is the last admin; create another admin first.", resource: "user")
         }
         try store.deleteUser(id: user.id)
+        try credentialsChanged()
         return user
     }
 
@@ -132,8 +133,10 @@ extension Platform {
     }
 
     /// The user a token belongs to, if it is valid.
+    /// Recently verified tokens come from `tokenCache` (a revocation anywhere empties it).
     package func authenticate(token: String) throws(OpenrukoError) -> (APIToken, User)? {
-        try store.token(hash: Self.tokenHash(token))
+        let hash = Self.tokenHash(token)
+        return try tokenCache.lookup(hash) { () throws(OpenrukoError) -> (APIToken, User)? in try store.token(hash: hash) }
     }
 
     /// The principal's tokens.
@@ -149,7 +152,14 @@ extension Platform {
             throw OpenrukoError(.notFound, "Couldn't find that authorization.", resource: "authorization")
         }
         try store.deleteToken(id: id)
+        try credentialsChanged()
         return token
+    }
+
+    /// Tells every process's token cache that a token or user is gone (after the store
+    /// changed): their next lookup asks the store.
+    func credentialsChanged() throws(OpenrukoError) {
+        try TokenCache.invalidate(stampPath: tokenCache.stampPath)
     }
 
     static func tokenHash(_ token: String) -> String {

@@ -32,6 +32,8 @@ package struct Platform: Sendable {
     package let urlSource: PublicURLSource
     /// URLs shown to users.
     package var urls: PublicURLs { urlSource.current }
+    /// API tokens verified recently (`authenticate(token:)`), emptied by any revocation.
+    package let tokenCache: TokenCache
 
     package init(
         store: PlatformStore, layout: DataLayout, repositories: any RepositoryStore,
@@ -49,6 +51,7 @@ package struct Platform: Sendable {
         self.urlSource = urls
         self.databases = databases
         self.redis = redis
+        tokenCache = TokenCache(stampPath: layout.run + "/credentials.stamp")
     }
 
     /// Writes one `app[api]` line to the app's log.

@@ -141,7 +141,11 @@ package struct ControlClient: RuntimeControl, ReleasePhaseRunner, LogReader, Log
     }
 
     /// Sends `request` and reads replies until the final one.
-    func call(_ request: ControlRequest, output: @escaping @Sendable (String) -> Void) async -> Result<ControlReply, CallError> {
+    /// Intermediate replies other than output lines (a one-off's ticket) go to `progress`.
+    func call(
+        _ request: ControlRequest, progress: @escaping @Sendable (ControlReply) -> Void = { _ in },
+        output: @escaping @Sendable (String) -> Void
+    ) async -> Result<ControlReply, CallError> {
         var request = request
         let lines = pending.take()
         if !lines.isEmpty { request.forwarded = lines }
@@ -166,6 +170,7 @@ package struct ControlClient: RuntimeControl, ReleasePhaseRunner, LogReader, Log
                     }
                     if let text = reply.output { output(text) }
                     if reply.done == true { return .success(reply) }
+                    if reply.ticket != nil { progress(reply) }
                 }
                 return .failure(.broken("the connection closed early"))
             }

@@ -8,6 +8,9 @@ package struct ControlRequest: Codable, Sendable {
     /// What to do.
     package enum Operation: String, Codable, Sendable {
         case prepareRollout, appChanged, appDestroyed, restart, stop, dynos, releasePhase, logs
+        /// A one-off (`plan`, `release`, `slug`) or, with `target`, a process inside that dyno,
+        /// for `openruko ssh-command` (OpenSSH mode): attached when `terminal` is set.
+        case runOneOff, runInside
     }
 
     package var operation: Operation
@@ -22,6 +25,10 @@ package struct ControlRequest: Codable, Sendable {
     package var logSource: String?
     /// Log lines the calling process wrote (`app[api]`), for the daemon's log.
     package var forwarded: [LogLine]?
+    /// `runOneOff`/`runInside`: the one-off the platform accepted (authorized by the caller).
+    package var plan: OneOffPlan?
+    /// `runOneOff`/`runInside`: how the caller attaches (nil: detached).
+    package var attach: ControlAttach?
 
     package init(_ operation: Operation, app: App) {
         self.operation = operation
@@ -38,6 +45,10 @@ package struct ControlReply: Codable, Sendable {
     package var readiness: RolloutReadiness?
     package var dynos: [Dyno]?
     package var succeeded: Bool?
+    /// `runOneOff`/`runInside` attached: first a reply with the `ticket` to the rendezvous
+    /// listener, then the final one with the process's `exitStatus`.
+    package var ticket: ControlTicket?
+    package var exitStatus: Int32?
     package var errorKind: String?
     package var errorMessage: String?
 
@@ -58,6 +69,38 @@ package struct ControlReply: Codable, Sendable {
     package var error: OpenrukoError? {
         guard let errorMessage else { return nil }
         return OpenrukoError(OpenrukoError.Kind(rawValue: errorKind ?? "") ?? .internal, errorMessage)
+    }
+}
+
+/// How an attached one-off of `openruko ssh-command` gets its terminal: a PTY of this size
+/// and `TERM` (`tty`), or pipes.
+package struct ControlAttach: Codable, Sendable, Hashable {
+    package var tty: Bool
+    package var columns: Int?
+    package var lines: Int?
+    package var term: String?
+
+    package init(tty: Bool, columns: Int? = nil, lines: Int? = nil, term: String? = nil) {
+        self.tty = tty
+        self.columns = columns
+        self.lines = lines
+        self.term = term
+    }
+}
+
+/// Where an attached one-off waits: the local rendezvous listener's host and port, the
+/// attachment's secret, and the listener's certificate (PEM), which the caller pins.
+package struct ControlTicket: Codable, Sendable, Hashable {
+    package var host: String
+    package var port: Int
+    package var secret: String
+    package var certificate: String
+
+    package init(host: String, port: Int, secret: String, certificate: String) {
+        self.host = host
+        self.port = port
+        self.secret = secret
+        self.certificate = certificate
     }
 }
 

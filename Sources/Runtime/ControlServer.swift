@@ -24,6 +24,22 @@ package struct ControlServer: Service {
     package let sink: any LogSink
     package let limits: Limits
     package let logger: Logger?
+    /// Where attached one-offs of `openruko ssh-command` wait (nil: they are refused).
+    package let door: RendezvousDoor?
+
+    /// The rendezvous listener as this socket's callers reach it: its board, the host to
+    /// connect to, and the certificate it serves (PEM; the caller pins it).
+    package struct RendezvousDoor: Sendable {
+        package let board: RendezvousBoard
+        package let host: String
+        package let certificate: String
+
+        package init(board: RendezvousBoard, host: String, certificate: String) {
+            self.board = board
+            self.host = host
+            self.certificate = certificate
+        }
+    }
 
     /// How many connections at once, and how long and large a request may be.
     package struct Limits: Sendable {
@@ -45,8 +61,9 @@ package struct ControlServer: Service {
 
     package init(
         layout: DataLayout, runtime: any RuntimeControl, releasePhase: any ReleasePhaseRunner, logs: (any LogReader)?,
-        sink: any LogSink, limits: Limits = .standard, logger: Logger? = nil
+        sink: any LogSink, limits: Limits = .standard, logger: Logger? = nil, door: RendezvousDoor? = nil
     ) {
+        self.door = door
         self.layout = layout
         self.runtime = runtime
         self.releasePhase = releasePhase
@@ -111,7 +128,7 @@ package struct ControlServer: Service {
             let (closed, gone) = AsyncStream<Never>.makeStream()
             connection.channel.closeFuture.whenComplete { _ in gone.finish() }
             let final = await withTaskGroup(of: ControlReply?.self) { group in
-                group.addTask { await handle(request) { writer.send(ControlReply(output: $0)) } }
+                group.addTask { await handle(request, progress: { writer.send($0) }) { writer.send(ControlReply(output: $0)) } }
                 group.addTask {
                     for await _ in closed {}  // ends when the connection closes, or once cancelled
                     return nil
@@ -139,8 +156,12 @@ package struct ControlServer: Service {
         }
     }
 
-    /// Performs one request; `output` streams lines; returns the final reply.
-    func handle(_ request: ControlRequest, output: @escaping @Sendable (String) -> Void) async -> ControlReply {
+    /// Performs one request; `output` streams lines, `progress` other intermediate replies
+    /// (a one-off's ticket); returns the final reply.
+    func handle(
+        _ request: ControlRequest, progress: @escaping @Sendable (ControlReply) -> Void = { _ in },
+        output: @escaping @Sendable (String) -> Void
+    ) async -> ControlReply {
         let app = request.app
         for line in request.forwarded ?? [] { sink.emit(line) }
         do throws(OpenrukoError) {
@@ -171,6 +192,8 @@ package struct ControlServer: Service {
                 let query = LogQuery(
                     lines: request.logLines ?? 100, tail: request.logTail ?? false, dyno: request.logDyno, source: request.logSource)
                 for await line in logs.read(app: app, query: query) { output(line) }
+            case .runOneOff, .runInside:
+                reply = try await runOneOff(request, progress: progress)
             }
             return reply
         } catch {

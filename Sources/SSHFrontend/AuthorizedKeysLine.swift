@@ -2,11 +2,12 @@ import Foundation
 package import OpenrukoCore
 
 /// The `authorized_keys` line `openruko authorized-keys` prints for a registered key
-/// (OpenSSH mode): a forced command naming the key, `restrict`, and, when the API's
-/// address is known, a local forward allowed only to it (as the embedded server allows).
+/// (OpenSSH mode): a forced command naming the key, `restrict` with `pty` back (`ssh -t …
+/// run` gets a terminal, as over the embedded server), and, when the API's address is
+/// known, a local forward allowed only to it (as the embedded server allows).
 ///
 /// ```
-/// command="/usr/local/bin/openruko ssh-command --data-dir /var/lib/openruko --key-id 3f…",restrict ssh-ed25519 AAAA…
+/// command="/usr/local/bin/openruko ssh-command --data-dir /var/lib/openruko --key-id 3f…",restrict,pty ssh-ed25519 AAAA…
 /// ```
 package enum AuthorizedKeysLine {
     /// The line for `key`, or nil when a path cannot be written safely into it.
@@ -18,7 +19,7 @@ package enum AuthorizedKeysLine {
         guard let parsed = try? PublicKey(parsing: key.publicKey) else { return nil }
         let words = [executable, "ssh-command", "--data-dir", dataDir, "--key-id", key.id.uuidString.lowercased()]
         guard words.allSatisfy({ !$0.contains("\"") && !$0.contains("\\") && !$0.contains(where: \.isNewline) }) else { return nil }
-        var options = ["command=\"\(words.map(shellQuoted).joined(separator: " "))\"", "restrict"]
+        var options = ["command=\"\(words.map(shellQuoted).joined(separator: " "))\"", "restrict", "pty"]
         if let api {
             let policy = ForwardPolicy(api: api)
             let hosts = ["127.0.0.1", "localhost", "::1"].filter { policy.target(host: $0, port: api.port) != nil }

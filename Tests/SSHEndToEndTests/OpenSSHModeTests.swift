@@ -54,7 +54,7 @@ import Testing
         #expect(known.status == 0)
         #expect(known.stdout.hasPrefix("command=\""))
         #expect(known.stdout.contains(" ssh-command --data-dir \(bed.data) --key-id "))
-        #expect(known.stdout.hasSuffix("\",restrict \(fields[0]) \(fields[1])\n"))
+        #expect(known.stdout.hasSuffix("\",restrict,pty \(fields[0]) \(fields[1])\n"))
         let other = stranger.publicKey.split(separator: " ").map(String.init)
         let unknown = try await ProcessRunner.run(
             OpenrukoBinary.path, ["authorized-keys", "--data-dir", bed.data, "git", other[0], other[1]])
@@ -65,67 +65,9 @@ import Testing
     }
 }
 
-/// sshd on 127.0.0.1 with a config made of a few test lines plus the shipped snippet. It
-/// runs daemonized (`-E` log file, `PidFile`): in the foreground it would close the
-/// descriptor Foundation's Process watches, which then blocks reaping every other child.
-final class ThrowawaySSHD: Sendable {
-    let port: Int
-    private let logPath: String
-    private let pidPath: String
-    /// A root-owned directory holding the `AuthorizedKeysCommand` wrapper.
-    private let commandDirectory: String
-
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-
-    init(bed: Testbed, login: String) async throws {
-        port = try await bed.freePort()
-        logPath = bed.directory.appending("sshd.log")
-        pidPath = bed.directory.appending("sshd.pid")
-        let hostKey = bed.directory.appending("sshd_host_key")
-        let made = try await ProcessRunner.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hostKey])
-        try #require(made.status == 0)
-        let binary = URL(fileURLWithPath: OpenrukoBinary.path).resolvingSymlinksInPath().path
-        // sshd runs an AuthorizedKeysCommand only from a root-owned path that nobody else can
-        // write, all the way up (a checkout under /tmp fails that): a wrapper in /run that
-        // execs this build's binary, as an installed /usr/local/bin/openruko would be.
-        commandDirectory = "/run/openruko-test-" + UUID().uuidString.prefix(8).lowercased()
-        try FileManager.default.createDirectory(atPath: commandDirectory, withIntermediateDirectories: false)
-        chmod(commandDirectory, 0o755)
-        let wrapper = commandDirectory + "/openruko"
-        try "#!/bin/sh\nexec '\(binary)' \"$@\"\n".write(toFile: wrapper, atomically: true, encoding: .utf8)
-        chmod(wrapper, 0o755)
-        let snippet = try String(contentsOfFile: OpenrukoBinary.packageRoot + "/etc/sshd-openruko.conf", encoding: .utf8)
-            .replacingOccurrences(of: "Match User git", with: "Match User \(login)")
-            .replacingOccurrences(of: "AuthorizedKeysCommandUser git", with: "AuthorizedKeysCommandUser \(login)")
-            .replacingOccurrences(of: "/usr/local/bin/openruko", with: wrapper)
-            .replacingOccurrences(of: "/var/lib/openruko", with: bed.data)
-        let config = """
-            Port \(port)
-            ListenAddress 127.0.0.1
-            HostKey \(hostKey)
-            PidFile \(pidPath)
-            UsePAM no
-            StrictModes no
-            PermitRootLogin forced-commands-only
-            LogLevel VERBOSE
-
-            """ + snippet
-        let configPath = try bed.script("sshd_config", config)
-        try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
-        let check = try await ProcessRunner.run("/usr/sbin/sshd", ["-t", "-f", configPath])
-        try #require(check.status == 0, "sshd -t: \(check.stderr)")
-        let started = try await ProcessRunner.run("/usr/sbin/sshd", ["-f", configPath, "-E", logPath])
-        try #require(started.status == 0, "sshd: \(started.stderr)")
-        let listening = await bed.eventually(seconds: 10) { [logPath] in
-            ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").contains("Server listening on")
-        }
-        try #require(listening, "sshd did not start: \(log)")
-    }
-
-    func stop() {
-        if let text = try? String(contentsOfFile: pidPath, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-            kill(pid, SIGTERM)
-        }
-        try? FileManager.default.removeItem(atPath: commandDirectory)
+extension ThrowawaySSHD {
+    /// sshd for `bed`'s data directory on a free port.
+    convenience init(bed: Testbed, login: String) async throws {
+        try await self.init(directory: bed.directory.path, dataDir: bed.data, login: login, port: try await bed.freePort())
     }
 }

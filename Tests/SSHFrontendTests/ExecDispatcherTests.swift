@@ -92,10 +92,10 @@ import Testing
         let rendered = try #require(AuthorizedKeysLine.render(key: line, executable: "/usr/bin/openruko", dataDir: "/var/lib/o r", api: nil))
         #expect(
             rendered == "command=\"/usr/bin/openruko ssh-command --data-dir '/var/lib/o r' --key-id \(line.id.uuidString.lowercased())\","
-                + "restrict ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGXvVHuaBYW6n0uzK3XLTlTFmqcMR0cfbcbbzh2gJY0w")
+                + "restrict,pty ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGXvVHuaBYW6n0uzK3XLTlTFmqcMR0cfbcbbzh2gJY0w")
         let forwarding = try #require(
             AuthorizedKeysLine.render(key: line, executable: "/b", dataDir: "/d", api: ListenAddress(host: "127.0.0.1", port: 5000)))
-        #expect(forwarding.contains(#",restrict,port-forwarding,permitopen="127.0.0.1:5000",permitopen="localhost:5000","#))
+        #expect(forwarding.contains(#",restrict,pty,port-forwarding,permitopen="127.0.0.1:5000",permitopen="localhost:5000","#))
         #expect(AuthorizedKeysLine.render(key: line, executable: "/b\"x", dataDir: "/d", api: nil) == nil)
     }
 }

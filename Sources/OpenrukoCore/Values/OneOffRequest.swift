@@ -33,7 +33,7 @@ package struct OneOffRequest: Sendable, Hashable {
 /// try OneOffPlan(OneOffRequest(command: "worker 42", attach: false), processTypes: ["worker": "python w.py"], sizes: sizes)
 /// // command "python w.py 42", type "run", size "standard-1X"
 /// ```
-package struct OneOffPlan: Sendable, Hashable {
+package struct OneOffPlan: Sendable, Hashable, Codable {
     package var command: String
     package var size: String
     package var type: String

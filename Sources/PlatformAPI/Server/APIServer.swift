@@ -43,7 +43,7 @@ package struct APIServer: Service {
         var environment = APIEnvironment(
             platform: platform, builds: builds, logs: logs,
             capabilities: capabilityKeyFile.map { CapabilityKey.persistent(at: $0) } ?? CapabilityKey(),
-            rateLimiter: RateLimiter(capacity: rateLimit),
+            rateLimiter: RateLimiter(capacity: rateLimit, file: platform.layout.run + "/rate-limits.json"),
             passwordLogin: PasswordLogin(),
             heartbeat: heartbeat)
         environment.git = git
@@ -56,6 +56,22 @@ package struct APIServer: Service {
     }
 
     package func run() async throws {
+        // The rate limits survive a restart: saved now and then, and when the server stops.
+        let limiter = environment.rateLimiter
+        let saver = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: RateLimiter.saveInterval)
+                limiter.save()
+            }
+        }
+        defer {
+            saver.cancel()
+            limiter.save()
+        }
+        try await serve()
+    }
+
+    private func serve() async throws {
         guard let tls else { return try await application().run() }
         var secure = environment
         secure.scheme = "https"
