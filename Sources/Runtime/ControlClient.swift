@@ -129,15 +129,7 @@ package struct ControlClient: RuntimeControl, ReleasePhaseRunner, LogReader, Log
 
     /// A call that needs the daemon: its error (or the daemon's absence) is thrown.
     func required(_ request: ControlRequest) async throws(OpenrukoError) -> ControlReply {
-        switch await call(request, output: { _ in }) {
-        case .success(let reply):
-            if let error = reply.error { throw error }
-            return reply
-        case .failure(.noDaemon):
-            throw OpenrukoError(.unavailable, "The openruko daemon is not running, so there are no dynos. Start it with 'openruko daemon'.")
-        case .failure(.broken(let why)):
-            throw OpenrukoError(.unavailable, "Lost the openruko daemon: \(why)")
-        }
+        try Self.outcome(await call(request, output: { _ in }))
     }
 
     /// Sends `request` and reads replies until the final one.
