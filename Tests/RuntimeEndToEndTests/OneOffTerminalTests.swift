@@ -26,17 +26,7 @@ extension RuntimeEndToEnd {
                     // When the window changes, the PTY follows (SIGWINCH reaches the dyno's processes).
                     .resize(rows: 40, columns: 120),
                     .resend(#"echo "resized=[$(stty size)]""# + "\r", until: #"resized=\[40 120\]"#),
-                    // Ctrl-C interrupts the foreground process; the session goes on (sleep 100
-                    // outlasts the 60 s the next step waits).
-                    .send(#"echo "sleeping=[$((1+1))]"; sleep 100"# + "\r"),
-                    .expect(#"sleeping=\[2\]"#),
-                    .pause(1),
-                    .send("\u{03}"),
-                    .send(#"echo "alive=[$((40+2))]""# + "\r"),
-                    .expect(#"alive=\[42\]"#),
-                    // The shell's exit status is ssh's.
-                    .send("exit 3\r"),
-                ])
+                ] + TerminalDriver.Step.interruptThenExit3)
             #expect(outcome.failedStep == nil, "\(outcome.transcript)")
             #expect(outcome.status == 3, "\(outcome.transcript)")
 

@@ -44,14 +44,7 @@ extension RuntimeEndToEnd {
                 steps: [
                     .send(#"echo "tty=[$(tty)] size=[$(stty size)] term=[$TERM]""# + "\r"),
                     .expect(#"tty=\[/dev/pts/[0-9]+\] size=\[33 101\] term=\[xterm-256color\]"#),
-                    .send(#"echo "sleeping=[$((1+1))]"; sleep 100"# + "\r"),
-                    .expect(#"sleeping=\[2\]"#),
-                    .pause(1),
-                    .send("\u{03}"),
-                    .send(#"echo "alive=[$((40+2))]""# + "\r"),
-                    .expect(#"alive=\[42\]"#),
-                    .send("exit 3\r"),
-                ])
+                ] + TerminalDriver.Step.interruptThenExit3)
             #expect(outcome.failedStep == nil, "\(outcome.transcript)\n\(sshd.log)")
             #expect(outcome.status == 3, "\(outcome.transcript)")
 

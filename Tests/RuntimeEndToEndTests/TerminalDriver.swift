@@ -18,6 +18,18 @@ struct TerminalDriver {
         /// Let this many seconds pass, reading output.
         case pause(Double)
 
+        /// Ctrl-C interrupts a foreground `sleep 100` while the shell goes on (the sleep outlasts
+        /// the 60 s the next step waits), then `exit 3` (whose status is ssh's).
+        static let interruptThenExit3: [Step] = [
+            .send(#"echo "sleeping=[$((1+1))]"; sleep 100"# + "\r"),
+            .expect(#"sleeping=\[2\]"#),
+            .pause(1),
+            .send("\u{03}"),
+            .send(#"echo "alive=[$((40+2))]""# + "\r"),
+            .expect(#"alive=\[42\]"#),
+            .send("exit 3\r"),
+        ]
+
         var json: [String: Any] {
             switch self {
             case .send(let text): ["send": text]
