@@ -9,6 +9,8 @@ final class ContainerFixture: Sendable {
     let directory: TemporaryDirectory
     let daemon: DaemonProcess
     let ssh: SSHClient
+    /// Whether `dataDir` is a filesystem of its own (unmounted at `stop`).
+    let ownFilesystem: Bool
     var dataDir: String { directory.appending("data") }
 
     /// The local base image every test Dockerfile may start `FROM`.
@@ -16,23 +18,32 @@ final class ContainerFixture: Sendable {
     /// Debian's static busybox (package busybox-static).
     static let busybox = "/bin/busybox"
 
-    private init(directory: TemporaryDirectory, daemon: DaemonProcess, ssh: SSHClient) {
+    private init(directory: TemporaryDirectory, daemon: DaemonProcess, ssh: SSHClient, ownFilesystem: Bool) {
         self.directory = directory
         self.daemon = daemon
         self.ssh = ssh
+        self.ownFilesystem = ownFilesystem
     }
 
     /// A data directory with one admin, its key, the base image and a started daemon.
-    static func start(environment: [String: String] = [:]) async throws -> ContainerFixture {
+    /// - Parameter ownFilesystem: a tmpfs of this size (`mount -o size=`) as the data directory,
+    ///   so that no other test's writes or deletions show in its filesystem's figures.
+    static func start(environment: [String: String] = [:], ownFilesystem: String? = nil) async throws -> ContainerFixture {
         let directory = TemporaryDirectory("openruko-container")
         let dataDir = directory.appending("data")
+        if let size = ownFilesystem {
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+            let mounted = try await ProcessRunner.run("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=\(size),mode=0711", "openruko-test", dataDir])
+            try #require(mounted.status == 0, "\(mounted.stderr)")
+        }
         _ = try await OpenrukoBinary.admin(["users:create", "dev@example.com", "--admin"], dataDir: dataDir)
         let key = try await TestKey.generate("ed25519", in: directory.path)
         let added = try await OpenrukoBinary.admin(["keys:add", "--user", "dev@example.com"], dataDir: dataDir, input: key.publicKey)
         try #require(added.status == 0, "\(added.stderr)")
         try await makeBaseImage(dataDir: dataDir)
         let daemon = try await DaemonProcess.start(dataDir: dataDir, environment: environment)
-        return ContainerFixture(directory: directory, daemon: daemon, ssh: SSHClient(port: daemon.sshPort, key: key))
+        return ContainerFixture(
+            directory: directory, daemon: daemon, ssh: SSHClient(port: daemon.sshPort, key: key), ownFilesystem: ownFilesystem != nil)
     }
 
     /// `buildah` on the data directory's store, as openruko runs it.
@@ -78,7 +89,10 @@ final class ContainerFixture: Sendable {
         _ = try await buildah(["rm", container], dataDir: dataDir)
     }
 
-    func stop() async { await daemon.stop() }
+    func stop() async {
+        await daemon.stop()
+        if ownFilesystem { _ = try? await ProcessRunner.run("/usr/bin/umount", ["--lazy", dataDir]) }
+    }
 
     /// `openruko admin WORDS…`, failing the test on a non-zero exit unless allowed.
     @discardableResult

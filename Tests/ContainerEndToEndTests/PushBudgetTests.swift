@@ -30,7 +30,10 @@ import Testing
     }
 
     @Test func aPushOverTheBudgetIsRefusedBeforeItBuildsAndNothingChanges() async throws {
-        let fixture = try await ContainerFixture.start(environment: ["OPENRUKO_DISK_BUDGET": "300M", "OPENRUKO_GC_INTERVAL": "0"])
+        // DATA_DIR on a filesystem of its own, as an admin with a budget would have it: other
+        // tests deleting on a shared one would hide the growth the budget's estimate counts
+        let fixture = try await ContainerFixture.start(
+            environment: ["OPENRUKO_DISK_BUDGET": "300M", "OPENRUKO_GC_INTERVAL": "0"], ownFilesystem: "600m")
         defer { Task { await fixture.stop() } }
         try await fixture.admin(["apps:create", "tight"])
         // Given a deployed app

@@ -42,14 +42,34 @@ import Testing
         let installation = try TestInstallation()
         let platform = installation.platform
         let environment = ["OPENRUKO_DISK_BUDGET": "1T", "OPENRUKO_PUSH_MIN_FREE_MB": "0"]
-        _ = try platform.diskRefusal(environment: environment)  // writes the figure
+        // The filesystem as this test's own: other tests on it do not shrink it meanwhile
+        let real = DataDirUsage.filesystem(installation.layout)
+        _ = try platform.diskRefusal(environment: environment, filesystem: { _ in real })  // writes the figure
         // A walk would see this file; the kept figure does not (it is not re-measured)
         let before = try #require(DataDirUsage.read(installation.layout))
         try Data(repeating: 1, count: 1 << 20).write(to: URL(fileURLWithPath: installation.layout.root + "/after"))
+        let grown = (free: real.free - (1 << 20), capacity: real.capacity, used: real.used + (1 << 20))
         let started = ContinuousClock.now
-        for _ in 0..<1000 { #expect(try platform.diskRefusal(environment: environment) == nil) }
+        for _ in 0..<1000 { #expect(try platform.diskRefusal(environment: environment, filesystem: { _ in grown }) == nil) }
         let elapsed = ContinuousClock.now - started
         #expect(DataDirUsage.read(installation.layout) == before)
         print("disk budget check: \(elapsed / 1000) per push (kept figure + statvfs)")
+    }
+
+    @Test func aFilesystemThatShrankSinceTheFigureIsWalkedAgain() throws {
+        let installation = try TestInstallation()
+        let platform = installation.platform
+        let layout = installation.layout
+        let budget = ["OPENRUKO_DISK_BUDGET": "\(DiskUsage.bytes(layout.root) + (2 << 20))", "OPENRUKO_PUSH_MIN_FREE_MB": "0"]
+        let real = DataDirUsage.filesystem(layout)
+        #expect(try platform.diskRefusal(environment: budget, filesystem: { _ in real }) == nil)
+        let kept = try #require(DataDirUsage.read(layout))
+        // Given DATA_DIR gained 3 MB while another writer freed 4 MB on the same filesystem
+        try Data(repeating: 1, count: 3 << 20).write(to: URL(fileURLWithPath: layout.root + "/filler"))
+        let shrunk = (free: real.free + (1 << 20), capacity: real.capacity, used: kept.filesystemUsed - (1 << 20))
+        // Then the growth (none) is not trusted: a walk finds the 3 MB and refuses
+        let refusal = try #require(try platform.diskRefusal(environment: budget, filesystem: { _ in shrunk }))
+        #expect(refusal.contains("it uses \(DiskBudget.text(DiskUsage.bytes(layout.root)))"), "\(refusal)")
+        #expect(try #require(DataDirUsage.read(layout)).filesystemUsed == shrunk.used)
     }
 }

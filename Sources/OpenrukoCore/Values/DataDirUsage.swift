@@ -3,13 +3,13 @@ package import Foundation
 /// The bytes `DATA_DIR` uses, measured by a walk (`DiskUsage.bytes`, as `du -sb`) and kept in
 /// `DATA_DIR/run/disk-usage.json` so that a push need not walk the whole data directory: the
 /// collector refreshes it, and a push estimates the figure now as the measured bytes plus
-/// whatever the filesystem's used bytes grew by since (`statvfs`, constant time). The estimate
-/// never falls below what was measured, so it errs on the side of a refusal, which is then
-/// checked against a fresh walk (`DiskBudget.needsExactUsage`).
+/// whatever the filesystem's used bytes grew by since (`statvfs`, constant time). A filesystem
+/// that shrank since is walked again (its growth no longer bounds what `DATA_DIR` gained), and
+/// a refusal is checked against a fresh walk (`Platform.diskRefusal`).
 ///
 /// ```swift
 /// let figure = DataDirUsage.read(layout) ?? DataDirUsage.measure(layout)
-/// let used = figure.estimate(now: DataDirUsage.filesystem(layout).used)
+/// let used = figure.estimate(filesystemUsedNow: DataDirUsage.filesystem(layout).used)
 /// ```
 package struct DataDirUsage: Sendable, Hashable, Codable {
     /// `DATA_DIR`'s apparent bytes when measured.
@@ -28,9 +28,10 @@ package struct DataDirUsage: Sendable, Hashable, Codable {
     package static func file(_ layout: DataLayout) -> String { layout.run + "/disk-usage.json" }
 
     /// Walks `DATA_DIR` (seconds on a large one) and writes the figure.
+    /// - Parameter filesystemUsed: the filesystem's used bytes read just before (else read here).
     @discardableResult
-    package static func measure(_ layout: DataLayout, now: Date = Date()) -> DataDirUsage {
-        let before = filesystem(layout).used
+    package static func measure(_ layout: DataLayout, now: Date = Date(), filesystemUsed: Int64? = nil) -> DataDirUsage {
+        let before = filesystemUsed ?? filesystem(layout).used
         let bytes = DiskUsage.bytes(layout.root)
         // Growth during the walk counts from the start: the figure never under-counts it.
         let figure = DataDirUsage(bytes: bytes, filesystemUsed: before, measuredAt: now)
