@@ -36,14 +36,19 @@ final class ContainerFixture: Sendable {
             let mounted = try await ProcessRunner.run("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=\(size),mode=0711", "openruko-test", dataDir])
             try #require(mounted.status == 0, "\(mounted.stderr)")
         }
-        _ = try await OpenrukoBinary.admin(["users:create", "dev@example.com", "--admin"], dataDir: dataDir)
-        let key = try await TestKey.generate("ed25519", in: directory.path)
-        let added = try await OpenrukoBinary.admin(["keys:add", "--user", "dev@example.com"], dataDir: dataDir, input: key.publicKey)
-        try #require(added.status == 0, "\(added.stderr)")
-        try await makeBaseImage(dataDir: dataDir)
-        let daemon = try await DaemonProcess.start(dataDir: dataDir, environment: environment)
-        return ContainerFixture(
-            directory: directory, daemon: daemon, ssh: SSHClient(port: daemon.sshPort, key: key), ownFilesystem: ownFilesystem != nil)
+        do {
+            _ = try await OpenrukoBinary.admin(["users:create", "dev@example.com", "--admin"], dataDir: dataDir)
+            let key = try await TestKey.generate("ed25519", in: directory.path)
+            let added = try await OpenrukoBinary.admin(["keys:add", "--user", "dev@example.com"], dataDir: dataDir, input: key.publicKey)
+            try #require(added.status == 0, "\(added.stderr)")
+            try await makeBaseImage(dataDir: dataDir)
+            let daemon = try await DaemonProcess.start(dataDir: dataDir, environment: environment)
+            return ContainerFixture(
+                directory: directory, daemon: daemon, ssh: SSHClient(port: daemon.sshPort, key: key), ownFilesystem: ownFilesystem != nil)
+        } catch {
+            if ownFilesystem != nil { _ = try? await ProcessRunner.run("/usr/bin/umount", ["--lazy", dataDir]) }
+            throw error
+        }
     }
 
     /// `buildah` on the data directory's store, as openruko runs it.

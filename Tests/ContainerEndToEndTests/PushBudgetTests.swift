@@ -34,7 +34,17 @@ import Testing
         // tests deleting on a shared one would hide the growth the budget's estimate counts
         let fixture = try await ContainerFixture.start(
             environment: ["OPENRUKO_DISK_BUDGET": "300M", "OPENRUKO_GC_INTERVAL": "0"], ownFilesystem: "600m")
-        defer { Task { await fixture.stop() } }
+        // Stopped (and its tmpfs unmounted) before the test returns, whatever happened
+        do {
+            try await refusesAndRecovers(fixture)
+        } catch {
+            await fixture.stop()
+            throw error
+        }
+        await fixture.stop()
+    }
+
+    func refusesAndRecovers(_ fixture: ContainerFixture) async throws {
         try await fixture.admin(["apps:create", "tight"])
         // Given a deployed app
         let repo = try await fixture.repository(["Procfile": "worker: sleep 1000\n", "n": "1\n"])
