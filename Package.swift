@@ -120,7 +120,7 @@ let package = Package(
         .target(
             name: "Builder",
             dependencies: [
-                "OpenrukoCore", "Store", "Platform", "Sandbox", "LibGit2", "LibDeflate",
+                "OpenrukoCore", "Platform", "Sandbox", "LibGit2", "LibDeflate",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),

@@ -1,8 +1,8 @@
 import Foundation
 import LibGit2
 import OpenrukoCore
+import Platform
 import Sandbox
-import Store
 
 /// What the compile phase produced.
 struct Compiled {
@@ -43,7 +43,7 @@ extension BuildPipeline {
         if case .commit(let repository, let id, let objects) = request.source {
             commitDescription = try? Self.summary(repository: repository, id: id, objects: objects)
         }
-        let config = (try? store.config(appID: request.app.id)) ?? [:]
+        let config = (try? platform.buildConfig(appID: request.app.id)) ?? [:]
         let explicit = try explicitBuildpacks(request, config: config, source: workspace.source)
         var selected: [(index: Int, reference: BuildpackReference, name: String?)] = []
         if let explicit {

@@ -1,7 +1,6 @@
 package import Foundation
 import LibGit2
 package import OpenrukoCore
-package import Store
 
 // MARK: - The build lock of a git push: stale pushes refused, the lock kept until the ref moves
 

@@ -3,7 +3,6 @@ import LibGit2
 package import OpenrukoCore
 package import Platform
 package import Sandbox
-package import Store
 
 /// One build, from source to release — the same pipeline for a `git push` (the
 /// pre-receive hook) and an uploaded source tarball (the builds API): take the app's build
@@ -68,7 +67,6 @@ package struct BuildPipeline: Sendable {
     }
 
     var layout: DataLayout { platform.layout }
-    var store: PlatformStore { platform.store }
 
     /// The build log of a build, written live while it runs.
     package func logPath(_ buildID: UUID) -> String { layout.buildLog(buildID.uuidString.lowercased()) }
@@ -87,7 +85,7 @@ package struct BuildPipeline: Sendable {
         }
         defer { withExtendedLifetime(lock) {} }
         // The app may have changed (buildpacks, name) while this build waited.
-        if let fresh = try? store.app(request.app.id.uuidString.lowercased()) { request.app = fresh }
+        if let fresh = try? platform.deployTarget(request.app.id.uuidString.lowercased()) { request.app = fresh }
         failInterruptedBuilds(of: request.app, except: request.build.id)
         var workspace = BuildWorkspace(
             layout: layout, app: request.app.name, buildID: request.build.id,
@@ -161,7 +159,7 @@ package struct BuildPipeline: Sendable {
             }
         }
         do {
-            try workspace.writeConfig(try store.config(appID: request.app.id))
+            try workspace.writeConfig(try platform.buildConfig(appID: request.app.id))
         } catch {
             throw Failure(message: "Cannot prepare the config vars for the build: \(error)")
         }
@@ -234,7 +232,7 @@ package struct BuildPipeline: Sendable {
         do {
             try FileManager.default.moveItem(atPath: partial, toPath: final)
             chmod(final, 0o600)
-            return try store.createSlug(
+            return try platform.recordSlug(
                 appID: request.app.id, id: slugID, processTypes: processTypes, size: packed.size, checksum: "SHA256:" + packed.sha256,
                 commit: request.build.commit, commitDescription: compiled.commitDescription,
                 buildpackDescription: compiled.buildpackDescription, stack: request.app.stack, images: images)
@@ -274,14 +272,14 @@ package struct BuildPipeline: Sendable {
     /// Marks the app's other pending builds whose process died (their log is no longer
     /// locked) as failed, keeping what they printed.
     func failInterruptedBuilds(of app: App, except current: UUID) {
-        for build in (try? store.builds(appID: app.id)) ?? [] where build.status == .pending && build.id != current {
+        for build in (try? platform.builds(appID: app.id)) ?? [] where build.status == .pending && build.id != current {
             let path = logPath(build.id)
             if let handle = FileHandle(forReadingAtPath: path) {
                 defer { try? handle.close() }
                 guard flock(handle.fileDescriptor, LOCK_SH | LOCK_NB) == 0 else { continue }
             }
             let text = (FileTree.text(path, limit: 64 << 20) ?? "") + " !     Build interrupted: its process ended before it finished.\n"
-            _ = try? store.finishBuild(id: build.id, status: .failed, output: text, slugID: nil, releaseID: nil)
+            _ = platform.failBuild(id: build.id, output: text)
         }
     }
 
@@ -301,7 +299,7 @@ package struct BuildPipeline: Sendable {
             output.write("\n")
             if case .commit = request.source { output.error("Push failed") } else { output.error("Build failed") }
         }
-        let finished = (try? store.finishBuild(
+        let finished = (try? platform.finishBuild(
             id: request.build.id, status: status, output: output.text, buildpacks: used, slugID: slugID, releaseID: releaseID))
         output.finish()
         var fallback = request.build

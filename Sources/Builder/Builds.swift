@@ -1,7 +1,6 @@
 package import Foundation
 package import OpenrukoCore
 import Platform
-import Store
 
 /// The `BuildService` of openruko: source-tarball builds in the background through the same
 /// pipeline as pushes, and the live output of any build (from its log file, whichever
@@ -27,7 +26,7 @@ package struct Builds: BuildService {
             throw OpenrukoError(.invalid, "The source tarball \(tarball) does not exist.", resource: "build")
         }
         let actor = if let user { Attribution(user) } else { try platform.attribution(.superuser) }
-        let build = try platform.store.createBuild(
+        let build = try platform.recordBuild(
             appID: app.id, commit: version, buildpacks: buildpacks ?? app.buildpacks, actor: actor)
         // Held while the build runs here: if the daemon dies, the next one sees it abandoned.
         let owner = BuildOwner.claim(build.id, layout: pipeline.layout)
@@ -43,8 +42,7 @@ package struct Builds: BuildService {
             let output = try BuildOutput(logPath: pipeline.logPath(build.id)) { _ in }
             output.error("Cannot read the source tarball: \(error.localizedDescription)")
             output.finish()
-            return (try? platform.store.finishBuild(id: build.id, status: .failed, output: output.text, slugID: nil, releaseID: nil))
-                ?? build
+            return platform.failBuild(id: build.id, output: output.text) ?? build
         }
         let pipeline = self.pipeline
         guard let process else {
@@ -63,7 +61,7 @@ package struct Builds: BuildService {
             try? FileManager.default.removeItem(atPath: staged)
             // A child that died before finishing its record (killed, out of memory, stopped by
             // a shutdown) fails it.
-            guard let record = try? platform.store.build(id: build.id), record.status == .pending else { return }
+            guard let record = try? platform.buildRecord(id: build.id), record.status == .pending else { return }
             let logPath = pipeline.logPath(build.id)
             var text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
             let reason =
@@ -73,20 +71,19 @@ package struct Builds: BuildService {
                     + String(printed.suffix(2000))
             text += BuildOutput.prefixed(reason, " !     ")
             try? text.write(toFile: logPath, atomically: true, encoding: .utf8)
-            _ = try? platform.store.finishBuild(id: build.id, status: .failed, output: text, slugID: nil, releaseID: nil)
+            _ = platform.failBuild(id: build.id, output: text)
             withExtendedLifetime(owner) {}
         }
         guard started else {
             try? FileManager.default.removeItem(atPath: staged)
             let text = BuildOutput.prefixed("The build was not started: openruko is stopping.\n", " !     ")
-            return (try? platform.store.finishBuild(id: build.id, status: .failed, output: text, slugID: nil, releaseID: nil))
-                ?? build
+            return platform.failBuild(id: build.id, output: text) ?? build
         }
         return build
     }
 
     package func output(buildID: UUID) -> AsyncStream<String> {
-        let store = pipeline.platform.store
-        return BuildLogTail.follow(path: pipeline.logPath(buildID)) { (try? store.buildOutput(id: buildID)) ?? nil }
+        let platform = pipeline.platform
+        return BuildLogTail.follow(path: pipeline.logPath(buildID)) { (try? platform.storedBuildOutput(id: buildID)) ?? nil }
     }
 }

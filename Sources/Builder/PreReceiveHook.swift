@@ -1,7 +1,6 @@
 package import Foundation
 import OpenrukoCore
 import Platform
-import Store
 
 /// `openruko hook pre-receive`: what git's pre-receive hook runs during a push. Reads the
 /// `old new ref` lines from stdin; a push of `main` or `master` builds and deploys (the
@@ -36,7 +35,7 @@ package struct PreReceiveHook: Sendable {
         func say(_ text: String) { sink(Data(text.utf8)) }
         let platform = pipeline.platform
         guard let name = environment["OPENRUKO_APP"], let repository = environment["GIT_DIR"].map(Self.absolute) ?? Optional(platform.layout.repo(name)),
-            let app = try? platform.store.app(name)
+            let app = try? platform.deployTarget(name)
         else {
             say(" !     This repository belongs to no app (OPENRUKO_APP is missing or unknown).\n")
             return 1
@@ -63,7 +62,7 @@ package struct PreReceiveHook: Sendable {
         let actor = attribution(environment["OPENRUKO_PUSHER"])
         let build: Build
         do {
-            build = try platform.store.createBuild(appID: app.id, commit: target.new, buildpacks: app.buildpacks, actor: actor)
+            build = try platform.recordBuild(appID: app.id, commit: target.new, buildpacks: app.buildpacks, actor: actor)
         } catch {
             say(" !     \(error.message)\n")
             return 1
@@ -76,7 +75,7 @@ package struct PreReceiveHook: Sendable {
             output = try BuildOutput(logPath: pipeline.logPath(build.id), sink: sink)
         } catch {
             say(" !     \(error.message)\n")
-            _ = try? platform.store.finishBuild(id: build.id, status: .failed, output: error.message, slugID: nil, releaseID: nil)
+            _ = platform.failBuild(id: build.id, output: error.message)
             return 1
         }
         var objects: [String] = []
@@ -91,12 +90,7 @@ package struct PreReceiveHook: Sendable {
     }
 
     /// The pushing user (`OPENRUKO_PUSHER` is a user id); the superuser's attribution if unknown.
-    func attribution(_ pusher: String?) -> Attribution {
-        if let pusher, let id = UUID(uuidString: pusher), let user = try? pipeline.platform.store.user(id: id) {
-            return Attribution(user)
-        }
-        return (try? pipeline.platform.attribution(.superuser)) ?? Attribution(userID: nil, email: "superuser@localhost")
-    }
+    func attribution(_ pusher: String?) -> Attribution { pipeline.platform.attribution(pusher: pusher) }
 
     static func isZero(_ id: String) -> Bool { RefUpdate.isZero(id) }
 

@@ -58,21 +58,6 @@ package final class PlatformStore: Sendable {
     }
 }
 
-/// Who is recorded as having done something (releases, builds).
-package struct Attribution: Sendable, Hashable {
-    package var userID: UUID?
-    package var email: String
-
-    package init(userID: UUID?, email: String) {
-        self.userID = userID
-        self.email = email
-    }
-
-    package init(_ user: User) {
-        self.init(userID: user.id, email: user.email)
-    }
-}
-
 extension DatabaseError {
     /// Whether this is a UNIQUE (or PRIMARY KEY) constraint violation.
     var isUniqueViolation: Bool {

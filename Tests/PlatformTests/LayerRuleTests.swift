@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 
-/// DESIGN.md's layer rule, checked on the sources: the front ends (SSH, the API and the
-/// command table) reach the store only through `Platform`, never by importing `Store`.
+/// The layer rule (README, "Layout of this repository"), checked on the sources: the front ends (SSH, the API and the
+/// command table) and the build machinery (the pre-receive hook, builds) reach the store only
+/// through `Platform`, never by importing `Store`.
 @Suite(.timeLimit(.minutes(1))) struct LayerRuleTests {
-    static let frontEnds = ["Commands", "SSHFrontend", "PlatformAPI"]
+    static let frontEnds = ["Commands", "SSHFrontend", "PlatformAPI", "Builder"]
 
     /// The repository's `Sources` directory (this file is `Tests/PlatformTests/…`).
     static var sources: URL {
