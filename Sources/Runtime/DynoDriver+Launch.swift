@@ -75,12 +75,14 @@ extension DynoDriver {
         // A one-off's own variables: over the config vars, never over the platform's.
         let platform = environment.platform
         for (key, value) in spec.env where platform[key] == nil && key != "HOME" { configuration.environment[key] = value }
+        // A container image gets the host's `script` and `stty` (it may have neither), read-only:
+        // for an attached one-off's terminal, and for `run:inside` with a terminal later (a
+        // running sandbox gets no new binds).
+        let tools = image == nil ? nil : OneOffTerminal.Tools.host()
+        configuration.binds += tools?.binds ?? []
         var resizes: OneOffResizeChannel?
         if let window = attachment?.window {
-            // A container image gets the host's `script` and `stty` (it may have neither).
-            let tools = image == nil ? nil : OneOffTerminal.Tools.host()
             if image == nil || tools != nil {
-                configuration.binds += tools?.binds ?? []
                 resizes = terminal(
                     window, for: &configuration, directory: host.filesystem.directory(instance), identity: identity, boundTools: tools != nil)
             }

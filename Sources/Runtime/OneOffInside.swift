@@ -5,8 +5,10 @@ import Sandbox
 /// `run:inside APP web.1 CMD` (Heroku Fir): a process started inside a running dyno, never on
 /// the host: joined into the dyno's sandbox (its namespaces, root and cgroup, so its memory
 /// counts against the dyno's limit) as the dyno's user, with the dyno's environment (plus the
-/// request's own variables, under the platform's). It starts when its client connects, ends
-/// when its command does, when its client hangs up, at its time limit, or with the dyno.
+/// request's own variables, under the platform's), on a PTY of the sandbox's own that follows
+/// the client's window changes when the client has a terminal. It starts when its client
+/// connects, ends when its command does, when its client hangs up, at its time limit, or with
+/// the dyno.
 ///
 /// ```swift
 /// let inside = OneOffInside(driver: driver, target: target, host: host, attachment: attachment, command: "ls", env: [:])
@@ -20,14 +22,24 @@ struct OneOffInside: Sendable {
     let command: String
     let env: [String: String]
 
+    /// Whether the joined process gets a PTY: its client has a terminal, and the dyno has
+    /// `script` (a container image dyno has the host's bound in, `OneOffTerminal.Tools`).
+    var hasTerminal: Bool {
+        attachment.window != nil && (driver.spec.image == nil || OneOffTerminal.Tools.host() != nil)
+    }
+
     /// The joined process's command: the dyno's launcher (profile scripts, then `bash -c`),
     /// or `/bin/sh -c` in a container image; on a PTY (util-linux `script` inside the sandbox)
-    /// when the client has a terminal, except in a container image.
-    func arguments() -> [String] {
-        let plain = driver.spec.image == nil ? DynoEnvironment.launcher(command) : ["/bin/sh", "-c", command]
-        // A container image may have no `script` (a running sandbox gets no new binds): pipes.
-        guard let window = attachment.window, driver.spec.image == nil else { return plain }
-        return OneOffTerminal(size: window.size, followsResizes: false).wrap(plain)
+    /// when `hasTerminal`, following the window changes that arrive on
+    /// `SandboxJoin.resizeDescriptor` when `followsResizes`.
+    func arguments(followsResizes: Bool = false) -> [String] {
+        let image = driver.spec.image != nil
+        let plain = image ? ["/bin/sh", "-c", command] : DynoEnvironment.launcher(command)
+        guard hasTerminal, let window = attachment.window else { return plain }
+        let terminal = OneOffTerminal(
+            size: window.size, followsResizes: followsResizes, boundTools: image,
+            resizeDescriptor: followsResizes ? SandboxJoin.resizeDescriptor : nil)
+        return terminal.wrap(plain)
     }
 
     /// The joined process's environment: the dyno's, the request's variables where the
@@ -39,7 +51,7 @@ struct OneOffInside: Sendable {
             instance: target.instance
         ).platform
         for (key, value) in env where platform[key] == nil && key != "HOME" { variables[key] = value }
-        if let window = attachment.window, driver.spec.image == nil {
+        if hasTerminal, let window = attachment.window {
             variables["COLUMNS"] = String(window.size.columns)
             variables["LINES"] = String(window.size.lines)
             variables["TERM"] = window.term ?? variables["TERM"] ?? "dumb"
@@ -57,12 +69,25 @@ struct OneOffInside: Sendable {
             attachment.finish(status: 1)
             return
         }
+        let identity = host.sandbox.identity.forApp(uid: driver.spec.app.sandboxUID)
+        // Window changes: a FIFO of openruko's in the dyno's instance directory (listened to
+        // before the size is read, so a change meanwhile is not lost).
+        var resizes: OneOffResizeChannel?
+        if hasTerminal, let window = attachment.window {
+            resizes = try? OneOffResizeChannel(
+                directory: host.filesystem.directory(target.instance), name: "winsize-" + UUID().uuidString.lowercased(), identity: identity)
+            if let resizes { window.onResize { resizes.send($0) } }
+        }
+        defer {
+            attachment.window?.onResize(nil)
+            resizes?.close()
+        }
         var join = SandboxJoin(
-            bubblewrapPID: target.bubblewrapPID, command: arguments(), environment: variables(),
+            bubblewrapPID: target.bubblewrapPID, command: arguments(followsResizes: resizes != nil), environment: variables(),
             workingDirectory: driver.spec.image?.workingDirectory ?? "/app")
         join.cgroupProcs = target.cgroupProcs
         join.gracePeriod = host.settings.stopGrace
-        let identity = host.sandbox.identity.forApp(uid: driver.spec.app.sandboxUID)
+        join.resizes = resizes?.path
         let attachment = attachment
         let sandbox = host.sandbox
         let work = Task { () -> Int32 in

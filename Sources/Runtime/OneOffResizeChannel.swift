@@ -6,7 +6,8 @@ import SystemPackage
 
 /// How an attached one-off's window changes reach its PTY: a FIFO in the dyno's instance
 /// directory (owned by the app's sandbox user, bound read-only into the sandbox at
-/// `OneOffTerminal.resizePath`), which openruko holds open for reading and writing so that
+/// `OneOffTerminal.resizePath`, or for `run:inside` opened by the joining host shell and
+/// inherited as `SandboxJoin.resizeDescriptor`), which openruko holds open for reading and writing so that
 /// neither side ever blocks on opening it. Each change is one short `ROWS COLUMNS` line of
 /// clamped numbers, written without blocking: when the FIFO is full (the dyno stopped
 /// reading) the change is dropped, so a client sending a flood of window changes costs no
@@ -22,10 +23,10 @@ final class OneOffResizeChannel: Sendable {
     let path: String
     private let descriptor: Mutex<FileDescriptor?>
 
-    /// Creates the FIFO in `directory` and opens it.
+    /// Creates the FIFO `name` in `directory` and opens it.
     /// - Throws: `internal` when it cannot be made or opened.
-    init(directory: String, identity: SandboxIdentity) throws(OpenrukoError) {
-        path = directory + "/winsize"
+    init(directory: String, name: String = "winsize", identity: SandboxIdentity) throws(OpenrukoError) {
+        path = directory + "/" + name
         unlink(path)
         guard mkfifo(path, 0o600) == 0 else {
             throw OpenrukoError(.internal, "Cannot make the terminal's resize FIFO \(path) (errno \(errno)).")

@@ -10,10 +10,12 @@ import Sandbox
 /// libc): its sandbox gets the host's, read-only, with their loader (`Tools`).
 ///
 /// Window changes arrive as `ROWS COLUMNS` lines on a FIFO the sandbox sees at `resizePath`
-/// (`OneOffResizeChannel`): a small loop started on the PTY reads them and applies them with
-/// `stty` on its controlling terminal (the PTY), so the kernel sends the foreground process
-/// SIGWINCH. The loop ignores the keyboard's signals (Ctrl-C must not stop it) and ends with
-/// the sandbox.
+/// (`OneOffResizeChannel`), or, for a process joined into a running dyno (`run:inside`: a
+/// running sandbox gets no new binds), on an inherited descriptor (`resizeDescriptor`). A
+/// small loop started on the PTY reads them and applies them with `stty` on its controlling
+/// terminal (the PTY), so the kernel sends the foreground process SIGWINCH. The loop ignores
+/// the keyboard's signals (Ctrl-C must not stop it) and ends with the sandbox, or when the
+/// FIFO's writer closes it.
 ///
 /// ```swift
 /// OneOffTerminal(size: TerminalSize(columns: 120, lines: 40)).wrap(["/bin/bash", "-c", "…", "openruko-dyno", "bash"])
@@ -67,17 +69,22 @@ struct OneOffTerminal: Sendable, Hashable {
     var followsResizes = true
     /// Whether `script` and `stty` are the bound `Tools` rather than the sandbox's own.
     var boundTools = false
+    /// When set, window changes are read from this inherited descriptor instead of
+    /// `resizePath` (and the command itself does not inherit it).
+    var resizeDescriptor: Int32?
 
     /// `command` run on a new PTY.
     func wrap(_ command: [String]) -> [String] {
         let stty = boundTools ? Tools.invocation("stty").map(Self.quote).joined(separator: " ") : "stty"
         var line = "\(stty) rows \(size.lines) cols \(size.columns) 2>/dev/null; "
         if followsResizes {
+            let source = resizeDescriptor.map { "&\($0)" } ?? Self.resizePath
             line +=
-                #"(trap '' INT QUIT TSTP; while read -r r c; do \#(stty) -F /dev/tty rows "$r" cols "$c"; done) <\#(Self.resizePath) >/dev/null 2>&1 &"#
+                #"(trap '' INT QUIT TSTP; while read -r r c; do \#(stty) -F /dev/tty rows "$r" cols "$c"; done) <\#(source) >/dev/null 2>&1 &"#
                 + "\n"
         }
         line += "exec " + command.map(Self.quote).joined(separator: " ")
+        if followsResizes, let resizeDescriptor { line += " \(resizeDescriptor)<&-" }
         let script = boundTools ? Tools.invocation("script") : ["/usr/bin/script"]
         return script + ["-qfec", line, "/dev/null"]
     }

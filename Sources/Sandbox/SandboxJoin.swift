@@ -30,6 +30,11 @@ package struct SandboxJoin: Sendable, Hashable {
     package var cgroupProcs: [String] = []
     /// Between SIGTERM and SIGKILL when the caller is cancelled.
     package var gracePeriod: Duration = .seconds(5)
+    /// The host path of a FIFO (openruko's own, never the tenant's) the joined process gets
+    /// open for reading as `resizeDescriptor`: its terminal's window changes.
+    package var resizes: String?
+    /// The descriptor `resizes` is open on in the joined process.
+    package static let resizeDescriptor: Int32 = 4
 
     package init(bubblewrapPID: Int32, command: [String], environment: [String: String], workingDirectory: String) {
         self.bubblewrapPID = bubblewrapPID
@@ -120,8 +125,12 @@ extension Sandbox {
                 "/bin/sh", "-c", ". /dev/fd/3", "openruko-inside",
             ]
         // Into the dyno's cgroups before nsenter runs (its child inherits them).
-        let script = #"exec 3<"$0" && rm -f "$0" || exit 1; while [ "$1" != -- ]; do echo $$ >"$1" || exit 1; shift; done; shift; exec "$@""#
-        let launcher = ["/bin/sh", "-c", script, scriptFile] + join.cgroupProcs + ["--"] + enter
+        // Then the window changes' FIFO, when there is one, as descriptor 4 (openruko holds it
+        // open for writing: opening never blocks).
+        let script =
+            #"exec 3<"$0" && rm -f "$0" || exit 1; if [ -n "$1" ]; then exec \#(SandboxJoin.resizeDescriptor)<"$1" || exit 1; fi; shift; "#
+            + #"while [ "$1" != -- ]; do echo $$ >"$1" || exit 1; shift; done; shift; exec "$@""#
+        let launcher = ["/bin/sh", "-c", script, scriptFile, join.resizes ?? ""] + join.cgroupProcs + ["--"] + enter
         var options = PlatformOptions()
         options.createSession = true
         let subprocess = Configuration(

@@ -4,7 +4,8 @@ import Testing
 
 /// One-off dynos of a Dockerfile app (a busybox image: no `script`, no libc): `ssh -t … run`
 /// gets a PTY of the sandbox's own like a slug app's (the host's `script` and `stty` are bound
-/// in read-only); without `-t` a plain pipe; and `run:inside` joins its running web dyno.
+/// in read-only); without `-t` a plain pipe; and `run:inside` joins its running web dyno, on a
+/// PTY under `-t` as well.
 @Suite(.timeLimit(.minutes(15))) struct ContainerOneOffTests {
     @Test func dockerfileAppsGetATerminalUnderSSHT() async throws {
         let fixture = try await ContainerFixture.start()
@@ -34,8 +35,16 @@ import Testing
         // Without -t: a pipe.
         let plain = try await fixture.ssh.run("run boxed 'tty; exit 6'")
         #expect(plain.status == 6 && plain.stdout.contains("not a tty"), "\(plain.stdout)")
-        // run:inside joins the running web dyno (pipes: a running image sandbox gets no new binds).
-        let inside = try await fixture.ssh.run("run:inside boxed web.1 'echo \"in=$DYNO $(pwd)\"; ls /srv/www'")
+        // run:inside joins the running web dyno: without -t through pipes ...
+        let inside = try await fixture.ssh.run("run:inside boxed web.1 'echo \"in=$DYNO $(pwd)\"; ls /srv/www; tty || true'")
         #expect(inside.status == 0 && inside.stdout.contains("in=web.1 /srv") && inside.stdout.contains("index.html"), "\(inside.stdout) \(inside.stderr)")
+        #expect(inside.stdout.contains("not a tty"), "\(inside.stdout)")
+        // ... and with -t on a pts of the dyno's own (the host's tools are bound into every image dyno).
+        let insideTTY = try await fixture.ssh.run(
+            #"run:inside boxed web.1 'echo "in-tty=[$(tty)] size=[$(stty size)] cols=[$COLUMNS]"; exit 3'"#, extra: ["-tt"])
+        #expect(insideTTY.status == 3, "\(insideTTY.stdout) \(insideTTY.stderr)")
+        #expect(
+            insideTTY.stdout.range(of: #"in-tty=\[/dev/pts/[0-9]+\] size=\[24 80\] cols=\[80\]"#, options: .regularExpression) != nil,
+            "\(insideTTY.stdout)")
     }
 }

@@ -16,6 +16,15 @@ import Testing
         #expect(line.hasSuffix(#"exec '/bin/bash' '-c' 'exec bash -c "$1"' 'openruko-dyno' 'echo '\''it'\'''\''s'\''; exit 3'"#))
     }
 
+    @Test func aJoinedProcessReadsResizesFromItsInheritedDescriptor() {
+        let wrapped = OneOffTerminal(size: TerminalSize(columns: 90, lines: 30), resizeDescriptor: 4).wrap(["/bin/sh", "-c", "id"])
+        let line = wrapped[2]
+        #expect(line.contains("done) <&4 >/dev/null 2>&1 &"), "the resize loop reads descriptor 4: \(line)")
+        #expect(!line.contains(OneOffTerminal.resizePath), "no bound FIFO in a running sandbox")
+        // The command itself does not inherit the descriptor.
+        #expect(line.hasSuffix("exec '/bin/sh' '-c' 'id' 4<&-"), "\(line)")
+    }
+
     @Test func withoutAFIFOThePTYKeepsItsFirstSize() {
         let wrapped = OneOffTerminal(size: TerminalSize(columns: 0, lines: 99_999), followsResizes: false).wrap(["/bin/true"])
         #expect(wrapped[2] == "stty rows 1000 cols 80 2>/dev/null; exec '/bin/true'")
