@@ -219,12 +219,21 @@ final class Acceptor: @unchecked Sendable {
         }
         let connections = self.connections
         connections.add(connection)
+        // The thread holds the connection only through this box, so the registry's `remove`
+        // drops the last reference: libssh's session is freed before a shutdown waiting for
+        // the registry to empty goes on (and the process exits under a thread still in libssh).
+        let handoff = Mutex<Connection?>(connection)
         let thread = Thread { [self] in
-            if !connection.run() {
-                penalties.withLock { $0.failedAuthentication(source, now: .now) }
+            let ended: ObjectIdentifier
+            do {  // `served` is released at the end of this block at the latest
+                guard let served = handoff.withLock({ $0.take() }) else { return }
+                if !served.run() {
+                    penalties.withLock { $0.failedAuthentication(source, now: .now) }
+                }
+                ended = ObjectIdentifier(served)
             }
             slot.release()
-            connections.remove(connection)
+            connections.remove(ended)
         }
         thread.name = "ssh-connection"
         thread.start()

@@ -74,6 +74,9 @@ final class Connection: SSHSessionDelegate, @unchecked Sendable {
         let loginDeadline = ContinuousClock.now + Self.loginGrace
         var connected = true
         var stopping = false
+        // At shutdown, once every program ended: how long the clients get to close their
+        // channels themselves (cut at once, ssh reports a broken pipe and exits 255).
+        var lingerUntil: ContinuousClock.Instant?
         while true {
             let now = ContinuousClock.now
             var requests = [PollRequest(wake.descriptor, .readable)]
@@ -84,7 +87,8 @@ final class Connection: SSHSessionDelegate, @unchecked Sendable {
                 requests += pump.watchList()
                 ranges.append(start..<requests.count)
             }
-            Poller.wait(&requests, timeout: timeout(now: now, loginDeadline: state.isAuthenticated ? nil : loginDeadline))
+            Poller.wait(
+                &requests, timeout: timeout(now: now, loginDeadline: state.isAuthenticated ? nil : loginDeadline, linger: lingerUntil))
             if !requests[0].returned.isEmpty { wake.drain() }
 
             if connected && (requests.count > 1 && !requests[1].returned.isEmpty) {
@@ -116,16 +120,23 @@ final class Connection: SSHSessionDelegate, @unchecked Sendable {
                     stopping = true
                     if serviced >= deadline { pumps.forEach { $0.shutdown() } }
                 }
-                if !pumps.contains(where: \.isRunning) { break }
+                if !pumps.contains(where: \.isRunning) {
+                    lingerUntil = lingerUntil ?? serviced + Self.shutdownLinger
+                    if pumps.isEmpty || serviced >= lingerUntil! || serviced >= deadline { break }
+                }
             }
             if !connected && pumps.isEmpty { break }
         }
     }
 
-    private func timeout(now: ContinuousClock.Instant, loginDeadline: ContinuousClock.Instant?) -> Int32 {
+    /// How long a shutting-down connection waits for its client to close its finished channels.
+    static let shutdownLinger: Duration = .seconds(2)
+
+    private func timeout(now: ContinuousClock.Instant, loginDeadline: ContinuousClock.Instant?, linger: ContinuousClock.Instant?) -> Int32 {
         if pumps.contains(where: { $0.hasWorkNow(at: now) }) { return 0 }
         var deadlines = pumps.compactMap(\.nextDeadline)
         if let loginDeadline { deadlines.append(loginDeadline) }
+        if let linger { deadlines.append(linger) }
         if let shutdown = shutdownRequest.withLock({ $0 }) { deadlines.append(shutdown) }
         guard let nearest = deadlines.min() else { return 5_000 }
         let wait = nearest - now

@@ -20,9 +20,11 @@ final class ConnectionRegistry: Sendable {
         if let deadline { connection.requestShutdown(deadline: deadline) }
     }
 
-    func remove(_ connection: Connection) {
+    /// Forgets a connection that ended. Its entry is dropped before any waiter resumes, so when
+    /// it held the last reference the connection (and its libssh session) is freed first.
+    func remove(_ identifier: ObjectIdentifier) {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.connections[ObjectIdentifier(connection)] = nil
+            state.connections[identifier] = nil
             guard state.connections.isEmpty else { return [] }
             defer { state.waiters.removeAll() }
             return state.waiters
