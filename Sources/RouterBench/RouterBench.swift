@@ -5,9 +5,11 @@ import Routing
 import ServiceLifecycle
 import UnixSignals
 
-/// `RouterBench --listen H:P --backend H:P [--host NAME] [--threads N] [--backends N]`: the
-/// router alone, every host routed to one fixed backend (as N dynos, round-robin), for
-/// `scripts/bench/router`. Prints `router=H:P` once bound; stops on SIGTERM/SIGINT.
+/// `RouterBench --listen H:P --backend H:P [--host NAME] [--threads N] [--backends N]
+/// [--tls-listen H:P --tls-cert PEM --tls-key PEM]`: the router alone, every host routed to one
+/// fixed backend (as N dynos, round-robin), for `scripts/bench/router`; with a certificate also
+/// its TLS listener (HTTP/2 and HTTP/1.1). Prints `router=H:P` (and `https=H:P`) once bound;
+/// stops on SIGTERM/SIGINT.
 @main
 struct RouterBench {
     static func main() async throws {
@@ -26,10 +28,17 @@ struct RouterBench {
         let backends = (1...max(1, count)).map {
             Backend(id: UUID(), dyno: "web.\($0)", host: backendAddress.host, port: backendAddress.port)
         }
-        let registry = ListenerRegistry(expected: ["router"])
+        var certificates: TLSCertificates?
+        if let certificate = options["--tls-cert"], let key = options["--tls-key"] {
+            configuration.tlsListen = try ListenAddress(parsing: options["--tls-listen"] ?? "127.0.0.1:0", option: "--tls-listen")
+            certificates = try TLSCertificates(
+                platform: ServedCertificate(
+                    chainPEM: try String(contentsOfFile: certificate, encoding: .utf8), keyPEM: try String(contentsOfFile: key, encoding: .utf8)))
+        }
+        let registry = ListenerRegistry(expected: certificates == nil ? ["router"] : ["router", "https"])
         let router = RouterService(
             configuration: configuration, routes: FixedRoute(.backends(app: "bench", appID: UUID(), backends)),
-            logs: DiscardingLogSink(), registry: registry)
+            logs: DiscardingLogSink(), registry: registry, certificates: certificates)
         let announcer = Announcer(registry: registry)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -57,7 +66,9 @@ struct Announcer: Service {
     func run() async throws {
         let bound = await registry.waitForAll()
         guard !Task.isCancelled else { return }
-        FileHandle.standardOutput.write(Data("router=\(bound["router"]!)\n".utf8))
+        for name in ["router", "https"] {
+            if let address = bound[name] { FileHandle.standardOutput.write(Data("\(name)=\(address)\n".utf8)) }
+        }
         try? await gracefulShutdown()
     }
 }

@@ -21,6 +21,13 @@ struct ChunkedScanner: Hashable {
     /// them unless the body ended inside).
     /// - Throws: `.malformed` for anything that is not chunked framing.
     mutating func scan(_ bytes: Span<UInt8>) throws(HTTPHeadError) -> Int {
+        try scan(bytes, data: { _ in })
+    }
+
+    /// As `scan(_:)`, also telling `data` where each piece of chunk data lies in `bytes` (to
+    /// decode the body, for an HTTP/2 stream).
+    @inline(__always)
+    mutating func scan(_ bytes: Span<UInt8>, data: (Range<Int>) -> Void) throws(HTTPHeadError) -> Int {
         var index = 0
         while index < bytes.count {
             let byte = bytes[index]
@@ -48,6 +55,7 @@ struct ChunkedScanner: Hashable {
                 state = size == 0 ? .trailerStart : .data(size)
             case .data(let remaining):
                 let take = min(remaining, bytes.count - index)
+                data(index..<index + take)
                 payload += take
                 state = take == remaining ? .dataCR : .data(remaining - take)
                 index += take

@@ -9,7 +9,8 @@ import ServiceLifecycle
 /// The HTTP router (`openruko daemon`'s `router=` listener, and `https=` when it has
 /// certificates): a reverse proxy from `Host: APP.DOMAIN` (or a custom domain) to the app's up
 /// web dynos. Both listeners share the event loops, the dyno connection pools and the proxy;
-/// the TLS one decrypts first and tells dynos `X-Forwarded-Proto: https`.
+/// the TLS one decrypts first, speaks HTTP/2 to clients that offer it (ALPN `h2`,
+/// `HTTP2Connection`) and tells dynos `X-Forwarded-Proto: https`.
 ///
 /// ```swift
 /// let router = RouterService(configuration: .init(listen: address), routes: table, logs: sink, registry: registry)
@@ -146,8 +147,10 @@ package struct RouterService: Service {
                         let pool = pools[ObjectIdentifier(channel.eventLoop)]!.value
                         if let certificates {
                             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: certificates.context))
+                            try HTTP2Connection.configure(channel, environment: environment, pool: pool, gate: gate)
+                        } else {
+                            try channel.pipeline.syncOperations.addHandler(ProxyHandler(environment: environment, pool: pool))
                         }
-                        try channel.pipeline.syncOperations.addHandler(ProxyHandler(environment: environment, pool: pool))
                     }
                 }
                 .bind(host: listener.address.host, port: listener.address.port)

@@ -68,7 +68,8 @@ package final class TLSCertificates: Sendable {
     /// (the callback costs a promise and an event loop turn per handshake).
     private static func makeContext(_ platform: ServedCertificate, table: SNITable) throws -> NIOSSLContext {
         let (chain, key) = try platform.parsed()
-        var configuration = TLSSettings.serverConfiguration(chain: chain, key: key)
+        var configuration = TLSSettings.serverConfiguration(
+            chain: chain, key: key, applicationProtocols: TLSSettings.routerApplicationProtocols)
         if !table.isEmpty {
             configuration.sslContextCallback = { values, promise in
                 promise.succeed(table.override(forServerName: values.serverHostname))

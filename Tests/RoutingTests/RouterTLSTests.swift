@@ -58,11 +58,11 @@ import TestSupport
             #expect(plain.headers["x-forwarded-proto"] == "http")
             #expect(plain.headers["x-forwarded-port"] == String(router.port))
 
-            // Heroku's pages come over TLS too.
-            let unknown = try await router.curlTLS("nope.localhost", ["/"], caFile: tls.caFile, ["-i"])
+            // Heroku's pages come over TLS too (HTTP/1.1 here; RouterHTTP2Tests checks them over h2).
+            let unknown = try await router.curlTLS("nope.localhost", ["/"], caFile: tls.caFile, ["--http1.1", "-i"])
             #expect(unknown.stdout.hasPrefix("HTTP/1.1 404"), "\(unknown.stdout)\(unknown.stderr)")
             router.routes.set("idle.localhost", .noWebDynos(app: "idle", appID: UUID()))
-            let idle = try await router.curlTLS("idle.localhost", ["/"], caFile: tls.caFile, ["-i"])
+            let idle = try await router.curlTLS("idle.localhost", ["/"], caFile: tls.caFile, ["--http1.1", "-i"])
             #expect(idle.stdout.hasPrefix("HTTP/1.1 503"), "\(idle.stdout)")
             let all = try await router.logs.wait(for: 3)  // no app, no log line for the 404
             #expect(all.contains { $0.message.contains("code=H14") && $0.message.hasSuffix(" protocol=https") })
