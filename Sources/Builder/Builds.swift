@@ -84,6 +84,6 @@ package struct Builds: BuildService {
 
     package func output(buildID: UUID) -> AsyncStream<String> {
         let platform = pipeline.platform
-        return BuildLogTail.follow(path: pipeline.logPath(buildID)) { (try? platform.storedBuildOutput(id: buildID)) ?? nil }
+        return BuildLogTail.follow(path: pipeline.logPath(buildID)) { (try? platform.finishedBuildOutput(id: buildID)) ?? nil }
     }
 }

@@ -42,7 +42,7 @@ extension Platform {
     }
 
     /// A finished build's stored output, nil while it runs or when there is none.
-    package func storedBuildOutput(id: UUID) throws(OpenrukoError) -> String? {
+    package func finishedBuildOutput(id: UUID) throws(OpenrukoError) -> String? {
         try store.buildOutput(id: id)
     }
 
