@@ -155,7 +155,7 @@ struct HerokuManifest: Sendable, Hashable {
         }
         guard !words.isEmpty else { return nil }
         // A one-item list is Heroku's usual shape (`- ./release.sh`): keep it a shell line.
-        return words.count == 1 ? words[0] : words.map(ContainerImage.quoted).joined(separator: " ")
+        return words.count == 1 ? words[0] : words.map(ShellWord.minimal).joined(separator: " ")
     }
 
     static func image(_ value: Any?, in section: String) throws(HerokuManifestError) -> String? {

@@ -35,6 +35,13 @@ extension Platform {
         return found
     }
 
+    /// The config var holding the URL of the app's database `which` (`pg:psql`; the default
+    /// is `DATABASE`), for a one-off dyno to read in its own environment.
+    package func databaseURLVariable(_ appName: String, _ which: String?, as principal: Principal) throws(OpenrukoError) -> String {
+        let addon = try database(appName, which, as: principal)
+        return addon.configVars.first { $0 == addon.attachmentName + "_URL" } ?? addon.configVars.first ?? addon.attachmentName + "_URL"
+    }
+
     /// Each add-on database of the app with its server's version, size and connections.
     package func databaseInfo(_ appName: String, as principal: Principal) async throws(OpenrukoError) -> [(Addon, DatabaseInfo)] {
         let app = try self.app(appName, as: principal)

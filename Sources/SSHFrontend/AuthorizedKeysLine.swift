@@ -19,7 +19,7 @@ package enum AuthorizedKeysLine {
         guard let parsed = try? PublicKey(parsing: key.publicKey) else { return nil }
         let words = [executable, "ssh-command", "--data-dir", dataDir, "--key-id", key.id.uuidString.lowercased()]
         guard words.allSatisfy({ !$0.contains("\"") && !$0.contains("\\") && !$0.contains(where: \.isNewline) }) else { return nil }
-        var options = ["command=\"\(words.map(shellQuoted).joined(separator: " "))\"", "restrict", "pty"]
+        var options = ["command=\"\(words.map(ShellWord.minimal).joined(separator: " "))\"", "restrict", "pty"]
         if let api {
             let policy = ForwardPolicy(api: api)
             let hosts = ["127.0.0.1", "localhost", "::1"].filter { policy.target(host: $0, port: api.port) != nil }
@@ -29,11 +29,5 @@ package enum AuthorizedKeysLine {
             }
         }
         return options.joined(separator: ",") + " \(parsed.type) \(parsed.base64)"
-    }
-
-    /// `word` as one shell word (sshd runs the forced command with the user's shell).
-    static func shellQuoted(_ word: String) -> String {
-        let plain = word.allSatisfy { $0.isLetter || $0.isNumber || "/._-:=@+,".contains($0) }
-        return plain && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

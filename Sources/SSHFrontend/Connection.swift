@@ -179,9 +179,9 @@ final class Connection: SSHSessionDelegate, @unchecked Sendable {
         }
     }
 
-    /// Whether `program` is `run` (a one-off dyno on a PTY of its own when the client has a terminal).
+    /// Whether `program` runs in a dyno (`run`, `run:inside`, `pg:psql`: a PTY of its own when the client has a terminal).
     private static func runsADyno(_ program: Program) -> Bool {
-        if case .command(let words) = program { return words.first == "run" || words.first == "run:inside" }
+        if case .command(let words) = program { return ["run", "run:inside", "pg:psql"].contains(words.first ?? "") }
         return false
     }
 

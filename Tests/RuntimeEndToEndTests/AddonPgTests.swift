@@ -5,7 +5,7 @@ import TestSupport
 extension RuntimeEndToEnd {
     /// `pg:*` on a real add-on: a backup captured, the database changed, the backup restored
     /// and the change gone; `pg:info`; credentials rotated, the old password refused and the
-    /// app connected again after its restart.
+    /// app connected again after its restart; `pg:psql` in a one-off dyno of the app.
     @Suite(.timeLimit(.minutes(15))) struct AddonPgTests {
         typealias Addons = AddonTests
 
@@ -45,6 +45,47 @@ extension RuntimeEndToEnd {
                 #expect(!(try await fixture.log("shop")).contains(Addons.password(new)))
                 let stale = try #require(try await Addons.db(fixture, "shop", url: old))
                 #expect((stale["message"] as? String ?? "").contains("password authentication failed"), "\(stale)")
+            } catch {
+                await Addons.finish(fixture)
+                throw error
+            }
+            await Addons.finish(fixture)
+        }
+
+        @Test func psqlRunsInAOneOffDynoOfTheAppAndOnlyForItsUsers() async throws {
+            let fixture = try await RuntimeFixture.start()
+            do {
+                try await fixture.admin(["apps:create", "shop"])
+                try await fixture.admin(["addons:create", "shop", "heroku-postgresql"])
+                #expect(try await fixture.push(try await fixture.repository(AddonApp.files), app: "shop").status == 0)
+                _ = try await Addons.serving(fixture, "shop")
+                let port = try #require(fixture.daemon.ready["ssh"].flatMap { $0.split(separator: ":").last }.flatMap { Int($0) })
+                let ownerKey = try await TestKey.generate("ed25519", in: fixture.directory.path, name: "owner")
+                try await fixture.admin(["keys:add", "--user", "dev@example.com"], input: ownerKey.publicKey)
+                try await fixture.admin(["users:create", "mallory@example.com"])
+                let malloryKey = try await TestKey.generate("ed25519", in: fixture.directory.path, name: "mallory")
+                try await fixture.admin(["keys:add", "--user", "mallory@example.com"], input: malloryKey.publicKey)
+                let owner = SSHClient(port: port, key: ownerKey)
+                let mallory = SSHClient(port: port, key: malloryKey)
+
+                // The owner's SQL runs as the database's own role, quotes and all, from a dyno
+                let role = try await owner.run("pg:psql shop -c 'select current_user, 40 + 2 as answer'")
+                #expect(role.status == 0, "\(role.stderr)")
+                let url = try await fixture.admin(["config:get", "shop", "DATABASE_URL"]).stdout
+                let user = try #require(URLComponents(string: url.trimmingCharacters(in: .whitespacesAndNewlines))?.user)
+                #expect(role.stdout.contains(user) && role.stdout.contains("42"), "\(role.stdout)")
+                let quoted = try await owner.run(#"pg:psql shop DATABASE -c "select 'it''s' || chr(33) as said""#)
+                #expect(quoted.status == 0 && quoted.stdout.contains("it's!"), "\(quoted.stdout) \(quoted.stderr)")
+                // A statement error is psql's exit status; the URL is never printed
+                let failed = try await owner.run("pg:psql shop -c 'select * from no_such_table'")
+                // (a one-off's output is one stream, as on Heroku: psql's error arrives on stdout)
+                #expect(failed.status != 0 && (failed.stdout + failed.stderr).contains("no_such_table"), "\(failed.stdout) \(failed.stderr)")
+                #expect(!(role.stdout + role.stderr + failed.stderr).contains(Addons.password(url)))
+                // Another tenant, an unknown database: refused, nothing runs
+                let refused = try await mallory.run("pg:psql shop -c 'select 1'")
+                #expect(refused.status != 0 && refused.stderr.contains("Couldn't find that app"), "\(refused.stderr)")
+                let unknown = try await owner.run("pg:psql shop HEROKU_POSTGRESQL_NOPE -c 'select 1'")
+                #expect(unknown.status != 0 && unknown.stderr.contains("shop has no database HEROKU_POSTGRESQL_NOPE"), "\(unknown.stderr)")
             } catch {
                 await Addons.finish(fixture)
                 throw error

@@ -3,11 +3,11 @@ import Foundation
 import OpenrukoCore
 import Platform
 
-/// `pg:info`, `pg:backups`, `pg:backups:capture`, `pg:backups:restore`, `pg:credentials:rotate`
+/// `pg:info`, `pg:psql` (`PgPsqlCommand`), `pg:backups`, `pg:backups:capture`, `pg:backups:restore`, `pg:credentials:rotate`
 /// (PostgreSQL add-ons, issue 19). A database is named by its attachment (`DATABASE`,
 /// `HEROKU_POSTGRESQL_RED`) or add-on name; the default is the app's `DATABASE`.
 enum PgCommands {
-    static let all: [any TableCommand.Type] = [Info.self, Backups.self, Capture.self, Restore.self, Rotate.self]
+    static let all: [any TableCommand.Type] = [Info.self, PgPsqlCommand.self, Backups.self, Capture.self, Restore.self, Rotate.self]
 
     struct Info: TableCommand {
         static let configuration = CommandConfiguration(commandName: "pg:info", abstract: "Show an app's databases.")

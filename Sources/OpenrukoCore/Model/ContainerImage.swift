@@ -40,7 +40,7 @@ package struct ContainerImage: Hashable, Sendable, Codable {
     /// The default command as one line for `ps` and the formation (each argument shell-quoted
     /// when needed); `arguments(for:)` recognises it and runs the exec form.
     package var defaultCommand: String {
-        defaultArguments.map(Self.quoted).joined(separator: " ")
+        defaultArguments.map(ShellWord.minimal).joined(separator: " ")
     }
 
     /// The argv of a dyno running `command`: the exec form of `ENTRYPOINT`+`CMD` for the
@@ -48,11 +48,5 @@ package struct ContainerImage: Hashable, Sendable, Codable {
     package func arguments(for command: String) -> [String] {
         if command == defaultCommand, !defaultArguments.isEmpty { return defaultArguments }
         return ["/bin/sh", "-c", command]
-    }
-
-    /// `word`, single-quoted for `/bin/sh` unless it is plain.
-    package static func quoted(_ word: String) -> String {
-        let plain = !word.isEmpty && word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,@%+".contains($0) }
-        return plain ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
