@@ -90,6 +90,7 @@ package struct BuildPipeline: Sendable {
         var workspace = BuildWorkspace(
             layout: layout, app: request.app.name, buildID: request.build.id,
             identity: sandbox.identity.forApp(uid: request.app.sandboxUID))
+        workspace.tmpBytes = UInt64(settings.buildTmpMaxBytes)
         defer { workspace.remove() }
         var used: [String] = []
         do {
@@ -118,7 +119,9 @@ package struct BuildPipeline: Sendable {
         } catch {
             outcome = .failure(Failure(message: "\(error)"))
         }
-        // Whatever the outcome, a cache the build left over its cap goes (the lock is still held).
+        // Whatever the outcome, the cache comes back, and goes if the build left it over its cap
+        // (the lock is still held).
+        workspace.returnCache()
         capBuildCache(app: request.app.name, output: output)
         return finish(request, output: output, outcome: outcome, used: used)
     }

@@ -23,6 +23,9 @@ package struct BuildSettings: Sendable, Hashable {
     /// The most an app's build cache may keep after a build (`OPENRUKO_BUILD_CACHE_MAX`, a size
     /// such as `1G` or `500M`; default 1 GiB): a cache over it is emptied.
     package var buildCacheMaxBytes: Int64 = 1 << 30
+    /// The size of each build step's `/tmp`, a tmpfs (`OPENRUKO_BUILD_TMP_MAX`, a size such as
+    /// `2G` or `500M`; default 2 GiB). Its pages count against the build's memory limit.
+    package var buildTmpMaxBytes: Int64 = 2 << 30
 
     package init(slugMaxBytes: Int64 = 200 * 1_048_576, compileTimeout: Duration = .seconds(900), stepTimeout: Duration = .seconds(300)) {
         self.slugMaxBytes = slugMaxBytes
@@ -65,6 +68,12 @@ package struct BuildSettings: Sendable, Hashable {
                 throw OpenrukoError(.invalid, "OPENRUKO_BUILD_CACHE_MAX must be a size such as 1G, 500M or a number of bytes, not \(text.debugDescription).")
             }
             settings.buildCacheMaxBytes = value
+        }
+        if let text = environment["OPENRUKO_BUILD_TMP_MAX"] {
+            guard let value = DiskBudget.bytes(parsing: text), value >= 1 << 20 else {
+                throw OpenrukoError(.invalid, "OPENRUKO_BUILD_TMP_MAX must be a size of at least 1M such as 2G or 500M, not \(text.debugDescription).")
+            }
+            settings.buildTmpMaxBytes = value
         }
         if let text = environment["OPENRUKO_COMPILE_TIMEOUT"] {
             guard let value = Int(text), value > 0 else {

@@ -26,6 +26,10 @@ struct BuildpackSteps {
         ) { [output] data in
             if stream { output.write(data) } else { collected.append(data) }
         }
+        // Every process of the step is gone: what the daemon reads next must be the build's own.
+        guard workspace.buildDirectoryIntact else {
+            throw OpenrukoError(.invalid, "The build directory was replaced (by a link or a file): the build cannot go on.")
+        }
         return (result, collected.text)
     }
 

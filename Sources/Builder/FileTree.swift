@@ -9,6 +9,12 @@ enum FileTree {
         case directory(mode: UInt32, mtime: Int)
         case symlink(target: String, mtime: Int)
         case other
+
+        /// Whether it is a directory (not a link to one).
+        var isDirectory: Bool {
+            if case .directory = self { return true }
+            return false
+        }
     }
 
     /// `lstat` of `path`.

@@ -78,17 +78,15 @@ enum Recovery {
         BuildOwner.forget(build.id, layout: layout)
         let id = build.id.uuidString.lowercased()
         try? FileManager.default.removeItem(atPath: layout.uploads + "/" + id + ".tgz")
+        BuildCacheHandOff.reclaim(workspace: layout.builds + "/" + app.name + "/" + id, to: layout.cache(app.name))
         try? FileManager.default.removeItem(atPath: layout.builds + "/" + app.name + "/" + id)
         logger.notice("Marked the interrupted build \(id) of \(app.name) failed.")
         return 1
     }
 
-    /// Build workspaces of an app that nobody is building.
+    /// Build workspaces of an app that nobody is building (the app's cache comes back first).
     private static func removeWorkspaces(of app: String, layout: DataLayout) {
-        let directory = layout.builds + "/" + app
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
-            try? FileManager.default.removeItem(atPath: directory + "/" + name)
-        }
+        BuildCacheHandOff.removeWorkspaces(of: app, layout: layout)
     }
 
     /// Staged source uploads whose build is no longer pending.

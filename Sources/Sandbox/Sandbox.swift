@@ -230,10 +230,12 @@ package struct Sandbox: Sendable {
         // A dyno instance's name is its own; shared names ("build") keep their file.
         defer { if UUID(uuidString: configuration.hostname) != nil { unlink(hostsFile(configuration.hostname)) } }
         let environment = Self.hostSubprocessEnvironment
-        // The launcher joins the sandbox's cgroup (still as root, before anything of the app
-        // runs); the sandboxed command gets the usual umask 022 (openruko itself runs with 077).
-        let script = #"exec 3<"$0" && rm -f "$0" || exit 1; while [ "$1" != -- ]; do echo $$ >"$1" || exit 1; shift; done; shift; umask 022 && exec "$@""#
-        let launcher = ["/bin/sh", "-c", script, environmentFile] + configuration.cgroupProcs + ["--"] + dropUser
+        // The launcher sets the OOM score (as root: with CAP_SYS_RESOURCE the app cannot lower
+        // it again) and joins the sandbox's cgroup, before anything of the app runs; the
+        // sandboxed command gets the usual umask 022 (openruko itself runs with 077).
+        let script = #"exec 3<"$0" && rm -f "$0" || exit 1; echo "$1" 2>/dev/null >/proc/self/oom_score_adj; shift; while [ "$1" != -- ]; do echo $$ >"$1" || exit 1; shift; done; shift; umask 022 && exec "$@""#
+        let score = String(min(1000, max(-1000, configuration.oomScoreAdjust)))
+        let launcher = ["/bin/sh", "-c", script, environmentFile, score] + configuration.cgroupProcs + ["--"] + dropUser
         let subprocess = Configuration(
             executable: .path(FilePath(launcher[0])),
             arguments: Arguments(Array(launcher.dropFirst()) + ["--args", "3"] + arguments(configuration) + configuration.command),

@@ -50,6 +50,9 @@ package struct SandboxConfiguration: Sendable, Hashable {
     package var cgroupProcs: [String] = []
     /// The size limit of the tmpfs scratch directories, in bytes (nil: the kernel's default).
     package var tmpfsSize: UInt64?
+    /// The command's `oom_score_adj` (-1000…1000), set by its launcher: a build's sandboxes
+    /// score above their supervisor, so in the build's cgroup the kernel kills them first.
+    package var oomScoreAdjust = 0
     /// The sandbox's host name.
     package var hostname: String
     /// Wall-clock limit; when it passes the sandbox is terminated as a group.

@@ -127,10 +127,14 @@ import TestSupport
         #expect(packages.contains("six-1.16.0.dist-info"), "\(packages)")
         #expect(!packages.contains { $0.hasPrefix("six-1.17") })
 
+        // A hook that counts the names of a virtualenv file: 2 when it was restored from the
+        // cache by a hard link (the cache's name and the build's), 1 when copied.
+        try fixture.write(["bin/post_compile": "+x #!/usr/bin/env bash\necho \"venv file links: $(stat -c %h .heroku/python/pyvenv.cfg)\"\n"], to: repo)
         try await fixture.commit(repo, "unchanged lockfile")
         let warm = try await fixture.push(repo, app: "pyuv")
         #expect(warm.status == 0, "\(warm.stderr)")
         #expect(warm.stderr.contains("-----> Restoring cache"), "\(warm.stderr)")
+        #expect(warm.stderr.contains("venv file links: 2"), "\(warm.stderr)")
         #expect(warm.stderr.contains("-----> Using cached install of Python \(stack)"), "\(warm.stderr)")
         #expect(warm.stderr.contains("-----> Using cached uv 0.12.5"), "\(warm.stderr)")
         #expect(!warm.stderr.contains("Installing dependencies"), "\(warm.stderr)")

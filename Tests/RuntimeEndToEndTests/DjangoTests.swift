@@ -79,7 +79,7 @@ extension RuntimeEndToEnd {
             #expect(cold.status == 0, "\(cold.stderr)")
             for line in [
                 "-----> Installing dependencies using 'pip install -r requirements.txt'", "-----> $ python manage.py collectstatic --noinput",
-                "copied to '/tmp/build_", "post-processed.", "-----> Saving cache", "web.1 is up",
+                "copied to '/tmp/codon/build_", "post-processed.", "-----> Saving cache", "web.1 is up",
             ] {
                 #expect(cold.stderr.contains(line), "missing \(line.debugDescription) in:\n\(cold.stderr)")
             }

@@ -30,7 +30,7 @@ MSG
 )"
   fi
   if [[ -d "$cache/python-runtime" && ! -d .heroku/python-runtime ]]; then
-    cp -a "$cache/python-runtime" .heroku/python-runtime
+    tools::link_tree "$cache/python-runtime" .heroku/python-runtime
   fi
   if [[ ! -x "$uv" || "$("$uv" --version 2>/dev/null)" != "uv $UV_VERSION"* ]]; then
     output::step "Installing uv $UV_VERSION"
@@ -63,6 +63,5 @@ MSG
 
 python_install::save_cache() {
   [[ -d .heroku/python-runtime ]] || return 0
-  rm -rf "$cache/python-runtime"
-  cp -a .heroku/python-runtime "$cache/python-runtime"
+  tools::save_tree .heroku/python-runtime "$cache/python-runtime"
 }

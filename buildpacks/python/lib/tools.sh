@@ -21,6 +21,30 @@ tools::venv() {
   return 1
 }
 
+# tools::link_tree SRC DST: DST becomes SRC's tree made of hard links where both are on one
+# filesystem (openruko's BUILD_DIR and CACHE_DIR are: nothing is copied), else of copies. The
+# files are shared: later steps replace files, never edit them in place (pip, uv and Python's
+# bytecode writer write a new file and rename it).
+tools::link_tree() {
+  local probe file
+  rm -rf "$2"
+  # One link first: across mounts `cp -l` would fail file by file before the copy.
+  probe="$(dirname "$2")/.link-probe-$$"
+  file=$(find "$1" -type f -print -quit)
+  if [[ -n "$file" ]] && ln "$file" "$probe" 2>/dev/null; then
+    rm -f "$probe"
+    cp -al "$1" "$2" 2>/dev/null && return 0
+    rm -rf "$2"
+  fi
+  cp -a "$1" "$2"
+}
+
+# tools::save_tree SRC DST: replaces DST with SRC's tree (`tools::link_tree`) so that a build
+# killed meanwhile leaves the old DST or none, never part of one.
+tools::save_tree() {
+  tools::link_tree "$1" "$2.partial" && rm -rf "$2" && mv "$2.partial" "$2"
+}
+
 # The message Heroku shows when a package manager cannot be installed from PyPI.
 tools::install_failed() {
   output::error <<MSG
