@@ -167,8 +167,7 @@ extension BuildPipeline {
         guard !release.configVars.isEmpty else { return }
         let lines = release.configVars.sorted { $0.key < $1.key }.compactMap { key, value -> String? in
             guard key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !(key.first?.isNumber ?? true) else { return nil }
-            let quoted = "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'"
-            return "export \(key)=\"${\(key)-\(quoted)}\""
+            return "export \(key)=\"${\(key)-\(ShellWord.quoted(value))}\""
         }
         let (result, text) = try await steps.bash(
             #"mkdir -p "$1/.profile.d" && printf '%s\n' "$2" > "$1/.profile.d/000_buildpack_config_vars.sh""#,

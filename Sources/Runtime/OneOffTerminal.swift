@@ -75,7 +75,7 @@ struct OneOffTerminal: Sendable, Hashable {
 
     /// `command` run on a new PTY.
     func wrap(_ command: [String]) -> [String] {
-        let stty = boundTools ? Tools.invocation("stty").map(Self.quote).joined(separator: " ") : "stty"
+        let stty = boundTools ? Tools.invocation("stty").map(ShellWord.quoted).joined(separator: " ") : "stty"
         var line = "\(stty) rows \(size.lines) cols \(size.columns) 2>/dev/null; "
         if followsResizes {
             let source = resizeDescriptor.map { "&\($0)" } ?? Self.resizePath
@@ -83,14 +83,9 @@ struct OneOffTerminal: Sendable, Hashable {
                 #"(trap '' INT QUIT TSTP; while read -r r c; do \#(stty) -F /dev/tty rows "$r" cols "$c"; done) <\#(source) >/dev/null 2>&1 &"#
                 + "\n"
         }
-        line += "exec " + command.map(Self.quote).joined(separator: " ")
+        line += "exec " + command.map(ShellWord.quoted).joined(separator: " ")
         if followsResizes, let resizeDescriptor { line += " \(resizeDescriptor)<&-" }
         let script = boundTools ? Tools.invocation("script") : ["/usr/bin/script"]
         return script + ["-qfec", line, "/dev/null"]
-    }
-
-    /// `word` as one single-quoted shell word.
-    static func quote(_ word: String) -> String {
-        "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

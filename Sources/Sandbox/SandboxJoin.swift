@@ -49,10 +49,10 @@ package struct SandboxJoin: Sendable, Hashable {
     package var script: String {
         var lines = ["unset LANG PATH"]
         for (key, value) in environment.sorted(by: { $0.key < $1.key }) where Self.isShellName(key) && !value.contains("\0") {
-            lines.append("export \(key)=\(Self.quote(value))")
+            lines.append("export \(key)=\(ShellWord.quoted(value))")
         }
-        lines.append("cd -- \(Self.quote(workingDirectory)) 2>/dev/null || cd /")
-        lines.append("exec " + command.filter { !$0.contains("\0") }.map(Self.quote).joined(separator: " "))
+        lines.append("cd -- \(ShellWord.quoted(workingDirectory)) 2>/dev/null || cd /")
+        lines.append("exec " + command.filter { !$0.contains("\0") }.map(ShellWord.quoted).joined(separator: " "))
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -66,10 +66,6 @@ package struct SandboxJoin: Sendable, Hashable {
         }
     }
 
-    /// `word` as one single-quoted shell word.
-    static func quote(_ word: String) -> String {
-        "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
 
     /// The id inside a user namespace that `outside` maps to, from `/proc/PID/uid_map` text
     /// (`INSIDE OUTSIDE COUNT` lines), or nil.
