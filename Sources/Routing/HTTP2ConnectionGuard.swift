@@ -4,7 +4,8 @@ import NIOHTTP2
 /// The lifetime of one HTTP/2 connection (each stream's deadlines are its `ProxyHandler`'s):
 /// closed when no stream has been open for the idle timeout (a connection that only pings, or
 /// whose header block never ends, is idle), and on graceful shutdown told `GOAWAY` and closed
-/// once its open streams are done. Told of streams by NIOHTTP2 through `delegate`.
+/// once its open streams are done, and closed on any error NIOHTTP2 reports. Told of streams by
+/// NIOHTTP2 through `delegate`.
 final class HTTP2ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
@@ -52,6 +53,15 @@ final class HTTP2ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler
         timer?.cancel()
         timer = nil
         context.fireChannelInactive()
+    }
+
+    /// NIOHTTP2 reports a connection error (a flood of resets, CONTINUATION or control frames,
+    /// a protocol violation) after writing `GOAWAY` and leaves the close to its user, as it does
+    /// every other error on the connection: the connection is closed.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        timer?.cancel()
+        timer = nil
+        context.close(promise: nil)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
