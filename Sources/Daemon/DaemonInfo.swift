@@ -51,6 +51,8 @@ package struct DaemonInfo: Codable, Sendable, Hashable {
         func port(_ address: String?, _ fallback: Int) -> Int {
             address.flatMap { try? ListenAddress(parsing: $0, option: "") }?.port ?? fallback
         }
-        return PublicURLs(domain: domain, routerPort: port(router, 8080), sshHost: domain, sshPort: port(ssh, 2222))
+        return PublicURLs(
+            domain: domain, routerPort: port(router, 8080), httpsPort: https.map { port($0, 443) }, sshHost: domain,
+            sshPort: port(ssh, 2222))
     }
 }

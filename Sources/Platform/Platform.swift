@@ -66,21 +66,30 @@ package struct PublicURLs: Sendable, Hashable {
     package var domain: String
     /// The router's public port (omitted from URLs when 80).
     package var routerPort: Int
+    /// The router's HTTPS port (omitted from URLs when 443); nil when it has no TLS listener.
+    package var httpsPort: Int?
     /// Host name used in git URLs.
     package var sshHost: String
     /// The embedded SSH server's port.
     package var sshPort: Int
 
-    package init(domain: String = "localhost", routerPort: Int = 8080, sshHost: String = "localhost", sshPort: Int = 2222) {
+    package init(
+        domain: String = "localhost", routerPort: Int = 8080, httpsPort: Int? = nil, sshHost: String = "localhost", sshPort: Int = 2222
+    ) {
         self.domain = domain
         self.routerPort = routerPort
+        self.httpsPort = httpsPort
         self.sshHost = sshHost
         self.sshPort = sshPort
     }
 
-    /// `http://APP.DOMAIN:PORT/`.
+    /// The app's URL, as Heroku's `web_url`: `https://APP.DOMAIN:PORT/` when the router serves
+    /// HTTPS, else `http://APP.DOMAIN:PORT/` (the port omitted when it is the scheme's own).
     package func webURL(_ app: String) -> String {
-        routerPort == 80 ? "http://\(app).\(domain)/" : "http://\(app).\(domain):\(routerPort)/"
+        if let httpsPort {
+            return httpsPort == 443 ? "https://\(app).\(domain)/" : "https://\(app).\(domain):\(httpsPort)/"
+        }
+        return routerPort == 80 ? "http://\(app).\(domain)/" : "http://\(app).\(domain):\(routerPort)/"
     }
 
     /// `ssh://git@HOST:PORT/APP.git`.

@@ -15,6 +15,9 @@ extension RuntimeEndToEnd {
             try await fixture.deploy("secure", TestApp.files())
             let port = try #require(fixture.daemon.ready["https"].flatMap { $0.split(separator: ":").last }.flatMap { Int($0) })
             let platformCA = fixture.dataDir + "/tls/ca.crt"
+            // The URL openruko shows for the app is this HTTPS one, as Heroku's web_url is.
+            let info = try await fixture.admin(["apps:info", "secure"]).stdout
+            #expect(info.contains("https://secure.localhost:\(port)/"), "\(info)")
 
             func curl(_ host: String, _ path: String, ca: String = platformCA, _ extra: [String] = []) async throws -> ProcessResult {
                 try await ProcessRunner.run(

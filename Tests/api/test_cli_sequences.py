@@ -2,6 +2,7 @@
 a real HTTP client: login -i, apps:create, apps:info, config:set + its release lookup,
 releases with Range, rollback, ps:scale with relative quantities, logs."""
 import base64
+import json
 import os
 import time
 
@@ -44,7 +45,10 @@ def test_apps_create_and_info(daemon, api):
     name = unique("cli")
     r = api.post(f"{daemon.url}/apps", json={"name": name, "feature_flags": [], "kernel": None})
     assert r.status_code == 201, r.text
-    assert r.json()["web_url"].startswith(f"http://{name}.")
+    # web_url is the router's HTTPS address, as Heroku's is
+    with open(os.path.join(daemon.data_dir, "daemon.json")) as f:
+        https_port = json.load(f)["https"].rsplit(":", 1)[1]
+    assert r.json()["web_url"] == f"https://{name}.localhost:{https_port}/", r.json()["web_url"]
     assert r.json()["git_url"].startswith("ssh://git@") and r.json()["git_url"].endswith(f"/{name}.git")
     # apps:info: addons, app, dynos, collaborators, pipeline-couplings
     assert api.get(f"{daemon.url}/apps/{name}/addons").json() == []
