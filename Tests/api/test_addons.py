@@ -106,6 +106,9 @@ def test_attachments_share_an_addon_between_apps(daemon, api, schema_checker):
     assert api.get(f"{daemon.url}/apps/{second}/config-vars").json()["SHARED_URL"] == url
     assert api.get(f"{daemon.url}/apps/{second}/releases").json()[-1]["description"] == f"Attach SHARED (@ref:{addon['name']})"
     assert "SHARED" in [a["name"] for a in api.get(f"{daemon.url}/apps/{second}/addon-attachments").json()]
+    # The attached app lists the shared add-on beside its own (none), as `heroku addons -a APP` shows it.
+    listed = api.get(f"{daemon.url}/apps/{second}/addons").json()
+    assert [(a["name"], a["app"]["name"]) for a in listed] == [(addon["name"], owner)], listed
     shared = api.get(f"{daemon.url}/addons/{addon['id']}/addon-attachments").json()
     assert [(a["name"], a["app"]["name"]) for a in shared] == [("DATABASE", owner), ("SHARED", second)]
 
@@ -121,5 +124,6 @@ def test_attachments_share_an_addon_between_apps(daemon, api, schema_checker):
     r = api.delete(f"{daemon.url}/addon-attachments/{attachment['id']}")
     assert r.status_code == 200 and r.json()["id"] == attachment["id"], r.text
     assert "SHARED_URL" not in api.get(f"{daemon.url}/apps/{second}/config-vars").json()
+    assert api.get(f"{daemon.url}/apps/{second}/addons").json() == []
     assert api.get(f"{daemon.url}/apps/{second}/releases").json()[-1]["description"] == f"Detach SHARED (@ref:{addon['name']})"
     assert api.delete(f"{daemon.url}/addons/{addon['id']}").status_code == 200

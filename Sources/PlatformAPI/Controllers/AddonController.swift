@@ -71,7 +71,9 @@ struct AddonController {
             try JSONResponse.make(try environment.platform.addons(nil, as: try context.principal()).map { AddonResource($0) }, for: request)
         }
         router.get("/apps/:app/addons") { request, context in
-            let addons = try environment.platform.addons(try context.parameter("app"), as: try context.principal())
+            // As Heroku's: the app's own add-ons, then those other apps share with it.
+            let (app, principal) = (try context.parameter("app"), try context.principal())
+            let addons = try environment.platform.addons(app, as: principal) + environment.platform.sharedAddons(app, as: principal).map(\.0)
             return try JSONResponse.make(addons.map { AddonResource($0) }, for: request)
         }
         router.post("/apps/:app/addons") { request, context in
