@@ -38,12 +38,8 @@ import Testing
         try await fixture.createApp("cachy")
         try await fixture.createApp("victim")
         // Another app's cache and a host file outside DATA_DIR, which the tenant links to
-        let victimCache = fixture.dataDir + "/cache/victim"
-        try FileManager.default.createDirectory(atPath: victimCache, withIntermediateDirectories: true)
-        try "victim's\n".write(toFile: victimCache + "/keep", atomically: true, encoding: .utf8)
-        let outside = fixture.directory.appending("outside")
-        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
-        try "host's\n".write(toFile: outside + "/secret", atomically: true, encoding: .utf8)
+        let secrets = try PlantedSecrets.plant(dataDir: fixture.dataDir, in: fixture.directory)
+        let (victimCache, outside) = (secrets.victimCache, secrets.outside)
         let buildpack = try makeBuildpack(fixture, targets: [victimCache, outside + "/secret", outside])
         try await fixture.admin(["buildpacks:set", "cachy", buildpack])
         let cap = ["OPENRUKO_BUILD_CACHE_MAX": "1M"]
@@ -69,8 +65,7 @@ import Testing
         #expect(big.stderr.contains("remote: -----> Build cache of 3.0 MB is over its cap of 1 MB (OPENRUKO_BUILD_CACHE_MAX): purged, the next build runs without a cache"), "\(big.stderr)")
         #expect(!FileManager.default.fileExists(atPath: fixture.dataDir + "/cache/cachy/big"))
         // And nothing the links named was touched
-        #expect((try? String(contentsOfFile: victimCache + "/keep", encoding: .utf8)) == "victim's\n")
-        #expect((try? String(contentsOfFile: outside + "/secret", encoding: .utf8)) == "host's\n")
+        #expect(secrets.intact, "another app's cache and the host's file are untouched")
         #expect(FileManager.default.fileExists(atPath: "/etc/passwd"))
 
         // And the next build runs cold (its own 16 KB stays again)

@@ -36,12 +36,8 @@ struct ImageCollectionTests {
         let fixture = try await ContainerFixture.start(environment: Self.retain.merging(["OPENRUKO_GC_INTERVAL": "0"]) { _, new in new })
         defer { Task { await fixture.stop() } }
         try await fixture.admin(["apps:create", "victim"])
-        let victimCache = fixture.dataDir + "/cache/victim"
-        try FileManager.default.createDirectory(atPath: victimCache, withIntermediateDirectories: true)
-        try "victim's\n".write(toFile: victimCache + "/keep", atomically: true, encoding: .utf8)
-        let outside = fixture.directory.appending("outside")
-        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
-        try "host's\n".write(toFile: outside + "/secret", atomically: true, encoding: .utf8)
+        let secrets = try PlantedSecrets.plant(dataDir: fixture.dataDir, in: fixture.directory)
+        let (victimCache, outside) = (secrets.victimCache, secrets.outside)
 
         // Given three deploys of a Dockerfile app
         try await fixture.admin(["apps:create", "boxed"])
@@ -89,8 +85,7 @@ struct ImageCollectionTests {
         #expect(!containers.contains("openruko-export-leftover"), "\(containers)")
         #expect(daemon.log.contains("1 leftover containers"), "\(daemon.log)")
         // And nothing a link named was touched
-        #expect((try? String(contentsOfFile: victimCache + "/keep", encoding: .utf8)) == "victim's\n")
-        #expect((try? String(contentsOfFile: outside + "/secret", encoding: .utf8)) == "host's\n")
+        #expect(secrets.intact, "another app's cache and the host's file are untouched")
         #expect(FileManager.default.fileExists(atPath: "/etc/passwd"))
         // And the admin's base image is still there
         let adminImages = try await ContainerFixture.buildah(["images", "--format", "{{.Name}}"], dataDir: fixture.dataDir).stdout

@@ -11,18 +11,7 @@ extension RuntimeEndToEnd {
         static func inside(
             _ scene: OneOffTests.Scene, _ app: String, _ dyno: String, _ body: [String: Any], token: String? = nil
         ) async throws -> (Int, [String: Any]) {
-            let json = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
-            let result = try await ProcessRunner.run(
-                "/usr/bin/curl",
-                [
-                    "-sS", "-X", "POST", "-H", "Authorization: Bearer \(token ?? scene.adminToken)",
-                    "-H", "Accept: application/vnd.heroku+json; version=3.run-inside", "-H", "Content-Type: application/json",
-                    "-d", json, "-w", "\n%{http_code}", "http://localhost:\(scene.apiPort)/apps/\(app)/dynos/\(dyno)",
-                ])
-            let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-            let status = Int(lines.last ?? "") ?? 0
-            let object = try? JSONSerialization.jsonObject(with: Data(lines.dropLast().joined(separator: "\n").utf8)) as? [String: Any]
-            return (status, object ?? [:])
+            try await scene.post("/apps/\(app)/dynos/\(dyno)", body, variant: ".run-inside", token: token)
         }
 
         static func webUp(_ fixture: RuntimeFixture) async throws {

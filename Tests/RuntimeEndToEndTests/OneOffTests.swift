@@ -19,13 +19,19 @@ extension RuntimeEndToEnd {
 
             /// `POST /apps/APP/dynos` with `body`: (status, JSON).
             func run(_ app: String, _ body: [String: Any], token: String? = nil) async throws -> (Int, [String: Any]) {
+                try await post("/apps/\(app)/dynos", body, token: token)
+            }
+
+            /// `POST PATH` to the API with `body` as JSON, as the CLI sends it (`variant`: the
+            /// Accept header's, e.g. `.run-inside`): (status, JSON).
+            func post(_ path: String, _ body: [String: Any], variant: String = "", token: String? = nil) async throws -> (Int, [String: Any]) {
                 let json = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
                 let result = try await ProcessRunner.run(
                     "/usr/bin/curl",
                     [
                         "-sS", "-X", "POST", "-H", "Authorization: Bearer \(token ?? adminToken)",
-                        "-H", "Accept: application/vnd.heroku+json; version=3", "-H", "Content-Type: application/json",
-                        "-d", json, "-w", "\n%{http_code}", "http://localhost:\(apiPort)/apps/\(app)/dynos",
+                        "-H", "Accept: application/vnd.heroku+json; version=3\(variant)", "-H", "Content-Type: application/json",
+                        "-d", json, "-w", "\n%{http_code}", "http://localhost:\(apiPort)\(path)",
                     ])
                 let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
                 let status = Int(lines.last ?? "") ?? 0
