@@ -70,7 +70,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "Platform",
+            name: "Operations",
             dependencies: [
                 "OpenrukoCore", "Store",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "Commands",
             dependencies: [
-                "OpenrukoCore", "Platform",
+                "OpenrukoCore", "Operations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -94,7 +94,7 @@ let package = Package(
         .target(
             name: "PlatformAPI",
             dependencies: [
-                "OpenrukoCore", "Platform",
+                "OpenrukoCore", "Operations",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -111,7 +111,7 @@ let package = Package(
         ),
         // MARK: - Features
         .target(
-            name: "Sandbox",
+            name: "Isolation",
             dependencies: [
                 "OpenrukoCore", .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -121,7 +121,7 @@ let package = Package(
         .target(
             name: "Builder",
             dependencies: [
-                "OpenrukoCore", "Platform", "Sandbox", "LibGit2", "LibDeflate",
+                "OpenrukoCore", "Operations", "Isolation", "LibGit2", "LibDeflate",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -162,7 +162,7 @@ let package = Package(
         .target(
             name: "Runtime",
             dependencies: [
-                "OpenrukoCore", "Store", "Sandbox",
+                "OpenrukoCore", "Store", "Isolation",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -176,7 +176,7 @@ let package = Package(
         .target(
             name: "SSHFrontend",
             dependencies: [
-                "OpenrukoCore", "Platform", "Commands", "LibSSH",
+                "OpenrukoCore", "Operations", "Commands", "LibSSH",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -186,9 +186,9 @@ let package = Package(
 
         // MARK: - Wiring and executable
         .target(
-            name: "Daemon",
+            name: "Wiring",
             dependencies: [
-                "OpenrukoCore", "Store", "Platform", "Commands", "PlatformAPI", "Builder", "Runtime", "LibGit2", "LibSSH", "SSHFrontend", "Routing", "AppLogs",
+                "OpenrukoCore", "Store", "Operations", "Commands", "PlatformAPI", "Builder", "Runtime", "LibGit2", "LibSSH", "SSHFrontend", "Routing", "AppLogs",
                 "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -198,14 +198,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "openruko-bench",
-            dependencies: ["Builder", "LibGit2", "Sandbox"],
+            dependencies: ["Builder", "LibGit2", "Isolation"],
             path: "Sources/Bench",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "openruko",
             dependencies: [
-                "Daemon", "OpenrukoCore",
+                "Wiring", "OpenrukoCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -231,7 +231,7 @@ let package = Package(
         .executableTarget(
             name: "openruko-ssh-testserver",
             dependencies: [
-                "Daemon", "Commands", "OpenrukoCore", "Store",
+                "Wiring", "Commands", "OpenrukoCore", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -240,16 +240,16 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["OpenrukoCore", "Store", "Platform"],
+            dependencies: ["OpenrukoCore", "Store", "Operations"],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "OpenrukoCoreTests", dependencies: ["OpenrukoCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "PlatformTests",
+            name: "OperationsTests",
             dependencies: [
-                "Platform", "TestSupport", .product(name: "X509", package: "swift-certificates"),
+                "Operations", "TestSupport", .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
@@ -258,16 +258,16 @@ let package = Package(
         .testTarget(
             name: "PlatformAPITests",
             dependencies: [
-                "PlatformAPI", "Platform", "OpenrukoCore", "TestSupport",
+                "PlatformAPI", "Operations", "OpenrukoCore", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "BuilderTests",
-            dependencies: ["Builder", "Sandbox", "LibDeflate", "LibGit2", "OpenrukoCore", "Platform", "Store", "TestSupport"],
+            dependencies: ["Builder", "Isolation", "LibDeflate", "LibGit2", "OpenrukoCore", "Operations", "Store", "TestSupport"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Sandbox", "OpenrukoCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Isolation", "OpenrukoCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RuntimeEndToEndTests",
             dependencies: [
@@ -278,7 +278,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "BuildEndToEndTests", dependencies: ["OpenrukoCore", "Sandbox", "TestSupport"], swiftSettings: swiftSettings),
+            name: "BuildEndToEndTests", dependencies: ["OpenrukoCore", "Isolation", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AppLogsTests",
             dependencies: [
@@ -293,7 +293,7 @@ let package = Package(
         .testTarget(
             name: "RoutingTests",
             dependencies: [
-                "Routing", "OpenrukoCore", "TestSupport", "Platform",
+                "Routing", "OpenrukoCore", "TestSupport", "Operations",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

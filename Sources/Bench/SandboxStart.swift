@@ -1,5 +1,5 @@
 import Foundation
-import Sandbox
+import Isolation
 
 /// `openruko-bench sandbox-start N`: the start of a dyno's sandbox, three ways, N runs each
 /// (interleaved), printing one median per line in seconds: a bare `bwrap … true` (the

@@ -1,8 +1,8 @@
 import Foundation
 import LibGit2
 import OpenrukoCore
-import Platform
-import Sandbox
+import Operations
+import Isolation
 
 /// What the compile phase produced.
 struct Compiled {

@@ -1,6 +1,6 @@
 import Foundation
 import OpenrukoCore
-import Platform
+import Operations
 
 // MARK: - The disk: the budget before a build, the build cache's cap after it
 

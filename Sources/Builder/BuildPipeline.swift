@@ -1,8 +1,8 @@
 package import Foundation
 import LibGit2
 package import OpenrukoCore
-package import Platform
-package import Sandbox
+package import Operations
+package import Isolation
 
 /// One build, from source to release — the same pipeline for a `git push` (the
 /// pre-receive hook) and an uploaded source tarball (the builds API): take the app's build

@@ -1,6 +1,6 @@
 import Foundation
 import OpenrukoCore
-import Sandbox
+import Isolation
 
 /// The scratch directories of one build under `DATA_DIR/builds/APP/ID`, and where the sandbox
 /// sees them: one mount, `/tmp/codon` (host `work`), holding the source and slug contents

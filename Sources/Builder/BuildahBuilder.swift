@@ -1,6 +1,6 @@
 import Foundation
 package import OpenrukoCore
-package import Sandbox
+package import Isolation
 
 /// The container build (`Dockerfile` or `heroku.yml`) with buildah, no daemon: one image per
 /// Dockerfile that `heroku.yml` `build.docker` names (or the root `Dockerfile` for every

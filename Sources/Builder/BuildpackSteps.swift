@@ -1,6 +1,6 @@
 import Foundation
 import OpenrukoCore
-import Sandbox
+import Isolation
 import Synchronization
 
 /// The sandboxed steps of a build: fetching buildpacks, `bin/detect`, `bin/compile`,

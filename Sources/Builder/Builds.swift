@@ -1,6 +1,6 @@
 package import Foundation
 package import OpenrukoCore
-import Platform
+import Operations
 
 /// The `BuildService` of openruko: source-tarball builds in the background through the same
 /// pipeline as pushes, and the live output of any build (from its log file, whichever

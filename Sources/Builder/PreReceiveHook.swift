@@ -1,6 +1,6 @@
 package import Foundation
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `openruko hook pre-receive`: what git's pre-receive hook runs during a push. Reads the
 /// `old new ref` lines from stdin; a push of `main` or `master` builds and deploys (the

@@ -1,5 +1,5 @@
 package import OpenrukoCore
-package import Platform
+package import Operations
 
 /// What a command runs with: the operations layer, who is acting, and its streams.
 package struct CommandContext: Sendable {

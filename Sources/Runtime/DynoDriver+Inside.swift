@@ -1,6 +1,6 @@
 import Foundation
 import OpenrukoCore
-import Sandbox
+import Isolation
 
 /// What `run:inside` needs of a running dyno: its sandbox, its cgroup and its environment.
 extension DynoDriver {

@@ -1,6 +1,6 @@
 import Foundation
 import OpenrukoCore
-import Sandbox
+import Isolation
 
 /// One run of a dyno's command in its sandbox; an attached one-off's terminal.
 extension DynoDriver {

@@ -1,6 +1,6 @@
 import Foundation
 import OpenrukoCore
-import Sandbox
+import Isolation
 
 /// The memory side of a running dyno: R14/R15 from its cgroup, log-runtime-metrics lines.
 extension DynoDriver {

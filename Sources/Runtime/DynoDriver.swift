@@ -1,6 +1,6 @@
 package import Foundation
 package import OpenrukoCore
-import Sandbox
+import Isolation
 
 /// Runs one dyno slot: feeds `DynoLifecycle` what happens and performs what it decides
 /// (launching the sandbox, watching `$PORT`, timers, signals, log lines). Every line the

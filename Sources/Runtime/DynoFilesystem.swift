@@ -1,6 +1,6 @@
 package import Foundation
 package import OpenrukoCore
-package import Sandbox
+package import Isolation
 import Subprocess
 import SystemPackage
 

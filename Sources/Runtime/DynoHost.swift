@@ -1,5 +1,5 @@
 package import OpenrukoCore
-package import Sandbox
+package import Isolation
 
 /// What running a dyno needs from its process: the sandbox, unpacked slugs, private `/app`
 /// directories, ports, the log and the limits. One per process (daemon or local runner).

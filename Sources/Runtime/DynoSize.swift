@@ -1,4 +1,4 @@
-package import Sandbox
+package import Isolation
 
 /// Heroku's dyno sizes and what each gets here: its memory quota (over it the log shows R14;
 /// at the hard limit the kernel stops it and openruko reports R15), a CPU weight relative to

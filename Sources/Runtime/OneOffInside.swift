@@ -1,6 +1,6 @@
 import Foundation
 import OpenrukoCore
-import Sandbox
+import Isolation
 
 /// `run:inside APP web.1 CMD` (Heroku Fir): a process started inside a running dyno, never on
 /// the host: joined into the dyno's sandbox (its namespaces, root and cgroup, so its memory

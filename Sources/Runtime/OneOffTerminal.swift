@@ -1,6 +1,6 @@
 import Foundation
 import OpenrukoCore
-import Sandbox
+import Isolation
 
 /// The terminal of an attached one-off whose client has one: util-linux `script` inside the
 /// sandbox makes a PTY from the sandbox's own `/dev/pts` (so nothing of the host's terminals

@@ -1,5 +1,5 @@
 import Foundation
-package import Sandbox
+package import Isolation
 
 /// Heroku's log-runtime-metrics lines (`heroku[web.1]: source=web.1 dyno=… sample#memory_total=…`),
 /// written every `metricsInterval` for apps that turn them on with the config var

@@ -1,6 +1,6 @@
 package import Foundation
 package import OpenrukoCore
-package import Sandbox
+package import Isolation
 
 /// Slugs extracted once each (`DATA_DIR/run/runtime/slugs/ID`), owned by the sandbox user,
 /// shared read-only by every dyno of a release: each dyno gets its own writable `/app` on top

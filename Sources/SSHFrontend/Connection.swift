@@ -3,7 +3,7 @@ import Foundation
 import LibSSH
 import Logging
 import OpenrukoCore
-import Platform
+import Operations
 import Synchronization
 
 /// One client connection on its own thread: key exchange, authentication, then a poll

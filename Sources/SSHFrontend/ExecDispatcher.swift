@@ -1,6 +1,6 @@
 import Foundation
 package import OpenrukoCore
-package import Platform
+package import Operations
 
 /// What to run for an exec request, once authorized.
 package enum Program: Sendable, Equatable {

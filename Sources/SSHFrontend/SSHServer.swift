@@ -3,7 +3,7 @@ import Foundation
 import LibSSH
 package import Logging
 package import OpenrukoCore
-import Platform
+import Operations
 import ServiceLifecycle
 
 /// What every connection of a server shares.

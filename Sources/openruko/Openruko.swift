@@ -1,5 +1,5 @@
 import ArgumentParser
-import Daemon
+import Wiring
 import Foundation
 import OpenrukoCore
 

@@ -1,6 +1,6 @@
 import Foundation
 import OpenrukoCore
-import Sandbox
+import Isolation
 import TestSupport
 
 /// A data directory with an admin and apps, real git repositories to push from, and the

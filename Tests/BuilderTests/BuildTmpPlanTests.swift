@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 @testable import Builder
-@testable import Sandbox
+@testable import Isolation
 
 /// A build step's `/tmp` in its bubblewrap arguments: a size-limited tmpfs mounted before the
 /// binds that live under it (BUILD_DIR, the cache, ENV_DIR, the buildpacks), so none is hidden.

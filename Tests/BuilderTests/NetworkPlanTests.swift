@@ -1,7 +1,7 @@
 import OpenrukoCore
 import Testing
 
-@testable import Sandbox
+@testable import Isolation
 
 @Suite(.timeLimit(.minutes(15))) struct NetworkPlanTests {
     @Test func addressesComeFromTheSubnetAndSkipTheGateway() throws {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Sandbox
+@testable import Isolation
 
 @Suite(.timeLimit(.minutes(15))) struct ProcessCgroupTests {
     @Test func findsTheProcessesOwnCgroups() {

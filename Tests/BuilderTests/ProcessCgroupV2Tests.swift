@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@testable import Sandbox
+@testable import Isolation
 
 /// The cgroup v2 path of `ProcessCgroup`. The machines here mount v1 with the memory, pids and
 /// cpu controllers bound to it, and the kernel enables a controller in one hierarchy only: a

@@ -1,8 +1,8 @@
 @testable import Builder
 import Foundation
 import OpenrukoCore
-import Platform
-import Sandbox
+import Operations
+import Isolation
 import Store
 import Testing
 import TestSupport

@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import OpenrukoCore
-import Platform
+import Operations
 import Testing
 import TestSupport
 

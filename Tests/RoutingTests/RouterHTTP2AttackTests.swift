@@ -1,7 +1,7 @@
 import Foundation
 import NIOCore
 import OpenrukoCore
-import Platform
+import Operations
 import Testing
 import TestSupport
 

@@ -1,6 +1,6 @@
 import Foundation
 import OpenrukoCore
-import Platform
+import Operations
 import Testing
 import TestSupport
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 @testable import Runtime
-import Sandbox
+import Isolation
 
 @Suite(.timeLimit(.minutes(15))) struct DynoSizeTests {
     @Test func dynoSizesHaveHerokusQuotas() {

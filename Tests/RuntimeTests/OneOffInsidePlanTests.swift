@@ -1,7 +1,7 @@
 import Foundation
 import OpenrukoCore
 @testable import Runtime
-@testable import Sandbox
+@testable import Isolation
 import Testing
 
 /// The pure parts of `run:inside` and of a container one-off's terminal: the script only the

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Commands
-import Daemon
+import Wiring
 import Foundation
 import OpenrukoCore
 import Crypto

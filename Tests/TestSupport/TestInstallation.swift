@@ -1,6 +1,6 @@
 import Foundation
 package import OpenrukoCore
-package import Platform
+package import Operations
 package import Store
 
 /// An operations layer on a real SQLite file in a temporary directory, with a fake

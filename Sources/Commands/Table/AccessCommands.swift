@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `access`, `access:add`, `access:remove`.
 enum AccessCommands {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `addons:attach ADDON --app APP [--as NAME]` and `addons:detach ATTACHMENT --app APP`:
 /// one add-on shared between apps (issue 19).

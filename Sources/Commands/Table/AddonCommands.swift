@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `addons`, `addons:create`, `addons:info`, `addons:destroy` (PostgreSQL and Redis add-ons, issue 19).
 enum AddonCommands {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `apps`, `apps:create`, `apps:info`, `apps:destroy`.
 enum AppCommands {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `certs:auto`, `certs:auto:enable`, `certs:auto:disable`: certificates ordered and renewed
 /// automatically through ACME for an app's custom domains (Heroku's ACM).

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `builds`, `builds:output`, `buildpacks`, `buildpacks:set`.
 enum BuildCommands {

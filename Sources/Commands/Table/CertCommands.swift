@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `certs`, `certs:info`, `certs:add`, `certs:update`, `certs:remove`: TLS certificates for an
 /// app's custom domains (Heroku's SNI endpoints), served by the router's HTTPS listener.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `config`, `config:get`, `config:set`, `config:unset`.
 enum ConfigCommands {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `disk [APP]` (the platform's report for admins, one app's for its owner and
 /// collaborators) and `gc` (admins: one garbage collection now).

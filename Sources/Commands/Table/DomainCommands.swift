@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `domains`, `domains:add`, `domains:remove`.
 enum DomainCommands {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `keys`, `keys:add`, `keys:remove`, `tokens:create`.
 enum KeyCommands {

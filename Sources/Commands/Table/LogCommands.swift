@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `logs`, `drains`, `drains:add`, `drains:remove`.
 enum LogCommands {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `help`, `version`, `whoami`.
 enum MetaCommands {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `pg:info`, `pg:psql` (`PgPsqlCommand`), `pg:backups`, `pg:backups:capture`, `pg:backups:restore`, `pg:credentials:rotate`
 /// (PostgreSQL add-ons, issue 19). A database is named by its attachment (`DATABASE`,

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `pg:psql APP [DATABASE] [-c SQL]`: `psql` on one of the app's databases, run in a one-off
 /// dyno of the app (attached like `run`, with a PTY under `ssh -t`), so the database is

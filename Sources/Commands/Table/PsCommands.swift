@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `ps`, `ps:scale`, `ps:restart`, `ps:stop`.
 enum PsCommands {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `run APP CMD…` (attached: stdin, stdout and the exit status are the process's) and
 /// `run:detached APP CMD…` (output to the app's log as `app[run.N]`), and

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `stack [APP]`, `stack:set APP NAME` and `stacks:build NAME` (admins only).
 enum StackCommands {

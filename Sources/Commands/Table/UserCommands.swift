@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `users`, `users:create`, `users:destroy`, `users:passwd` (admins, or yourself for passwd).
 enum UserCommands {

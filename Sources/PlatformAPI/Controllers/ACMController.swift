@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// Heroku's Automatic Certificate Management: `POST /apps/{app}/acm` turns it on, `DELETE`
 /// off, `PATCH` asks for a new attempt now; each answers the app (its `acm` says which).

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `GET /account`, `GET /users/{~|email}`, `GET /account/rate-limits`.
 struct AccountController {

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// Add-ons (issue 19), as `heroku addons:*` uses them: `GET /addons`, `GET/POST
 /// /apps/{app}/addons`, `GET/DELETE /addons/{id or name}` (and under `/apps/{app}/addons/`),

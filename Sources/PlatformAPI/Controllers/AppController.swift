@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// Apps: `GET/POST /apps`, `GET /users/{~|email}/apps`, `GET/PATCH/DELETE /apps/{name or id}`.
 struct AppController {

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// Builds: `GET /apps/{app}/builds[/{id}]`, `POST /apps/{app}/builds` from a source uploaded
 /// with `POST /sources`, and the `output_stream_url` capability (`GET /streams/builds/{token}`:

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `GET/POST /apps/{app}/collaborators`, `GET/DELETE /apps/{app}/collaborators/{email or id}`.
 struct CollaboratorController {

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `GET/PATCH /apps/{app}/config-vars` (PATCH: string values set, null deletes, one release;
 /// the reply is the whole resulting map) and `GET /apps/{app}/releases/{release}/config-vars`.

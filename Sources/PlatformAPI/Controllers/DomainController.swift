@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// Domains: the app's own `APP.DOMAIN` (kind `heroku`) plus custom hostnames: `GET/POST
 /// /apps/{app}/domains`, `GET/PATCH/DELETE /apps/{app}/domains/{hostname or id}`.

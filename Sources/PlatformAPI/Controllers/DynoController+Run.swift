@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `POST /apps/{app}/dynos`: a one-off dyno, as the heroku CLI (`heroku run`, `run:detached`)
 /// and heroku3 (`run_command`) ask for it: `{command, attach, size, type, env, force_no_tty,

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// Dynos, through the runtime: `GET /apps/{app}/dynos[/{dyno}]`, one-off dynos (`POST
 /// /apps/{app}/dynos`, see `registerRun`), restarts (`DELETE

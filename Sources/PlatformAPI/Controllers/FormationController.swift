@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// Formation: `GET /apps/{app}/formation[/{type}]`, batch `PATCH /apps/{app}/formation`
 /// (`{updates:[{type, quantity, size}]}`, quantities as numbers or strings like `"+1"`), and

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// The caller's SSH keys: `GET/POST /account/keys`, `GET/DELETE /account/keys/{id|fingerprint|name}`.
 /// Fingerprints contain `/`, so the key is taken from the rest of the path.

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// Logs: `POST /apps/{app}/log-sessions` (`{lines, tail, dyno|dyno_name|type, source}`) answers
 /// a `logplex_url` capability; `GET /streams/logs/{token}` streams it, as Server-Sent Events

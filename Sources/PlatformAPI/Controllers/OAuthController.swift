@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// OAuth authorizations, i.e. API tokens: `heroku login -i` posts e-mail and password (Basic)
 /// and gets a token (passwords are throttled and checked off the request threads:

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// Releases: `GET /apps/{app}/releases` (ranged by version, read page by page from the
 /// store), `GET …/releases/{version or id}`, `POST …/releases` with `{slug}` (deploy) or

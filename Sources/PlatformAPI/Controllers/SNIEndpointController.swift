@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// Heroku's SNI endpoints, an app's uploaded TLS certificates (`heroku certs:add`):
 /// `GET/POST /apps/{app}/sni-endpoints`, `GET/PATCH/DELETE /apps/{app}/sni-endpoints/{name or id}`.

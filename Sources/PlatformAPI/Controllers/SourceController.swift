@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// `POST /sources`: a place to upload a source tarball (`put_url`, sent without auth) and the
 /// URL a build reads it from (`get_url`); both are capability URLs on this server.

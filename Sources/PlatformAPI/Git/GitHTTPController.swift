@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import OpenrukoCore
-import Platform
+import Operations
 
 /// git's smart HTTP on the API listener (`https://HOST:PORT/APP.git`, the remote the heroku CLI
 /// writes): Basic authentication with any user name and an API token as the password (what

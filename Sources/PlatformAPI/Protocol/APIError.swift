@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import OpenrukoCore
-import Platform
+import Operations
 
 /// An error as the Platform API answers it: an HTTP status and Heroku's
 /// `{"id","message","resource"}` body.

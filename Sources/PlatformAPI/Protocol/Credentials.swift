@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// What an `Authorization` header carries: `Bearer TOKEN` (heroku CLI) or `Basic
 /// base64(user:password)` (heroku3 sends an empty user and the token as password; `heroku

@@ -4,7 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import OpenrukoCore
-import Platform
+import Operations
 
 /// Builds the API's JSON responses: `Content-Type: application/json`, and on GETs a strong
 /// `ETag` computed from the body (so it changes whenever the content does) with `304 Not

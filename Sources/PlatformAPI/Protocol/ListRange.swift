@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// A parsed `Range` header of a list request (Heroku's grammar,
 /// `FIELD [START]..[END][; max=N][, order=asc|desc][;]`), read leniently: `;` and `,` both

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// A value a list can be ordered and ranged by.
 enum SortKey: Comparable, Sendable {

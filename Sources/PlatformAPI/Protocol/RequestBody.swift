@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import OpenrukoCore
-import Platform
+import Operations
 
 extension Request {
     /// Decodes the JSON body; an empty body reads as `{}`. Unknown fields are ignored.

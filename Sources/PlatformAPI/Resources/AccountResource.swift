@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// The caller's account (`GET /account`).
 struct AccountResource: Encodable, Sendable {

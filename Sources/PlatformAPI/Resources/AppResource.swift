@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// An app (`GET /apps/{app}`), with every field the heroku CLI reads (`owner.email`,
 /// `region.name`, `stack.name`, `build_stack.name`, `repo_size`, `slug_size`, `generation`).

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// A build (`GET /apps/{app}/builds`); `output_stream_url` is a capability URL.
 struct BuildResource: Encodable, Sendable {

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// A collaborator (`GET /apps/{app}/collaborators`): `user.email` and `role`.
 struct CollaboratorResource: Encodable, Sendable {

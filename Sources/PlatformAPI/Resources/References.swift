@@ -3,7 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 // Wire shapes of the Platform API. Property names are the JSON names (snake_case), so the
 // structs encode with a plain JSONEncoder, fast. Ids are lowercase UUIDs, times ISO 8601 UTC.

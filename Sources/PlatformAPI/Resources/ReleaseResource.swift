@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// A release (`GET /apps/{app}/releases`): `version`, `current`, `status`, `user.email`,
 /// `eligible_for_rollback` (a release that succeeded can be rolled back to).

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// What every controller works with: the operations layer, the optional seams of parts that
 /// may not run in this process (builder, log store), and the API's own state.

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// The API's front door, around the router: collapses `//` in paths, checks the
 /// `Accept` version, authenticates (Bearer, or Basic with the token as password), applies the

@@ -4,7 +4,7 @@ import HummingbirdTLS
 package import Logging
 import NIOCore
 package import OpenrukoCore
-package import Platform
+package import Operations
 import ServiceLifecycle
 
 /// The Heroku Platform API v3 over HTTP (Hummingbird): what the `heroku` CLI (via

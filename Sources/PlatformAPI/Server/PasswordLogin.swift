@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
 import OpenrukoCore
-import Platform
+import Operations
 import Synchronization
 
 /// Checks e-mail and password logins (`POST /oauth/authorizations` with Basic credentials,

@@ -5,7 +5,7 @@ import NIOCore
 import ServiceLifecycle
 import Synchronization
 import OpenrukoCore
-import Platform
+import Operations
 
 /// Streaming text responses: log sessions (Server-Sent Events for EventSource clients such as
 /// `heroku logs`, plain lines for others such as heroku3) and build output (plain lines).

@@ -3,7 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenrukoCore
-import Platform
+import Operations
 
 /// Receives a raw upload (a source tarball, a slug archive) into a file, hashing it on the
 /// way and stopping at a size limit.
