@@ -4,8 +4,8 @@ import NIOHTTP2
 /// The lifetime of one HTTP/2 connection (each stream's deadlines are its `ProxyHandler`'s):
 /// closed when no stream has been open for the idle timeout (a connection that only pings, or
 /// whose header block never ends, is idle), and on graceful shutdown told `GOAWAY` and closed
-/// once its open streams are done, and closed on any error NIOHTTP2 reports. Told of streams by
-/// NIOHTTP2 through `delegate`.
+/// once its open streams are done, and closed on the connection errors NIOHTTP2 reports
+/// (`endsConnection`). Told of streams by NIOHTTP2 through `delegate`.
 final class HTTP2ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
@@ -56,12 +56,29 @@ final class HTTP2ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler
     }
 
     /// NIOHTTP2 reports a connection error (a flood of resets, CONTINUATION or control frames,
-    /// a protocol violation) after writing `GOAWAY` and leaves the close to its user, as it does
-    /// every other error on the connection: the connection is closed.
+    /// bytes that are not HTTP/2) after writing `GOAWAY`, and leaves the close to its user: such
+    /// a connection is closed. A stream's error (a frame for a stream already reset, a common race)
+    /// is reported the same way but ends only that stream: the connection and its other streams
+    /// go on.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard Self.endsConnection(error) else { return context.fireErrorCaught(error) }
         timer?.cancel()
         timer = nil
         context.close(promise: nil)
+    }
+
+    /// Whether `error`, as NIOHTTP2 reports it, is one after which it has told the client `GOAWAY`.
+    static func endsConnection(_ error: any Error) -> Bool {
+        switch error {
+        case is NIOHTTP2Errors.ExcessiveRSTFrames, is NIOHTTP2Errors.ExcessiveStreamErrors,
+            is NIOHTTP2Errors.ExcessiveNumberOfGlitches, is NIOHTTP2Errors.ExcessiveControlFrames,
+            is NIOHTTP2Errors.ExcessiveContinuationFrames, is NIOHTTP2Errors.ExcessiveEmptyDataFrames,
+            is NIOHTTP2Errors.ExcessiveOutboundFrameBuffering, is NIOHTTP2Errors.ExcessivelyLargeHeaderBlock,
+            is NIOHTTP2Errors.BadClientMagic, is NIOHTTP2Errors.MissingPreface, is NIOHTTP2Errors.UnableToParseFrame:
+            true
+        default:
+            false
+        }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

@@ -173,7 +173,8 @@ import Testing
         try await RouterHarness.with(configure: { $0.responseTimeout = .seconds(600) }) { router in
             router.routes.set("ok.localhost", .backends(app: "ok", appID: UUID(), [healthy.backend]))
             router.routes.set("stuck.localhost", .backends(app: "stuck", appID: UUID(), [stuck.backend]))
-            async let hanging = router.curl("stuck.localhost", ["/wait/release"], ["-o", "/dev/null", "-w", "%{http_code}"])
+            // Its curl waits as long too (a CI run's twenty curls once took over curl's usual 30 s).
+            async let hanging = router.curl("stuck.localhost", ["/wait/release"], ["--max-time", "600", "-o", "/dev/null", "-w", "%{http_code}"])
             while stuck.requests.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
             for _ in 0..<20 {
                 let result = try await router.curl("ok.localhost", ["/"], ["-o", "/dev/null", "-w", "%{http_code}"])

@@ -21,6 +21,10 @@ import TestSupport
         configuration.requestBodyTimeout = .seconds(3)
         configuration.backendIdleTimeout = .seconds(1)
         configuration.maximumConnections = 4000
+        // A loaded CI machine answered a flood's requests in up to 13 s: dyno connections and
+        // answers get room (the attacks here are the client's).
+        configuration.connectTimeout = .seconds(60)
+        configuration.responseTimeout = .seconds(120)
     }
 
     /// A raw HTTP/2 client (frames written by hand, HPACK literals only): `silent` opens COUNT

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import NIOHTTP1
 import OpenrukoCore
 import TestSupport
@@ -68,7 +69,9 @@ import Testing
     @Test func connectionsAreKeptAliveOnBothSides() async throws {
         let backend = try await TestBackend.start(name: "web.1")
         // One event loop: dyno connections are pooled per loop, so every client shares this pool.
-        try await RouterHarness.with(configure: { $0.threads = 1 }) { router in
+        // The pooled connection outlives any pause of a loaded machine (a CI run paused over 20 s,
+        // the default idle timeout, between the two clients).
+        try await RouterHarness.with(configure: { $0.threads = 1; $0.backendIdleTimeout = .seconds(600) }) { router in
             router.routes.set("ka.localhost", .backends(app: "ka", appID: UUID(), [backend.backend]))
 
             // curl: five requests on one client connection.

@@ -80,6 +80,8 @@ final class TestBackend: Sendable {
         let box = SharedCounters()
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // Room for a flood's hundreds of dyno connections at once (NIO's default is 128).
+            .serverChannelOption(.backlog, value: 1024)
             .childChannelInitializer { channel in
                 let number = box.nextConnection()
                 let upgrader = NIOWebSocketServerUpgrader(
