@@ -240,7 +240,10 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["OpenrukoCore", "Store", "Operations"],
+            dependencies: [
+                "OpenrukoCore", "Store", "Operations", .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
