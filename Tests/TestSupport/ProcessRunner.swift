@@ -23,10 +23,15 @@ package enum ProcessRunner {
         // 6.3.1) and crashed the test process in two CI runs of this suite.
         var added: [Environment.Key: String?] = [:]
         for (key, value) in environment { if let key = Environment.Key(rawValue: key) { added[key] = value } }
-        let result = try await Subprocess.run(
-            .path(FilePath(executable)), arguments: Arguments(arguments), environment: .inherit.updating(added),
-            workingDirectory: directory.map { FilePath($0) }, input: .array(Array(input)),
-            output: .bytes(limit: 256 << 20), error: .bytes(limit: 256 << 20))
+        // Detached: a caller's cancellation (a test stopping its client loops) must not kill a
+        // program mid-run, which swift-subprocess does; the run always completes, as before.
+        let command = (executable, arguments, input)
+        let result = try await Task.detached {
+            try await Subprocess.run(
+                .path(FilePath(command.0)), arguments: Arguments(command.1), environment: .inherit.updating(added),
+                workingDirectory: directory.map { FilePath($0) }, input: .array(Array(command.2)),
+                output: .bytes(limit: 256 << 20), error: .bytes(limit: 256 << 20))
+        }.value
         let status: Int32 =
             switch result.terminationStatus {
             case .exited(let code): code
