@@ -257,14 +257,16 @@ package struct BuildPipeline: Sendable {
     func launch(_ request: Request, slug: Slug, output: BuildOutput) async throws -> Release {
         output.heading("Launching...")
         let release: Release
+        // A push whose receive-pack shares the lock goes live once git has moved the branch.
+        let hold = request.push?.lockDescriptor != nil
         do {
-            release = try await platform.deploy(request.app, slug: slug, actor: request.actor) { line in
+            release = try await platform.deploy(request.app, slug: slug, actor: request.actor, holdUntilRef: hold) { line in
                 output.write(line.hasSuffix("\n") ? line : line + "\n")
             }
         } catch {
             throw Failure(message: "Could not create the release: \(error.message)")
         }
-        guard release.status == .succeeded else {
+        guard release.status == .succeeded || (hold && release.status == .pending) else {
             throw Failure(message: "Release v\(release.version) failed; the current release keeps running.")
         }
         output.detail("Released v\(release.version)")

@@ -59,15 +59,24 @@ package enum ReceivePackLock {
     /// committed or aborted the update of its ref. Never fails: in the `prepared` state a
     /// failure would make git abort the update.
     package static func transactionEnded(state: String, updates: [RefUpdate], environment: [String: String]) {
+        if let descriptor = endingHold(state: state, updates: updates, environment: environment) { release(descriptor) }
+    }
+
+    /// The inherited lock descriptor whose hold this ref transaction ends (git committed or
+    /// aborted the update of the ref the lock was handed over until), nil when it ends none.
+    package static func endingHold(state: String, updates: [RefUpdate], environment: [String: String]) -> Int32? {
         guard let root = environment["OPENRUKO_DATA_DIR"], let app = environment["OPENRUKO_APP"],
             let descriptor = inherited(environment: environment, app: app, layout: DataLayout(root: root))
-        else { return }
+        else { return nil }
         var buffer = [UInt8](repeating: 0, count: 4096)
         let count = pread(descriptor, &buffer, buffer.count, 0)
         let text = String(decoding: buffer.prefix(max(count, 0)), as: UTF8.self)
-        if releases(state: state, refs: updates.map(\.ref), handedOver: BuildLock.contents(text).until) {
-            flock(descriptor, LOCK_UN)
-        }
+        return releases(state: state, refs: updates.map(\.ref), handedOver: BuildLock.contents(text).until) ? descriptor : nil
+    }
+
+    /// Ends the hold on the inherited lock (`endingHold`).
+    package static func release(_ descriptor: Int32) {
+        flock(descriptor, LOCK_UN)
     }
 
     /// Whether a ref transaction in `state` over `refs` ends the hold of a lock handed over

@@ -62,15 +62,20 @@ extension Platform {
 
     /// Records a built slug as the next release ("Deploy abc1234") and rolls it out, running
     /// the release phase first when the slug declares one.
-    /// - Returns: the release, `succeeded` or `failed` (the old release keeps running then).
+    /// - Parameters:
+    ///   - holdUntilRef: for a git push: a release that passed its checks stays `pending`, its
+    ///     new web dynos waiting, until git has moved the branch (`settle(_:landed:)`), so a
+    ///     push that git does not complete never goes live.
+    /// - Returns: the release, `succeeded` or `failed` (the old release keeps running then),
+    ///   or `pending` when held and ready.
     package func deploy(
-        _ app: App, slug: Slug, actor: Attribution, description: String? = nil,
+        _ app: App, slug: Slug, actor: Attribution, description: String? = nil, holdUntilRef: Bool = false,
         output: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws(OpenrukoError) -> Release {
         let text = description ?? "Deploy \(slug.commit.map { String($0.prefix(7)) } ?? slug.id.uuidString.prefix(8).lowercased())"
         let release = try store.createRelease(appID: app.id, slugID: slug.id, description: text, actor: actor, status: .pending)
         logAPI(app, "\(text) by user \(actor.email)")
-        let published = await publish(release, of: app, actor: actor, verifyBoot: true, output: output)
+        let published = await publish(release, of: app, actor: actor, verifyBoot: true, hold: holdUntilRef, output: output)
         // Optional work: the collector catches up with anything left here.
         if published.status == .succeeded { _ = try? retainArtifacts(of: app, rule: try Self.retentionRule()) }
         return published
@@ -88,7 +93,8 @@ extension Platform {
     /// (`verifyBoot`), its new web dynos must come up — then lets the runtime converge on the
     /// new current release. A failed release leaves the running one serving.
     func publish(
-        _ release: Release, of app: App, actor: Attribution, verifyBoot: Bool = false, output: @escaping @Sendable (String) -> Void
+        _ release: Release, of app: App, actor: Attribution, verifyBoot: Bool = false, hold: Bool = false,
+        output: @escaping @Sendable (String) -> Void
     ) async -> Release {
         var release = release
         // Nothing on this path is optional: a failure to read or record anything fails the
@@ -128,6 +134,7 @@ extension Platform {
                 }
             }
             guard succeeded else { return refuse(release, of: app, nil, output: output) }
+            if hold { return release }  // decided once git has moved the branch (Platform+HeldDeploys)
             do {
                 release = try store.setReleaseStatus(id: release.id, .succeeded)
             } catch {
@@ -135,6 +142,14 @@ extension Platform {
             }
         }
         guard release.status == .succeeded else { return release }
+        return await activate(release, of: app, slug: slug, actor: actor, output: output)
+    }
+
+    /// A release just recorded `succeeded`: its process types become the formation's and the
+    /// runtime converges on it.
+    func activate(_ release: Release, of app: App, slug: Slug?, actor: Attribution, output: @escaping @Sendable (String) -> Void) async
+        -> Release
+    {
         logAPI(app, "Release v\(release.version) created by user \(actor.email)")
         do {
             _ = try store.applyProcessTypes(appID: app.id, slug?.processTypes ?? [:])

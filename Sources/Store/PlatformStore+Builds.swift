@@ -78,6 +78,21 @@ extension PlatformStore {
         try read { db in try BuildRow.fetchOne(db, key: id.dbKey)?.build }
     }
 
+    /// Pushed deploys held until git moves their branch: the pending releases whose build has
+    /// already succeeded (only a push's build ends before its release is decided), each with
+    /// the commit it deploys.
+    package func heldReleases() throws(OpenrukoError) -> [(release: Release, commit: String)] {
+        try read { db in
+            try ReleaseRow.filter(Column("status") == Release.Status.pending.rawValue).fetchAll(db).compactMap { row in
+                let build = try BuildRow.filter(
+                    Column("release_id") == row.id.dbKey && Column("status") == Build.Status.succeeded.rawValue
+                ).fetchOne(db)
+                guard let commit = build?.commit else { return nil }
+                return (row.release(currentVersion: try Self.currentVersion(db, row.appId)), commit)
+            }
+        }
+    }
+
     /// A build's stored output.
     package func buildOutput(id: UUID) throws(OpenrukoError) -> String? {
         try read { db in try String.fetchOne(db, sql: "SELECT output FROM builds WHERE id = ?", arguments: [id.dbKey]) }

@@ -68,7 +68,8 @@ package struct Daemon: Sendable {
             RecoverySweepService(
                 store: installation.store, layout: configuration.layout, logger: logger,
                 removeStaleDynos: { [runtime] in runtime.removeStaleDynos() },
-                discardCandidates: { [runtime] in await runtime.discardCandidates(appID: $0, releaseID: $1) }),
+                discardCandidates: { [runtime] in await runtime.discardCandidates(appID: $0, releaseID: $1) },
+                settleHeldDeploys: { [platform = installation.platform] in await HeldDeploySettler.settle(platform: platform, holdingLock: false) }),
             try DiskCollectorService(platform: installation.platform, logger: logger),  // retention and GC (issue 20)
             try MemoryTrimmer.fromEnvironment(logger: logger),  // freed memory back to the system (issue 21)
             StackBootstrapService(platform: installation.platform, logger: logger, environment: ProcessInfo.processInfo.environment),
@@ -87,6 +88,8 @@ package struct Daemon: Sendable {
         signal(SIGPIPE, SIG_IGN)
         DescriptorLimit.raiseToHardLimit()  // before any listener opens
         try await runtime.prepareNetwork(logger: logger)
+        // A push whose receive-pack died after moving the branch lands before the rest is failed.
+        await HeldDeploySettler.settle(platform: installation.platform, holdingLock: false, converge: false)
         Recovery.failInterrupted(store: installation.store, layout: configuration.layout, logger: logger)
         let announcer = ReadyAnnouncer(
             registry: registry, layout: configuration.layout, domain: configuration.domain,

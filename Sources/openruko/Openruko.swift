@@ -99,14 +99,14 @@ struct HookCommand: AsyncParsableCommand {
         }
     }
 
-    /// What `hooks/reference-transaction` runs: ends a push's hold on the build lock.
-    struct ReferenceTransaction: ParsableCommand {
+    /// What `hooks/reference-transaction` runs: lands a push's release, ends its hold on the build lock.
+    struct ReferenceTransaction: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "reference-transaction", abstract: "Release a push's build lock once git has moved its branch.")
+            commandName: "reference-transaction", abstract: "Land a push's release and release its build lock once git has moved its branch.")
         @Argument(help: "git's state: prepared, committed or aborted.") var state: String
 
-        func run() throws {
-            ReceivePackRunner.referenceTransaction(state: state)
+        func run() async throws {
+            await ReceivePackRunner.referenceTransaction(state: state)
         }
     }
 

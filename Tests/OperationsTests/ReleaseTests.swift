@@ -96,4 +96,39 @@ final class ScriptedReleasePhase: ReleasePhaseRunner, @unchecked Sendable {
             try await platform.scale("web1", [try FormationChange(parsing: "clock=1")], as: .user(user))
         }
     }
+
+    @Test func aHeldDeployWaitsForItsBranchAndIsDecidedByIt() async throws {
+        let installation = try TestInstallation(releasePhase: ScriptedReleasePhase(succeeds: true))
+        let platform = installation.platform
+        let (_, user) = try installation.seedUsers()
+        let app = try platform.createApp(name: "web1", owner: nil, as: .user(user))
+        var held: [HeldDeploy] = []
+        for commit in ["aaaaaaa111", "bbbbbbb222"] {
+            let slug = try installation.store.createSlug(
+                appID: app.id, processTypes: ["web": "serve", "release": "migrate"], size: 10, checksum: "SHA256:x",
+                commit: commit, commitDescription: nil, buildpackDescription: nil, stack: "host")
+            let build = try platform.recordBuild(appID: app.id, commit: commit, buildpacks: [], actor: Attribution(user))
+            let release = try await platform.deploy(app, slug: slug, actor: Attribution(user), holdUntilRef: true)
+            #expect(release.status == .pending, "a held release is decided by git, not by the deploy")
+            _ = try platform.finishBuild(id: build.id, status: .succeeded, output: "", slugID: slug.id, releaseID: release.id)
+            held.append(HeldDeploy(release: release, commit: commit))
+        }
+        #expect(try platform.heldDeploys(appID: app.id).map { "\($0.release.id) \($0.commit)" } == held.map { "\($0.release.id) \($0.commit)" })
+        #expect(try installation.store.currentRelease(appID: app.id)?.version == 1)
+
+        // The outcome: by where the branch is, never while someone holds the app's build lock.
+        #expect(held[0].outcome(branchCommits: ["aaaaaaa111"], lockedByOther: false) == .land)
+        #expect(held[0].outcome(branchCommits: ["bbbbbbb222"], lockedByOther: false) == .fail)
+        #expect(held[0].outcome(branchCommits: [], lockedByOther: false) == .fail)
+        #expect(held[0].outcome(branchCommits: ["aaaaaaa111"], lockedByOther: true) == .wait)
+
+        #expect(await platform.settle(held[0], landed: false).status == .failed)
+        let landed = await platform.settle(held[1], landed: true)
+        #expect(landed.status == .succeeded)
+        #expect(landed.isCurrent)
+        #expect(try installation.store.formation(appID: app.id).map { "\($0.type)=\($0.quantity)" } == ["web=1"])
+        #expect(try platform.heldDeploys(appID: app.id).isEmpty)
+        // Decided once: settling again changes nothing.
+        #expect(await platform.settle(held[0], landed: true).status == .failed)
+    }
 }

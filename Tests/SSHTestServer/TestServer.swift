@@ -30,12 +30,12 @@ struct Hook: AsyncParsableCommand {
         }
     }
 
-    struct ReferenceTransaction: ParsableCommand {
+    struct ReferenceTransaction: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "reference-transaction")
         @Argument var state: String
 
-        func run() throws {
-            ReceivePackRunner.referenceTransaction(state: state)
+        func run() async throws {
+            await ReceivePackRunner.referenceTransaction(state: state)
         }
     }
 
