@@ -33,8 +33,15 @@ extension ControlClient {
         let window = attachment.window
         request.attach = ControlAttach(tty: attachment.tty, columns: window?.size.columns, lines: window?.size.lines, term: window?.term)
         let (tickets, ticketed) = AsyncStream<ControlReply>.makeStream()
+        // The client's window changes follow the request on the same connection.
+        let (resizes, resized) = AsyncStream<Data>.makeStream(bufferingPolicy: .bufferingNewest(16))
+        if attachment.tty, let window {
+            window.onResize { size in resized.yield(ControlCoding.line(ControlResize(columns: size.columns, lines: size.lines))) }
+        }
         let call = Task {
-            let result = await self.call(request, progress: { ticketed.yield($0) }, output: { _ in })
+            let result = await self.call(request, progress: { ticketed.yield($0) }, followUps: resizes, output: { _ in })
+            window?.onResize(nil)
+            resized.finish()
             ticketed.finish()
             return result
         }

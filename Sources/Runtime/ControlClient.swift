@@ -133,10 +133,12 @@ package struct ControlClient: RuntimeControl, ReleasePhaseRunner, LogReader, Log
     }
 
     /// Sends `request` and reads replies until the final one.
-    /// Intermediate replies other than output lines (a one-off's ticket) go to `progress`.
+    /// Intermediate replies other than output lines (a one-off's ticket) go to `progress`;
+    /// `followUps` are lines sent after the request while it runs (an attached one-off's
+    /// window changes).
     func call(
         _ request: ControlRequest, progress: @escaping @Sendable (ControlReply) -> Void = { _ in },
-        output: @escaping @Sendable (String) -> Void
+        followUps: AsyncStream<Data>? = nil, output: @escaping @Sendable (String) -> Void
     ) async -> Result<ControlReply, CallError> {
         var request = request
         let lines = pending.take()
@@ -156,6 +158,12 @@ package struct ControlClient: RuntimeControl, ReleasePhaseRunner, LogReader, Log
             return try await connection.executeThenClose { inbound, outbound in
                 let channel = LineChannel(inbound: inbound, outbound: outbound)
                 try await channel.write(ControlCoding.line(request))
+                let sending = followUps.map { lines in
+                    Task {
+                        for await line in lines { try? await channel.write(line) }
+                    }
+                }
+                defer { sending?.cancel() }
                 for try await line in channel.lines() {
                     guard let reply = ControlCoding.decode(ControlReply.self, line) else {
                         return .failure(.broken("unreadable answer"))

@@ -88,6 +88,19 @@ package struct ControlAttach: Codable, Sendable, Hashable {
     }
 }
 
+/// A line the caller of an attached one-off with a terminal sends after its request: the
+/// client's window changed to this size (the daemon resizes the dyno's PTY; out-of-range
+/// sizes are clamped as `TerminalSize` does).
+package struct ControlResize: Codable, Sendable, Hashable {
+    package var columns: Int
+    package var lines: Int
+
+    package init(columns: Int, lines: Int) {
+        self.columns = columns
+        self.lines = lines
+    }
+}
+
 /// Where an attached one-off waits: the local rendezvous listener's host and port, the
 /// attachment's secret, and the listener's certificate (PEM), which the caller pins.
 package struct ControlTicket: Codable, Sendable, Hashable {

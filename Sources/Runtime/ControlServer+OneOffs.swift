@@ -8,9 +8,12 @@ extension ControlServer {
     /// attachment is posted on the rendezvous board, a `ticket` reply tells the caller where
     /// to connect, and the final reply carries the process's exit status; the caller closing
     /// this connection hangs the attachment up (the process stops).
-    func runOneOff(_ request: ControlRequest, progress: @escaping @Sendable (ControlReply) -> Void) async throws(OpenrukoError)
-        -> ControlReply
-    {
+    /// `attached` hears of the attachment's window (a terminal), which the caller's window
+    /// changes resize.
+    func runOneOff(
+        _ request: ControlRequest, progress: @escaping @Sendable (ControlReply) -> Void,
+        attached: @escaping @Sendable (TerminalWindow) -> Void = { _ in }
+    ) async throws(OpenrukoError) -> ControlReply {
         guard let plan = request.plan, request.operation == .runInside || (request.release != nil && request.slug != nil) else {
             throw OpenrukoError(.invalid, "\(request.operation.rawValue) needs a plan, a release and a slug.")
         }
@@ -26,6 +29,7 @@ extension ControlServer {
             throw OpenrukoError(.unavailable, "Attached one-off dynos need the rendezvous listener, which is not running.", resource: "dyno")
         }
         let attachment = DynoAttachment(tty: attach.tty, columns: attach.columns, lines: attach.lines, term: attach.term)
+        if let window = attachment.window { attached(window) }
         let dyno: Dyno
         do throws(OpenrukoError) {
             switch request.operation {

@@ -4,6 +4,7 @@ package import NIOCore
 import NIOPosix
 package import OpenrukoCore
 import ServiceLifecycle
+import Synchronization
 
 /// The daemon's end of the control socket (`DATA_DIR/run/control.sock`, mode 0600): lets
 /// `openruko admin`, the git hook and `openruko ssh-command` drive the supervisor, run the
@@ -115,9 +116,22 @@ package struct ControlServer: Service {
     func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, deadline: Scheduled<Void>? = nil) async {
         try? await connection.executeThenClose { inbound, outbound in
             let channel = LineChannel(inbound: inbound, outbound: outbound)
-            // One request per connection: lines after it are read (to notice the hang-up) and dropped.
-            var iterator = channel.lines(maximumLength: limits.maximumRequest, bufferingPolicy: .bufferingOldest(1)).makeAsyncIterator()
-            guard let line = try await iterator.next() else { return }
+            // One request per connection; the lines after it are read (to notice the hang-up)
+            // and dropped, but for an attached one-off's window changes (`ControlResize`).
+            let window = AttachedWindow()
+            let incoming = channel.lines(maximumLength: limits.maximumRequest, bufferingPolicy: .bufferingOldest(16))
+            let (first, firstLine) = AsyncStream<Data>.makeStream(bufferingPolicy: .bufferingOldest(1))
+            let reader = Task {
+                var iterator = incoming.makeAsyncIterator()
+                if let line = try? await iterator.next() { firstLine.yield(line) }
+                firstLine.finish()
+                while let line = try? await iterator.next() {
+                    if let resize = ControlCoding.decode(ControlResize.self, line) { window.resize(resize) }
+                }
+            }
+            defer { reader.cancel() }
+            var lines = first.makeAsyncIterator()
+            guard let line = await lines.next() else { return }
             deadline?.cancel()
             guard let request = ControlCoding.decode(ControlRequest.self, line) else {
                 try await channel.write(ControlCoding.line(ControlReply.failure(OpenrukoError(.invalid, "Malformed control request."))))
@@ -128,7 +142,9 @@ package struct ControlServer: Service {
             let (closed, gone) = AsyncStream<Never>.makeStream()
             connection.channel.closeFuture.whenComplete { _ in gone.finish() }
             let final = await withTaskGroup(of: ControlReply?.self) { group in
-                group.addTask { await handle(request, progress: { writer.send($0) }) { writer.send(ControlReply(output: $0)) } }
+                group.addTask {
+                    await handle(request, progress: { writer.send($0) }, attached: { window.attach($0) }) { writer.send(ControlReply(output: $0)) }
+                }
                 group.addTask {
                     for await _ in closed {}  // ends when the connection closes, or once cancelled
                     return nil
@@ -160,7 +176,7 @@ package struct ControlServer: Service {
     /// (a one-off's ticket); returns the final reply.
     func handle(
         _ request: ControlRequest, progress: @escaping @Sendable (ControlReply) -> Void = { _ in },
-        output: @escaping @Sendable (String) -> Void
+        attached: @escaping @Sendable (TerminalWindow) -> Void = { _ in }, output: @escaping @Sendable (String) -> Void
     ) async -> ControlReply {
         let app = request.app
         for line in request.forwarded ?? [] { sink.emit(line) }
@@ -193,7 +209,7 @@ package struct ControlServer: Service {
                     lines: request.logLines ?? 100, tail: request.logTail ?? false, dyno: request.logDyno, source: request.logSource)
                 for await line in logs.read(app: app, query: query) { output(line) }
             case .runOneOff, .runInside:
-                reply = try await runOneOff(request, progress: progress)
+                reply = try await runOneOff(request, progress: progress, attached: attached)
             }
             return reply
         } catch {
@@ -230,3 +246,14 @@ final class ReplyWriter: Sendable {
     }
 }
 
+/// The terminal window of the attached one-off a control connection started, once there is
+/// one: the window changes the caller sends after its request resize it.
+final class AttachedWindow: Sendable {
+    private let window = Mutex<TerminalWindow?>(nil)
+
+    func attach(_ terminal: TerminalWindow) { window.withLock { $0 = terminal } }
+
+    func resize(_ change: ControlResize) {
+        window.withLock { $0 }?.resize(TerminalSize(columns: change.columns, lines: change.lines))
+    }
+}

@@ -7,7 +7,8 @@ extension RuntimeEndToEnd {
     /// runs `openruko ssh-command`, which starts the one-off in the daemon over the control
     /// socket and carries its bytes over the local rendezvous listener. As over the embedded
     /// server: a PTY with `ssh -t` (Ctrl-C reaches the process), pipes without, the exit
-    /// status is ssh's; `run:detached` logs; other tenants and smuggled identities are refused.
+    /// status is ssh's; window changes reach the dyno's PTY; `run:detached` logs; other tenants
+    /// and smuggled identities are refused.
     /// sshd must run as root (it switches to the login user); CI runs as root.
     @Suite(
         .enabled(if: getuid() == 0, "sshd needs root"), .timeLimit(.minutes(15))
@@ -69,6 +70,30 @@ extension RuntimeEndToEnd {
             try await OneOffInsideTests.webUp(fixture)
             let inside = try await admin.run("run:inside tool web.1 'echo \"in-$DYNO\"; exit 4'")
             #expect(inside.status == 4 && inside.stdout.contains("in-web.1"), "\(inside.stdout) \(inside.stderr)")
+        }
+
+        @Test func windowChangesReachTheDyno() async throws {
+            let (scene, sshd, admin, _) = try await Self.scene()
+            let fixture = scene.fixture
+            defer {
+                sshd.stop()
+                Task { await fixture.daemon.stop() }
+            }
+            let driver = TerminalDriver(directory: fixture.directory.path)
+            // sshd resizes its PTY and signals ssh-command, which tells the daemon on the
+            // one-off's control connection; the dyno's PTY follows, clamped like the embedded server's.
+            let outcome = try await driver.run(
+                Self.terminal(admin, "run tool bash"), rows: 33, columns: 101,
+                steps: [
+                    .send(#"echo "first=[$(stty size)]""# + "\r"),
+                    .expect(#"first=\[33 101\]"#),
+                    .resize(rows: 40, columns: 120),
+                    .resend(#"echo "resized=[$(stty size)]""# + "\r", until: #"resized=\[40 120\]"#),
+                    .resize(rows: 5000, columns: 3000),
+                    .resend(#"echo "huge=[$(stty size)]""# + "\r", until: #"huge=\[1000 1000\]"#),
+                    .send("exit 5\r"),
+                ])
+            #expect(outcome.failedStep == nil && outcome.status == 5, "\(outcome.transcript)\n\(sshd.log)")
         }
 
         @Test func anotherTenantAndSmuggledIdentitiesAreRefused() async throws {
