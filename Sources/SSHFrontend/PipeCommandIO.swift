@@ -21,6 +21,14 @@ final class PipeCommandIO: CommandIO {
     func writeError(_ text: String) { errors.enqueue(Data(text.utf8)) }
     func send(_ data: Data) async throws { try await output.send(data) }
 
+    /// Closes every stream at once, dropping unsent output (a stopped command: its client may
+    /// never read what is left).
+    func abandon() {
+        input.close()
+        output.abandon()
+        errors.abandon()
+    }
+
     /// Flushes and closes every stream (the channel sees EOF on both outputs).
     func finish() async {
         input.close()

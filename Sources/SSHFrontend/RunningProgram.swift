@@ -99,7 +99,8 @@ final class RunningProgram: Sendable {
         program.task.withLock { task in
             task = Task.detached {
                 let code = await body(io)
-                await io.finish()
+                // Stopped (its client gone, the daemon stopping): what is left may never be read.
+                if Task.isCancelled { io.abandon() } else { await io.finish() }
                 program.finish(code, wake: wake)
             }
         }

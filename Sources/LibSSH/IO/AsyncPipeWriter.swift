@@ -19,7 +19,10 @@ package final class AsyncPipeWriter: @unchecked Sendable {
     private var offset = 0
     private var pendingBytes = 0
     private var broken = false
-    private var senders: [CheckedContinuation<Void, any Error>] = []
+    /// Suspended `send`s, by number, and the numbers of those cancelled before they queued.
+    private var senders: [(number: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+    private var sendNumber: UInt64 = 0
+    private var cancelledSends: Set<UInt64> = []
     private var finishers: [CheckedContinuation<Void, Never>] = []
     /// Queue length over which `send` suspends.
     private let limit: Int
@@ -42,19 +45,35 @@ package final class AsyncPipeWriter: @unchecked Sendable {
     }
 
     /// Writes bytes, suspending while more than the limit is queued.
-    /// - Throws: `Closed` when the reader went away.
+    /// - Throws: `Closed` when the reader went away; `CancellationError` when the calling task
+    ///   is cancelled while it waits (a command whose client is gone must be able to end).
     package func send(_ data: Data) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            queue.async {
-                guard !self.broken, !self.descriptor.closed else { return continuation.resume(throwing: Closed()) }
-                self.append(data)
-                if self.broken {
-                    continuation.resume(throwing: Closed())
-                } else if self.pendingBytes <= self.limit {
-                    continuation.resume()
-                } else {
-                    self.senders.append(continuation)
+        let number = queue.sync {
+            sendNumber &+= 1
+            return sendNumber
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                queue.async {
+                    if self.cancelledSends.remove(number) != nil { return continuation.resume(throwing: CancellationError()) }
+                    guard !self.broken, !self.descriptor.closed else { return continuation.resume(throwing: Closed()) }
+                    self.append(data)
+                    if self.broken {
+                        continuation.resume(throwing: Closed())
+                    } else if self.pendingBytes <= self.limit {
+                        continuation.resume()
+                    } else {
+                        self.senders.append((number, continuation))
+                    }
                 }
+            }
+        } onCancel: {
+            queue.async {
+                guard let index = self.senders.firstIndex(where: { $0.number == number }) else {
+                    self.cancelledSends.insert(number)  // not queued yet: refused when it is
+                    return
+                }
+                self.senders.remove(at: index).continuation.resume(throwing: CancellationError())
             }
         }
     }
@@ -71,6 +90,22 @@ package final class AsyncPipeWriter: @unchecked Sendable {
                     self.finishers.append(continuation)
                 }
             }
+        }
+    }
+
+    /// Drops what is queued and closes the descriptor now (a stopped command whose reader may
+    /// never read again); waiting `send`s and `finish`es return.
+    package func abandon() {
+        queue.async {
+            self.pending.removeAll()
+            self.offset = 0
+            self.pendingBytes = 0
+            self.broken = true
+            self.releaseSenders()
+            let waiting = self.finishers
+            self.finishers.removeAll()
+            self.close()
+            waiting.forEach { $0.resume() }
         }
     }
 
@@ -121,7 +156,7 @@ package final class AsyncPipeWriter: @unchecked Sendable {
         let waiting = senders
         senders.removeAll()
         for sender in waiting {
-            if broken { sender.resume(throwing: Closed()) } else { sender.resume() }
+            if broken { sender.continuation.resume(throwing: Closed()) } else { sender.continuation.resume() }
         }
     }
 
