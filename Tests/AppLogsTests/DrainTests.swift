@@ -92,8 +92,11 @@ import Testing
         let fixture = Fixture()
         try await fixture.add("syslog://127.0.0.1:\(syslogPort)")
         try await fixture.add("http://127.0.0.1:\(httpPort)/")
+        // Endpoints that close every connection: both drains try, fail and back off.
+        let failing = [try await ClosingListener(port: syslogPort), try await ClosingListener(port: httpPort)]
         fixture.emit(300)
-        try await Task.sleep(for: .milliseconds(300))  // the drains try, fail and back off
+        _ = try await waitFor { failing.allSatisfy { $0.accepted >= 1 } ? true : nil }
+        for listener in failing { await listener.close() }
         let syslog = try await SyslogReceiver(port: syslogPort)
         let http = try await HTTPReceiver(port: httpPort)
         let syslogFrames = try await waitFor { syslog.frames.count >= 300 ? syslog.frames : nil }
@@ -102,7 +105,7 @@ import Testing
         // An HTTP drain that answers errors is retried with the same batch until it takes it.
         http.status = .internalServerError
         fixture.emit(50, prefix: "retried")
-        try await Task.sleep(for: .milliseconds(300))
+        _ = try await waitFor { http.refusedRequests >= 1 ? true : nil }
         http.status = .ok
         let retried = try await waitFor { http.frames.count >= 350 ? http.frames : nil }
         let tail: [String] = retried.suffix(50).map { frame in frame.split(separator: " ").suffix(2).joined(separator: " ") }
@@ -163,7 +166,8 @@ import Testing
         let other = Fixture(tls: DrainTLS(caFile: nil))
         try await other.add("syslog+tls://localhost:\(untrusting.port)")
         other.emit(10)
-        try await Task.sleep(for: .milliseconds(500))
+        // The drain refuses the certificate and hangs up: nothing came before it did.
+        _ = try await waitFor { untrusting.endedConnections >= 1 ? true : nil }
         #expect(untrusting.frames.isEmpty)
         await receiver.close()
         await untrusting.close()

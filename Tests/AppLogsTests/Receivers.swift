@@ -11,6 +11,7 @@ final class SyslogReceiver: @unchecked Sendable {
     private let lock = NSLock()
     private var received: [String] = []
     private var malformed = 0
+    private var ended = 0
     let channel: any Channel
     var port: Int { channel.localAddress!.port! }
 
@@ -19,7 +20,8 @@ final class SyslogReceiver: @unchecked Sendable {
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                channel.closeFuture.whenComplete { _ in sink.receiver?.connectionEnded() }
+                return channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandler(OctetCountingHandler(sink: sink))
                 }
@@ -34,8 +36,12 @@ final class SyslogReceiver: @unchecked Sendable {
         }
     }
 
+    fileprivate func connectionEnded() { lock.withLock { ended += 1 } }
+
     var frames: [String] { lock.withLock { received } }
     var malformedFrames: Int { lock.withLock { malformed } }
+    /// Connections that came and have closed (a refused TLS handshake, a drain that hung up).
+    var endedConnections: Int { lock.withLock { ended } }
 
     func close() async { try? await channel.close() }
 }
@@ -85,6 +91,7 @@ final class HTTPReceiver: @unchecked Sendable {
     private let lock = NSLock()
     private var received: [Request] = []
     private var answer: HTTPResponseStatus = .ok
+    private var refused = 0
     let channel: any Channel
     var port: Int { channel.localAddress!.port! }
 
@@ -119,12 +126,14 @@ final class HTTPReceiver: @unchecked Sendable {
             frames.append(frame)
         }
         return lock.withLock {
-            if answer == .ok { received.append(Request(head: head, frames: frames)) }
+            if answer == .ok { received.append(Request(head: head, frames: frames)) } else { refused += 1 }
             return answer
         }
     }
 
     var requests: [Request] { lock.withLock { received } }
+    /// Requests answered with an error status (their frames are not kept).
+    var refusedRequests: Int { lock.withLock { refused } }
     var frames: [String] { requests.flatMap(\.frames) }
 
     func close() async { try? await channel.close() }
@@ -167,4 +176,36 @@ func freePort() throws -> Int {
     let port = channel.localAddress!.port!
     try channel.close().wait()
     return port
+}
+
+/// A listener that accepts each connection and closes it at once, counting them: a drain's
+/// endpoint that is there but fails every delivery.
+final class ClosingListener: @unchecked Sendable {
+    // @unchecked: `connections` is only touched while holding `lock`, `channel` set once.
+    private let lock = NSLock()
+    private var connections = 0
+    private var channel: (any Channel)?
+
+    init(port: Int) async throws {
+        let box = ClosingListenerBox()
+        channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                box.listener?.count()
+                return channel.close()
+            }
+            .bind(host: "127.0.0.1", port: port).get()
+        box.listener = self
+    }
+
+    fileprivate func count() { lock.withLock { connections += 1 } }
+
+    /// Connections accepted (and closed) so far.
+    var accepted: Int { lock.withLock { connections } }
+
+    func close() async { try? await channel?.close() }
+}
+
+final class ClosingListenerBox: @unchecked Sendable {
+    weak var listener: ClosingListener?
 }

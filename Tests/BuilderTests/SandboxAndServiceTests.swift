@@ -83,29 +83,46 @@ import TestSupport
     @Test func aSecondBuildWaitsAndTheLockDiesWithItsHolder() async throws {
         let directory = TemporaryDirectory("locks")
         let layout = DataLayout(root: directory.path)
-        let first = try await BuildLock.acquire(app: "a1", layout: layout, holder: "build one by a@b") { _ in }
-        let waited = OutputBox()
+        var first: BuildLock? = try await BuildLock.acquire(app: "a1", layout: layout, holder: "build one by a@b") { _ in }
+        let (announcements, announce) = AsyncStream<String>.makeStream()
+        let acquired = OutputBox()
         let second = Task {
-            try await BuildLock.acquire(app: "a1", layout: layout, holder: "build two") { waited.append(Data($0.utf8)) }
+            let lock = try await BuildLock.acquire(app: "a1", layout: layout, holder: "build two") { announce.yield($0) }
+            acquired.append(Data("acquired".utf8))
+            return lock
         }
-        try await Task.sleep(for: .milliseconds(500))
-        #expect(waited.text == "build one by a@b")
-        withExtendedLifetime(first) {}
+        // The second build finds the lock busy and says for whom it waits…
+        var heard = announcements.makeAsyncIterator()
+        #expect(await heard.next() == "build one by a@b")
+        #expect(acquired.text.isEmpty, "the second build went ahead while the first held the lock")
+        // …and goes on once the first lets go.
+        first = nil
+        _ = try await second.value
+        #expect(acquired.text == "acquired")
         _ = first
-        // A holder process that dies releases the lock (flock(1) holds it for `sleep`).
+
+        // A holder process that dies releases the lock: python holds it until killed.
         let path = layout.lock("build-a2")
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        holder.arguments = ["-c", "import fcntl, sys, time; f = open(sys.argv[1], 'w'); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(120)", path]
+        let pidFile = directory.appending("holder.pid")
         try FileManager.default.createDirectory(atPath: layout.run + "/locks", withIntermediateDirectories: true)
-        try holder.run()
-        try await Task.sleep(for: .milliseconds(300))
-        let blocked = Task { try await BuildLock.acquire(app: "a2", layout: layout, holder: "x") { _ in } }
-        try await Task.sleep(for: .milliseconds(300))
-        kill(holder.processIdentifier, SIGKILL)
+        let holder = Task {
+            try await ProcessRunner.run(
+                "/usr/bin/python3",
+                ["-c", "import fcntl, os, sys, time; f = open(sys.argv[1], 'w'); fcntl.flock(f, fcntl.LOCK_EX); "
+                    + "open(sys.argv[2], 'w').write(str(os.getpid())); time.sleep(600)", path, pidFile])
+        }
+        var pid: Int32?
+        while pid == nil {
+            pid = (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap { Int32($0) }
+            if pid == nil { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        let (waits, waiting) = AsyncStream<String>.makeStream()
+        let blocked = Task { try await BuildLock.acquire(app: "a2", layout: layout, holder: "x") { waiting.yield($0) } }
+        var told = waits.makeAsyncIterator()
+        #expect(await told.next() != nil, "the lock of a live holder did not make the build wait")
+        kill(pid!, SIGKILL)
         _ = try await blocked.value
-        holder.waitUntilExit()
-        second.cancel()
+        _ = try await holder.value
     }
 }
 

@@ -1,7 +1,7 @@
 import OpenrukoCore
 import Testing
 
-@Suite struct OneOffPlanTests {
+@Suite(.timeLimit(.minutes(2))) struct OneOffPlanTests {
     let sizes = ["eco", "basic", "standard-1X", "standard-2X", "performance-M", "performance-L"]
     let procfile = ["web": "python3 server", "worker": "python3 w.py", "release": "./migrate"]
 
@@ -44,7 +44,7 @@ import Testing
     }
 }
 
-@Suite struct ByteChannelTests {
+@Suite(.timeLimit(.minutes(2))) struct ByteChannelTests {
     @Test(.timeLimit(.minutes(1))) func chunksArriveInOrderAndFinishEndsTheStream() async {
         let channel = ByteChannel(limit: 4)
         let writer = Task {

@@ -27,7 +27,9 @@ import Testing
             let stalled = try await BackgroundProcess(
                 ["/bin/bash", "-c", "ssh \(ssh.options.joined(separator: " ")) git@127.0.0.1 cat < \(big.path) | sleep 600"])
             defer { stalled.stop() }
-            try await Task.sleep(for: .seconds(1))
+            // Both hold their connection before the others start.
+            let held = try await bed.eventually(seconds: 60) { try await bed.establishedConnections(to: daemon.sshPort) >= 2 }
+            #expect(held, "the stalled clients never connected")
 
             let failures = try await withThrowingTaskGroup(of: String?.self) { group in
                 for i in 0..<8 {
@@ -59,6 +61,13 @@ import Testing
                 #expect(try await GitFixture.commit(of: "refs/heads/b\(i)", inBare: bed.repo(apps[i % 4])) == commit)
             }
             #expect(stalled.isRunning, "the stalled client was served, not dropped")
+            // Once the stalled clients are gone, the server lets go of their connections: the
+            // `cat` blocked writing to a client that no longer reads is stopped, not left holding
+            // its connection (and a thread) for good.
+            silent.stop()
+            stalled.stop()
+            let released = try await bed.eventually(seconds: 60) { try await bed.establishedConnections(from: daemon.sshPort) == 0 }
+            #expect(released, "the server still holds a connection of a client that is gone")
         }
     }
 
@@ -100,7 +109,8 @@ import Testing
         let ssh = SSHClient(port: daemon.sshPort, key: key)
         #expect(try await ssh.run("whoami").status == 0)
         let idle = try await BackgroundProcess(["/usr/bin/ssh"] + ssh.options + ["-N", "git@127.0.0.1"])
-        try await Task.sleep(for: .seconds(1))
+        let connected = try await bed.eventually(seconds: 60) { try await bed.establishedConnections(to: daemon.sshPort) >= 1 }
+        #expect(connected, "the idle client never connected")
 
         #expect(await daemon.stop() == 0, "\(daemon.log)")
         #expect(daemon.log.contains("SSH server stopped"))

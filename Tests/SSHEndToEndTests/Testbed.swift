@@ -78,6 +78,18 @@ struct Testbed {
     }
 
     /// Waits (up to `seconds`) until `condition` holds; returns whether it did.
+    /// TCP connections to `port` on loopback that are established now (`ss`, from the clients' side).
+    func establishedConnections(to port: Int) async throws -> Int {
+        let listed = try await ProcessRunner.run("/usr/bin/ss", ["-Htn", "state", "established", "( dport = :\(port) )"])
+        return listed.stdout.split(separator: "\n").count
+    }
+
+    /// TCP connections the server on `port` holds (established or half-closed by the client).
+    func establishedConnections(from port: Int) async throws -> Int {
+        let listed = try await ProcessRunner.run("/usr/bin/ss", ["-Htn", "state", "connected", "( sport = :\(port) )"])
+        return listed.stdout.split(separator: "\n").count
+    }
+
     func eventually(seconds: Double = 20, _ condition: () async throws -> Bool) async rethrows -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {

@@ -94,20 +94,24 @@ package final class DaemonProcess: @unchecked Sendable {
         return DaemonProcess(process: process, ports: ports, readyLine: line, logPath: logPath)
     }
 
-    /// Runs `body` with a started daemon and always stops it afterwards.
+    /// Runs `body` with a started daemon and always stops it afterwards; throws when the
+    /// daemon then exits with a non-zero status.
     package static func with<T>(
         executable: String = OpenrukoBinary.path, subcommand: [String] = ["daemon"], dataDir: String, arguments: [String] = [],
         _ body: (DaemonProcess) async throws -> T
     ) async throws -> T {
         let daemon = try await start(executable: executable, subcommand: subcommand, dataDir: dataDir, arguments: arguments)
+        let result: T
         do {
-            let result = try await body(daemon)
-            _ = await daemon.stop()
-            return result
+            result = try await body(daemon)
         } catch {
             _ = await daemon.stop()
             throw error
         }
+        // A daemon that does not stop cleanly (a crash at shutdown) fails the test.
+        let status = await daemon.stop()
+        guard status == 0 else { throw TestFailure("the daemon exited with status \(status) when stopped; its log:\n\(daemon.log)") }
+        return result
     }
 
     /// Sends SIGTERM and waits for the daemon to exit (SIGKILL after 30 s).
@@ -115,15 +119,28 @@ package final class DaemonProcess: @unchecked Sendable {
     @discardableResult
     package func stop() async -> Int32 {
         guard process.isRunning else { return process.terminationStatus }
-        kill(pid, SIGTERM)
+        Glibc.kill(pid, SIGTERM)
         let process = self.process
         return await withCheckedContinuation { continuation in
             Thread {
                 let deadline = Date().addingTimeInterval(30)
                 while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
                 process.waitUntilExit()
                 continuation.resume(returning: process.terminationStatus)
+            }.start()
+        }
+    }
+
+    /// Sends SIGKILL (a crash: nothing is cleaned up) and waits for the daemon to exit.
+    package func kill() async {
+        guard process.isRunning else { return }
+        Glibc.kill(pid, SIGKILL)
+        let process = self.process
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread {
+                process.waitUntilExit()
+                continuation.resume()
             }.start()
         }
     }
