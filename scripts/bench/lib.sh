@@ -1,13 +1,44 @@
 #!/usr/bin/env bash
-# Shared helpers of scripts/bench/*: build the release benchmark tool, time commands, medians.
+# Shared helpers of scripts/bench/*: the binaries to measure, quick mode, time commands, medians.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
-# Builds openruko-bench (release) and prints its path.
-bench_tool() {
-  (cd "$root" && swift build -c release --product openruko-bench >&2)
-  echo "$(cd "$root" && swift build -c release --show-bin-path)/openruko-bench"
+# Quick mode (BENCH_QUICK=1, what scripts/bench/quick and CI use): checks that a benchmark runs,
+# it measures nothing. The debug binaries `swift build --build-tests` already made instead of a
+# release build, one run, the smallest sizes and durations that still take every step.
+# BENCH_BIN_PATH=DIR takes the binaries from DIR instead (e.g. another checkout's build).
+is_quick() { [ -n "${BENCH_QUICK:-}" ] && [ "$BENCH_QUICK" != 0 ]; }
+
+# hooks/ and buildpacks/ of this checkout, wherever the binaries are (BENCH_BIN_PATH).
+if is_quick; then export OPENRUKO_ROOT="$root"; fi
+
+# quick_or NORMAL QUICK: prints QUICK in quick mode, else NORMAL (for defaults of sizes and counts).
+quick_or() { if is_quick; then echo "$2"; else echo "$1"; fi; }
+
+# Says, first thing in the output, that the figures below are not measurements.
+quick_banner() {
+  if is_quick; then echo "quick mode: checks that the benchmark runs; figures are not measurements"; fi
 }
+
+# bin_dir PRODUCT...: prints the directory holding the products. Normally builds them (release);
+# in quick mode takes the debug build of this checkout (or BENCH_BIN_PATH) and builds nothing.
+bin_dir() {
+  local dir product
+  if is_quick; then
+    dir="${BENCH_BIN_PATH:-$(cd "$root" && swift build --show-bin-path)}"
+    for product in "$@"; do
+      [ -x "$dir/$product" ] || { echo "$dir/$product is missing: run \`swift build --build-tests\` first" >&2; return 1; }
+    done
+  else
+    for product in "$@"; do (cd "$root" && swift build -c release --product "$product" >&2) || return 1; done
+    dir="$(cd "$root" && swift build -c release --show-bin-path)" || return 1
+  fi
+  echo "$dir"
+}
+# (The `|| return 1`s: a command substitution does not inherit `set -e`.)
+
+# Builds openruko-bench (release; quick mode: the debug one) and prints its path.
+bench_tool() { local dir; dir=$(bin_dir openruko-bench) || return 1; echo "$dir/openruko-bench"; }
 
 # Seconds (wall clock) of one run of "$@".
 time_once() {
