@@ -71,6 +71,7 @@ package struct Daemon: Sendable {
                 discardCandidates: { [runtime] in await runtime.discardCandidates(appID: $0, releaseID: $1) },
                 settleHeldDeploys: { [platform = installation.platform] in await HeldDeploySettler.settle(platform: platform, holdingLock: false) }),
             try DiskCollectorService(platform: installation.platform, logger: logger),  // retention and GC (issue 20)
+            BackupScheduler(platform: installation.platform, logger: logger),  // daily pg:backups:schedule captures (issue 19)
             try MemoryTrimmer.fromEnvironment(logger: logger),  // freed memory back to the system (issue 21)
             StackBootstrapService(platform: installation.platform, logger: logger, environment: ProcessInfo.processInfo.environment),
             APIServer(
