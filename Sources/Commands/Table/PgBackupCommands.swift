@@ -4,9 +4,9 @@ import OpenrukoCore
 import Operations
 
 /// `pg:backups:schedule`, `pg:backups:schedules`, `pg:backups:unschedule` (daily backups,
-/// `a001`…, the last 7 kept), issue 19.
+/// `a001`…, the last 7 kept), and `pg:backups:download` (`PgDownloadCommand`), issue 19.
 enum PgBackupCommands {
-    static let all: [any TableCommand.Type] = [Schedule.self, Schedules.self, Unschedule.self]
+    static let all: [any TableCommand.Type] = [Schedule.self, Schedules.self, Unschedule.self, PgDownloadCommand.self]
 
     struct Schedule: TableCommand {
         static let configuration = CommandConfiguration(
