@@ -4,14 +4,25 @@ import Store
 
 // MARK: - `pg:*`: info, backups, restores, credential rotation (issue 19)
 
-/// One kept backup of an add-on database (`DATA_DIR/backups/ADDON-b001.dump`).
+/// One kept backup of an add-on database (`DATA_DIR/backups/ADDON-b001.dump`; `a001` for a
+/// scheduled one, numbered in the same sequence).
 package struct DatabaseBackup: Hashable, Sendable {
-    /// `b001`.
+    /// `b001` (captured on demand) or `a002` (scheduled).
     package var id: String
     package var addonName: String
     package var path: String
     package var sizeBytes: Int64
     package var createdAt: Date
+
+    /// Whether the schedule captured it (`a…`), not a user (`b…`).
+    package var isScheduled: Bool { id.hasPrefix("a") }
+
+    /// Whether `text` has the shape of a backup id (`b001`, `a12`): the letter and 1-9 digits.
+    package static func isID(_ text: String) -> Bool {
+        let lowered = text.lowercased()
+        guard let first = lowered.first, first == "a" || first == "b", (2...10).contains(lowered.count) else { return false }
+        return lowered.dropFirst().allSatisfy { $0.isASCII && $0.isNumber }
+    }
 }
 
 extension Platform {
@@ -53,11 +64,17 @@ extension Platform {
     /// `pg:backups:capture`: a `pg_dump -Fc` kept as the add-on's next backup (`b001`, `b002`…).
     package func captureBackup(_ appName: String, _ which: String?, as principal: Principal) async throws(OpenrukoError) -> DatabaseBackup {
         let addon = try database(appName, which, as: principal)
+        let backup = try await capture(addon, prefix: "b")
+        logAPI(try app(appName, as: principal), "Backup \(backup.id) of \(addon.attachmentName) captured by user \(try attribution(principal).email)")
+        return backup
+    }
+
+    /// Captures the add-on's next backup, `PREFIX` and the next number of its sequence (`b004`).
+    func capture(_ addon: Addon, prefix: String) async throws(OpenrukoError) -> DatabaseBackup {
         let next = (try backups(of: addon).compactMap { Int($0.id.dropFirst()) }.max() ?? 0) + 1
-        let id = "b" + String(repeating: "0", count: max(0, 3 - String(next).count)) + String(next)
+        let id = prefix + String(repeating: "0", count: max(0, 3 - String(next).count)) + String(next)
         let path = layout.backups + "/\(addon.name)-\(id).dump"
         try await databases.backup(addon.credentials, to: path)
-        logAPI(try app(appName, as: principal), "Backup \(id) of \(addon.attachmentName) captured by user \(try attribution(principal).email)")
         return try backups(of: addon).first { $0.id == id } ?? DatabaseBackup(id: id, addonName: addon.name, path: path, sizeBytes: 0, createdAt: Date())
     }
 
@@ -119,15 +136,15 @@ extension Platform {
     /// The kept `bNNN` backups of one add-on, oldest first.
     func backups(of addon: Addon) throws(OpenrukoError) -> [DatabaseBackup] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: layout.backups)) ?? []
-        let prefix = addon.name + "-b"
+        let prefix = addon.name + "-"
         return names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".dump") }.compactMap { name -> DatabaseBackup? in
             let id = String(name.dropFirst(addon.name.count + 1).dropLast(5))
-            guard Int(id.dropFirst()) != nil else { return nil }
+            guard DatabaseBackup.isID(id), id == id.lowercased() else { return nil }
             let path = layout.backups + "/" + name
             let attributes = (try? FileManager.default.attributesOfItem(atPath: path)) ?? [:]
             return DatabaseBackup(
                 id: id, addonName: addon.name, path: path, sizeBytes: (attributes[.size] as? NSNumber)?.int64Value ?? 0,
                 createdAt: attributes[.modificationDate] as? Date ?? Date())
-        }.sorted { $0.id.count == $1.id.count ? $0.id < $1.id : $0.id.count < $1.id.count }
+        }.sorted { (Int($0.id.dropFirst()) ?? 0, $0.id) < (Int($1.id.dropFirst()) ?? 0, $1.id) }
     }
 }

@@ -51,7 +51,12 @@ final class DaemonRuntime: Sendable {
         // The add-on PostgreSQL server (once it exists; `PostgresServer` adds the rule when it
         // makes it) listens on the host's loopback; dynos reach it at their gateway.
         let postgres = PostgresServer.forInstallation(layout)
-        if postgres.isInitialized { try await network.allow(address: "127.0.0.1", port: try await postgres.port(), tag: networkTag) }
+        if let admin = try PostgresAdminSetting.current(layout) {
+            // The admin's server, when on the host's loopback, the same way.
+            if admin.isLoopback { try await network.allow(address: "127.0.0.1", port: admin.port, tag: networkTag) }
+        } else if postgres.isInitialized {
+            try await network.allow(address: "127.0.0.1", port: try await postgres.port(), tag: networkTag)
+        }
         try await RedisSupervisor.allow(layout, network: network, tag: networkTag)
         let removed = await network.removeStale()
         if removed > 0 { logger.info("Removed \(removed) network namespaces left by stopped dynos and builds.") }

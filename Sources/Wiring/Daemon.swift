@@ -38,6 +38,7 @@ package struct Daemon: Sendable {
         // Listeners register here as the parts that listen (SSH, API, router) are added.
         registry = ListenerRegistry(expected: Self.listenerNames + (configuration.apiTLSListen == nil ? [] : [APITLSListener.registryName]))
         try Installation.prepareDirectories(configuration.layout)  // DATA_DIR 0711 before sandboxes check it
+        try PostgresAdminSetting.record(configuration.layout)  // where add-on databases are made, for every openruko process
         let limits = AppLogLimits()
         let logs = try Installation.logStore(configuration.layout, limits: limits)
         self.logs = logs
@@ -60,10 +61,16 @@ package struct Daemon: Sendable {
         let door = try rendezvousDoor(rendezvousCertificate, board: rendezvous)  // ssh-command's one-offs (OpenSSH mode)
         // The log store first: it stops last, so every other part's final lines reach the disk.
         // The add-on database server next: it stops after the dynos that use it.
-        let postgres = PostgresSupervisor(
-            server: PostgresServer.forInstallation(configuration.layout), store: installation.store, logs: logs, logger: logger)
+        // (None with OPENRUKO_POSTGRES_ADMIN_URL: the databases live on the admin's server.)
+        let server = PostgresServer.forInstallation(configuration.layout)
+        let external = try PostgresAdminSetting.current(configuration.layout)
+        if let external, server.isInitialized {
+            logger.warning("Add-on databases are made on \(external.redacted); openruko's own PostgreSQL server is not started, so the databases on it are unreachable.")
+        }
+        let postgres: [any Service] =
+            external != nil ? [] : [PostgresSupervisor(server: server, store: installation.store, logs: logs, logger: logger)]
         let redis = RedisSupervisor(layout: configuration.layout, store: installation.store, logs: logs, logger: logger)
-        return [installation.logService(logs), postgres, redis] + runtime.services(logger: logger, door: door) + [
+        return [installation.logService(logs)] + postgres + [redis] + runtime.services(logger: logger, door: door) + [
             BuildTasksService(tasks: builds),
             RecoverySweepService(
                 store: installation.store, layout: configuration.layout, logger: logger,
@@ -71,6 +78,7 @@ package struct Daemon: Sendable {
                 discardCandidates: { [runtime] in await runtime.discardCandidates(appID: $0, releaseID: $1) },
                 settleHeldDeploys: { [platform = installation.platform] in await HeldDeploySettler.settle(platform: platform, holdingLock: false) }),
             try DiskCollectorService(platform: installation.platform, logger: logger),  // retention and GC (issue 20)
+            BackupScheduler(platform: installation.platform, logger: logger),  // daily pg:backups:schedule captures (issue 19)
             try MemoryTrimmer.fromEnvironment(logger: logger),  // freed memory back to the system (issue 21)
             StackBootstrapService(platform: installation.platform, logger: logger, environment: ProcessInfo.processInfo.environment),
             APIServer(

@@ -35,7 +35,7 @@ package struct Installation: Sendable {
         let platform = Platform(
             store: store, layout: layout, repositories: GitRepositories(layout: layout), runtime: runtime,
             releasePhase: releasePhase, logs: logs, urls: PublicURLSource(urls),
-            databases: PostgresProvisioner(server: PostgresServer.forInstallation(layout)), redis: RedisProvisioner(layout: layout))
+            databases: try PostgresAdminSetting.provisioner(layout), redis: RedisProvisioner(layout: layout))
         return Installation(layout: layout, store: store, platform: platform)
     }
 

@@ -3,11 +3,13 @@ import Foundation
 import OpenrukoCore
 import Operations
 
-/// `pg:info`, `pg:psql` (`PgPsqlCommand`), `pg:backups`, `pg:backups:capture`, `pg:backups:restore`, `pg:credentials:rotate`
+/// `pg:info`, `pg:psql` (`PgPsqlCommand`), `pg:backups`, `pg:backups:capture`, `pg:backups:restore`, `pg:credentials:rotate`,
+/// and the schedules and downloads of `PgBackupCommands`
 /// (PostgreSQL add-ons, issue 19). A database is named by its attachment (`DATABASE`,
 /// `HEROKU_POSTGRESQL_RED`) or add-on name; the default is the app's `DATABASE`.
 enum PgCommands {
-    static let all: [any TableCommand.Type] = [Info.self, PgPsqlCommand.self, Backups.self, Capture.self, Restore.self, Rotate.self]
+    static let all: [any TableCommand.Type] =
+        [Info.self, PgPsqlCommand.self, Backups.self, Capture.self, Restore.self, Rotate.self] + PgBackupCommands.all
 
     struct Info: TableCommand {
         static let configuration = CommandConfiguration(commandName: "pg:info", abstract: "Show an app's databases.")
@@ -43,8 +45,10 @@ enum PgCommands {
             context.io.write(Output.header("Backups"))
             guard !backups.isEmpty else { return context.say("No backups. Capture one with pg:backups:capture \(app)") }
             context.io.write(
-                Output.table([["ID", "Created at", "Size", "Database"]]
-                    + backups.map { [$0.id, UTCCalendar.iso8601($0.createdAt), Output.size($0.sizeBytes), $0.addonName] }))
+                Output.table([["ID", "Created at", "Size", "Database", "Type"]]
+                    + backups.map {
+                        [$0.id, UTCCalendar.iso8601($0.createdAt), Output.size($0.sizeBytes), $0.addonName, $0.isScheduled ? "Scheduled" : "Manual"]
+                    }))
         }
     }
 
@@ -73,7 +77,7 @@ enum PgCommands {
             var words = words
             let app = try appOption.resolve(&words)
             guard words.count <= 2 else { throw OpenrukoError(.invalid, "Usage: pg:backups:restore APP [BACKUP] [DATABASE] --confirm APP") }
-            let id = words.first { $0.lowercased().hasPrefix("b") && Int($0.dropFirst()) != nil }
+            let id = words.first { DatabaseBackup.isID($0) }
             let which = words.first { $0 != id }
             let (addon, backup) = try await context.platform.restoreBackup(app, backup: id, into: which, confirm: confirm, as: context.principal)
             context.say("Restoring \(backup.id) to \(addon.attachmentName)... done")

@@ -48,4 +48,14 @@ struct PostgresCommand: Sendable {
                     + "Install postgresql and openssl (scripts/install-deps).")
         }
     }
+
+    /// A PostgreSQL program from the newest installed version (`/usr/lib/postgresql/N/bin`).
+    static func binary(_ name: String) -> String {
+        let base = "/usr/lib/postgresql"
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []).compactMap(Int.init).sorted()
+        for version in versions.reversed() where FileManager.default.isExecutableFile(atPath: "\(base)/\(version)/bin/\(name)") {
+            return "\(base)/\(version)/bin/\(name)"
+        }
+        return "/usr/bin/\(name)"
+    }
 }

@@ -164,12 +164,5 @@ package struct PostgresServer: Sendable {
     func pgCtl(_ arguments: [String]) -> [String] { [binary("pg_ctl"), "-D", data, "-s"] + arguments }
 
     /// A PostgreSQL program from the newest installed version (`/usr/lib/postgresql/N/bin`).
-    func binary(_ name: String) -> String {
-        let base = "/usr/lib/postgresql"
-        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []).compactMap(Int.init).sorted()
-        for version in versions.reversed() where FileManager.default.isExecutableFile(atPath: "\(base)/\(version)/bin/\(name)") {
-            return "\(base)/\(version)/bin/\(name)"
-        }
-        return "/usr/bin/\(name)"
-    }
+    func binary(_ name: String) -> String { PostgresCommand.binary(name) }
 }
