@@ -42,7 +42,7 @@ package struct ExternalPostgresProvisioner: DatabaseProvisioner {
             _ = try await psql(sql)
         } catch {
             try? await deprovision(credentials, backup: nil)
-            throw OpenrukoError(error.kind, error.message.replacingOccurrences(of: password, with: "…"), resource: "addon")
+            throw PostgresProvisioner.scrubbed(error, secret: password)
         }
         return credentials
     }
@@ -104,14 +104,9 @@ package struct ExternalPostgresProvisioner: DatabaseProvisioner {
         rotated.host = dynoHost
         rotated.port = admin.port
         do {
-            _ = try await psql(
-                """
-                ALTER ROLE "\(name)" PASSWORD '\(rotated.password)';
-                SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = '\(name)';
-
-                """)
+            _ = try await psql(PostgresProvisioner.rotation(role: name, password: rotated.password))
         } catch {
-            throw OpenrukoError(error.kind, error.message.replacingOccurrences(of: rotated.password, with: "…"), resource: "addon")
+            throw PostgresProvisioner.scrubbed(error, secret: rotated.password)
         }
         return rotated
     }

@@ -34,14 +34,9 @@ extension PostgresProvisioner {
         rotated.port = port
         rotated.host = server.host
         do {
-            _ = try await server.psql(
-                """
-                ALTER ROLE "\(name)" PASSWORD '\(rotated.password)';
-                SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = '\(name)';
-
-                """)
+            _ = try await server.psql(Self.rotation(role: name, password: rotated.password))
         } catch {
-            throw OpenrukoError(error.kind, error.message.replacingOccurrences(of: rotated.password, with: "…"), resource: "addon")
+            throw Self.scrubbed(error, secret: rotated.password)
         }
         return rotated
     }
@@ -62,6 +57,20 @@ extension PostgresProvisioner {
     }
 
     /// The database (and role) name, when it is one openruko made.
+    /// The SQL that gives `role` a new password and ends its sessions (they reconnect with it).
+    static func rotation(role: String, password: String) -> String {
+        """
+        ALTER ROLE "\(role)" PASSWORD '\(password)';
+        SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = '\(role)';
+
+        """
+    }
+
+    /// `error` with `secret` cut out of its message (psql may echo the statement that failed).
+    static func scrubbed(_ error: OpenrukoError, secret: String) -> OpenrukoError {
+        OpenrukoError(error.kind, error.message.replacingOccurrences(of: secret, with: "…"), resource: "addon")
+    }
+
     static func checked(_ credentials: DatabaseCredentials) throws(OpenrukoError) -> String {
         guard PostgresSettings.isSafeName(credentials.database), credentials.role == credentials.database else {
             throw OpenrukoError(.internal, "The add-on's database name \(credentials.database.debugDescription) is not one openruko made.")

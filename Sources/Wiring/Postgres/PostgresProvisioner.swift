@@ -51,7 +51,7 @@ package struct PostgresProvisioner: DatabaseProvisioner {
                         + "Choose a smaller plan (essential-0 has 20), or destroy a database you no longer use.", resource: "addon")
             }
             try? await deprovision(credentials, backup: nil)
-            throw OpenrukoError(error.kind, error.message.replacingOccurrences(of: password, with: "…"), resource: "addon")
+            throw Self.scrubbed(error, secret: password)
         }
         return credentials
     }
