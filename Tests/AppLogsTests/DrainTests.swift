@@ -20,7 +20,7 @@ import Testing
         init(settings: LogSettings = LogSettings(), tls: DrainTLS = DrainTLS()) {
             logs = StartedStore(settings: settings)
             let list = drains
-            let supervisor = DrainSupervisor(store: logs.store, tls: tls, interval: .milliseconds(50)) { list.value.withLock { $0 } }
+            let supervisor = DrainSupervisor(store: logs.store, tls: tls, interval: .milliseconds(50)) { list.read() }
             task = Task { await supervisor.run() }
         }
 
@@ -30,7 +30,8 @@ import Testing
         /// have seen the list once before.
         @discardableResult
         func add(_ url: String) async throws -> LogDrain {
-            try await Task.sleep(for: .milliseconds(120))
+            let seen = drains.reads.withLock { $0 }
+            _ = try await waitFor { drains.reads.withLock { $0 } > seen ? true : nil }
             let drain = LogDrain(id: UUID(), appID: app.id, url: url, token: "d.\(UUID().uuidString.lowercased())", createdAt: Date(), updatedAt: Date())
             drains.value.withLock { $0.append(drain) }
             return drain
@@ -199,4 +200,11 @@ func numbers(_ range: ClosedRange<Int>) -> [String] {
 /// The drains a test's supervisor follows.
 final class DrainList: Sendable {
     let value = Mutex<[LogDrain]>([])
+    /// How many times the supervisor has read the list.
+    let reads = Mutex(0)
+
+    func read() -> [LogDrain] {
+        reads.withLock { $0 += 1 }
+        return value.withLock { $0 }
+    }
 }

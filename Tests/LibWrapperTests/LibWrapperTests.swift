@@ -20,7 +20,9 @@ import Testing
 
 @Suite(.timeLimit(.minutes(15))) struct LibSSHTests {
     @Test func linksAndReportsItsVersion() {
-        #expect(SSHLibrary.version.hasPrefix("0.10"))
+        // Whatever libssh the machine has: the wrapper reads its version (MAJOR.MINOR.PATCH).
+        let parts = SSHLibrary.version.split(separator: "/").first?.split(separator: ".") ?? []
+        #expect(parts.count >= 2 && parts.prefix(2).allSatisfy { Int($0) != nil }, "\(SSHLibrary.version)")
     }
 
     @Test(arguments: ["ed25519", "ecdsa", "rsa"])
