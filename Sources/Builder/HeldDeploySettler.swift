@@ -26,9 +26,9 @@ package enum HeldDeploySettler {
             case .wait:
                 continue
             case .land:
-                await platform.settle(held, landed: true, converge: converge)
+                await platform.settle(held, of: app, landed: true, converge: converge)
             case .fail:
-                if await platform.settle(held, landed: false).status == .failed { failed.append((app.id, held.release.id)) }
+                if await platform.settle(held, of: app, landed: false).status == .failed { failed.append((app.id, held.release.id)) }
             }
         }
         return failed

@@ -44,14 +44,13 @@ extension Platform {
         }
     }
 
-    /// Decides a held deploy: landed, it is recorded `succeeded` and the runtime converges on
-    /// it (its checked web dynos take over) unless `converge` is false (the daemon is not
-    /// running yet and converges when it starts); not landed, it is recorded `failed`.
+    /// Decides a held deploy of `app`: landed, it is recorded `succeeded` and the runtime
+    /// converges on it (its checked web dynos take over) unless `converge` is false (the daemon
+    /// is not running yet and converges when it starts); not landed, it is recorded `failed`.
     /// - Returns: the release as recorded (as decided before when it was decided meanwhile).
     @discardableResult
-    package func settle(_ held: HeldDeploy, landed: Bool, converge: Bool = true) async -> Release {
+    package func settle(_ held: HeldDeploy, of app: App, landed: Bool, converge: Bool = true) async -> Release {
         let release = held.release
-        guard let app = try? store.app(release.appID.uuidString.lowercased()) else { return release }
         let recorded = { [store] in (try? store.release(id: release.id)) ?? release }
         guard landed else {
             guard let failed = try? store.setReleaseStatus(id: release.id, .failed) else { return recorded() }
@@ -59,14 +58,9 @@ extension Platform {
             return failed
         }
         guard let succeeded = try? store.setReleaseStatus(id: release.id, .succeeded) else { return recorded() }
-        let actor = Attribution(userID: release.userID, email: release.userEmail)
         let slug = succeeded.slugID.flatMap { try? store.slug(id: $0) }
-        guard converge else {
-            logAPI(app, "Release v\(succeeded.version) created by user \(actor.email)")
-            _ = try? store.applyProcessTypes(appID: app.id, slug?.processTypes ?? [:])
-            return succeeded
-        }
-        let activated = await activate(succeeded, of: app, slug: slug, actor: actor) { _ in }
+        let actor = Attribution(userID: release.userID, email: release.userEmail)
+        let activated = await activate(succeeded, of: app, slug: slug, actor: actor, converge: converge) { _ in }
         _ = try? retainArtifacts(of: app, rule: try Self.retentionRule())
         return activated
     }

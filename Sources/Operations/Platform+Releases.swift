@@ -146,10 +146,12 @@ extension Platform {
     }
 
     /// A release just recorded `succeeded`: its process types become the formation's and the
-    /// runtime converges on it.
-    func activate(_ release: Release, of app: App, slug: Slug?, actor: Attribution, output: @escaping @Sendable (String) -> Void) async
-        -> Release
-    {
+    /// runtime converges on it (unless `converge` is false: no runtime runs yet, the daemon
+    /// converges when it starts).
+    func activate(
+        _ release: Release, of app: App, slug: Slug?, actor: Attribution, converge: Bool = true,
+        output: @escaping @Sendable (String) -> Void
+    ) async -> Release {
         logAPI(app, "Release v\(release.version) created by user \(actor.email)")
         do {
             _ = try store.applyProcessTypes(appID: app.id, slug?.processTypes ?? [:])
@@ -157,7 +159,7 @@ extension Platform {
             output(" !     v\(release.version) is released, but its process types could not be recorded: \(error.message).")
             logAPI(app, "Release v\(release.version): its process types could not be recorded (\(error.message))")
         }
-        await runtime.appChanged(app)
+        if converge { await runtime.appChanged(app) }
         return release
     }
 

@@ -122,13 +122,13 @@ final class ScriptedReleasePhase: ReleasePhaseRunner, @unchecked Sendable {
         #expect(held[0].outcome(branchCommits: [], lockedByOther: false) == .fail)
         #expect(held[0].outcome(branchCommits: ["aaaaaaa111"], lockedByOther: true) == .wait)
 
-        #expect(await platform.settle(held[0], landed: false).status == .failed)
-        let landed = await platform.settle(held[1], landed: true)
+        #expect(await platform.settle(held[0], of: app, landed: false).status == .failed)
+        let landed = await platform.settle(held[1], of: app, landed: true)
         #expect(landed.status == .succeeded)
         #expect(landed.isCurrent)
         #expect(try installation.store.formation(appID: app.id).map { "\($0.type)=\($0.quantity)" } == ["web=1"])
         #expect(try platform.heldDeploys(appID: app.id).isEmpty)
         // Decided once: settling again changes nothing.
-        #expect(await platform.settle(held[0], landed: true).status == .failed)
+        #expect(await platform.settle(held[0], of: app, landed: true).status == .failed)
     }
 }
