@@ -1,6 +1,5 @@
 import Foundation
 package import OpenrukoCore
-import SystemPackage
 
 /// Add-on databases on a server an admin runs (`OPENRUKO_POSTGRES_ADMIN_URL`) instead of
 /// openruko's own: the same role and database of one random name, made by the URL's role
@@ -25,9 +24,7 @@ package struct ExternalPostgresProvisioner: DatabaseProvisioner {
     }
 
     package func provision(plan: AddonPlan) async throws(OpenrukoError) -> DatabaseCredentials {
-        var generator = SystemRandomNumberGenerator()
-        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
-        let name = "d" + String((0..<13).map { _ in alphabet.randomElement(using: &generator)! })
+        let name = PostgresProvisioner.randomName()
         let password = PostgresProvisioner.randomPassword()
         let credentials = DatabaseCredentials(host: dynoHost, port: admin.port, database: name, role: name, password: password)
         // CREATE DATABASE runs outside a transaction: each statement on its own, stopping at the first error.
@@ -67,23 +64,9 @@ package struct ExternalPostgresProvisioner: DatabaseProvisioner {
 
     package func backup(_ credentials: DatabaseCredentials, to path: String) async throws(OpenrukoError) {
         let name = try PostgresProvisioner.checked(credentials)
-        let directory = (path as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        chmod(directory, 0o700)
-        let file: FileDescriptor
-        do {
-            file = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.create, .truncate, .closeOnExec], permissions: [.ownerReadWrite])
-        } catch {
-            throw OpenrukoError(.unavailable, "Cannot write the backup \(path): \(error)")
-        }
-        defer { try? file.close() }
-        let result = try await PostgresCommand.run(
-            [PostgresCommand.binary("pg_dump"), "-Fc", "-h", admin.host, "-p", String(admin.port), "-U", name, "-d", name],
-            outputFile: file, environment: environment(credentials))
-        guard result.ok else {
-            try? FileManager.default.removeItem(atPath: path)
-            throw OpenrukoError(.unavailable, "The backup failed: " + scrub(result.error, credentials))
-        }
+        try await PostgresProvisioner.writeBackup(
+            to: path, dump: [PostgresCommand.binary("pg_dump"), "-Fc", "-h", admin.host, "-p", String(admin.port), "-U", name, "-d", name],
+            environment: environment(credentials), scrub: { scrub($0, credentials) })
     }
 
     package func restore(_ credentials: DatabaseCredentials, from path: String) async throws(OpenrukoError) {

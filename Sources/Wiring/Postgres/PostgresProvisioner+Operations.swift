@@ -78,6 +78,13 @@ extension PostgresProvisioner {
         return credentials.database
     }
 
+    /// A new role and database name: `d` and 13 random lowercase letters and digits.
+    static func randomName() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        return "d" + String((0..<13).map { _ in alphabet.randomElement(using: &generator)! })
+    }
+
     /// 32 random bytes in hex.
     static func randomPassword() -> String {
         var generator = SystemRandomNumberGenerator()

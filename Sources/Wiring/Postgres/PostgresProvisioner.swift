@@ -19,9 +19,7 @@ package struct PostgresProvisioner: DatabaseProvisioner {
 
     package func provision(plan: AddonPlan) async throws(OpenrukoError) -> DatabaseCredentials {
         let port = try await server.ensureRunning()
-        var generator = SystemRandomNumberGenerator()
-        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
-        let name = "d" + String((0..<13).map { _ in alphabet.randomElement(using: &generator)! })
+        let name = Self.randomName()
         let password = Self.randomPassword()
         let credentials = DatabaseCredentials(host: server.host, port: port, database: name, role: name, password: password)
         // The role only if the plan's connections fit beside the other databases' (checked and
@@ -84,8 +82,19 @@ package struct PostgresProvisioner: DatabaseProvisioner {
             """)
     }
 
-    /// `pg_dump -Fc` of `database` into `path` (0600, under a 0700 `DATA_DIR/backups`).
+    /// `pg_dump -Fc` of `database` into `path` (`writeBackup`).
     func dump(_ database: String, port: Int, to path: String) async throws(OpenrukoError) {
+        try await Self.writeBackup(
+            to: path, dump: [server.binary("pg_dump"), "-Fc", "-h", server.socketDirectory, "-p", String(port), "-U", "postgres", "-d", database])
+    }
+
+    /// Runs `dump` (a `pg_dump -Fc` command line) into `path`: 0600, under a 0700 directory; the
+    /// file goes again when the dump fails.
+    /// - Parameters:
+    ///   - environment: the program's additions (a password); `scrub` cleans its error text.
+    static func writeBackup(
+        to path: String, dump: [String], environment: [String: String] = [:], scrub: (String) -> String = { $0 }
+    ) async throws(OpenrukoError) {
         let directory = (path as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         chmod(directory, 0o700)
@@ -97,13 +106,10 @@ package struct PostgresProvisioner: DatabaseProvisioner {
             throw OpenrukoError(.unavailable, "Cannot write the backup \(path): \(error)")
         }
         defer { try? file.close() }
-        let result = try await PostgresCommand.run(
-            [server.binary("pg_dump"), "-Fc", "-h", server.socketDirectory, "-p", String(port), "-U", "postgres", "-d", database],
-            outputFile: file)
+        let result = try await PostgresCommand.run(dump, outputFile: file, environment: environment)
         guard result.ok else {
             try? FileManager.default.removeItem(atPath: path)
-            throw OpenrukoError(
-                .unavailable, "The backup failed: \(result.error.trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw OpenrukoError(.unavailable, "The backup failed: " + scrub(result.error).trimmingCharacters(in: .whitespacesAndNewlines))
         }
     }
 }
