@@ -88,8 +88,9 @@ package struct PostgresProvisioner: DatabaseProvisioner {
             to: path, dump: [server.binary("pg_dump"), "-Fc", "-h", server.socketDirectory, "-p", String(port), "-U", "postgres", "-d", database])
     }
 
-    /// Runs `dump` (a `pg_dump -Fc` command line) into `path`: 0600, under a 0700 directory; the
-    /// file goes again when the dump fails.
+    /// Runs `dump` (a `pg_dump -Fc` command line) into `path`: 0600, under a 0700 directory.
+    /// The dump is written beside it (`PATH.partial`) and renamed when it is whole, so a listing
+    /// never shows, and a restore never reads, half a backup; it goes again when the dump fails.
     /// - Parameters:
     ///   - environment: the program's additions (a password); `scrub` cleans its error text.
     static func writeBackup(
@@ -98,18 +99,26 @@ package struct PostgresProvisioner: DatabaseProvisioner {
         let directory = (path as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         chmod(directory, 0o700)
+        let partial = path + ".partial"
         let file: FileDescriptor
         do {
             file = try FileDescriptor.open(
-                FilePath(path), .writeOnly, options: [.create, .truncate, .closeOnExec], permissions: [.ownerReadWrite])
+                FilePath(partial), .writeOnly, options: [.create, .truncate, .closeOnExec, .noFollow], permissions: [.ownerReadWrite])
         } catch {
             throw OpenrukoError(.unavailable, "Cannot write the backup \(path): \(error)")
         }
-        defer { try? file.close() }
-        let result = try await PostgresCommand.run(dump, outputFile: file, environment: environment)
-        guard result.ok else {
-            try? FileManager.default.removeItem(atPath: path)
-            throw OpenrukoError(.unavailable, "The backup failed: " + scrub(result.error).trimmingCharacters(in: .whitespacesAndNewlines))
+        let result: PostgresCommand.Result
+        do {
+            result = try await PostgresCommand.run(dump, outputFile: file, environment: environment)
+        } catch {
+            try? file.close()
+            try? FileManager.default.removeItem(atPath: partial)
+            throw error
+        }
+        try? file.close()
+        guard result.ok, rename(partial, path) == 0 else {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw OpenrukoError(.unavailable, "The backup failed: " + scrub(result.ok ? "cannot name the finished dump (errno \(errno))" : result.error).trimmingCharacters(in: .whitespacesAndNewlines))
         }
     }
 }
