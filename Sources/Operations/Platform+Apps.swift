@@ -24,6 +24,7 @@ extension Platform {
         let stack = try resolveStack(stack)
         let actor = try attribution(principal)
         let app = try store.createApp(name: appName, ownerID: owner.id, stack: stack, actor: actor)
+        removeDebris(named: app.name)  // a new app never inherits another's repository, slugs or cache
         do {
             try repositories.create(app: app.name)
         } catch {
@@ -48,9 +49,11 @@ extension Platform {
         try await destroyAddons(of: app, by: principal)  // each after a final backup (Platform+Addons)
         let slugs = try store.slugs(appID: app.id).map(\.id)
         let builds = try store.builds(appID: app.id).map(\.id)
-        try store.deleteApp(id: app.id)
+        // Its bytes go before its records: a destroy cut short (a killed daemon) leaves an app
+        // its owner can destroy again, never files without an app.
         repositories.delete(app: app.name)
         removeData(of: app, slugs: slugs, builds: builds)  // every other byte it owns (Platform+Disk)
+        try store.deleteApp(id: app.id)
         return app
     }
 

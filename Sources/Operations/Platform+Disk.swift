@@ -120,11 +120,18 @@ extension Platform {
         return report
     }
 
-    /// Removes every byte an app owns under `DATA_DIR` (after its records are gone):
+    /// Removes what is kept under an app's name (repository, slugs, cache, build workspaces)
+    /// before a new app of that name is made: debris of an app destroyed by an older openruko
+    /// or of a rename cut short, which the new owner must not inherit.
+    func removeDebris(named name: String) {
+        for path in [layout.repo(name), layout.slugs(name), layout.cache(name), layout.builds + "/" + name] { DiskUsage.remove(path) }
+    }
+
+    /// Removes every byte an app owns under `DATA_DIR` (before its records go):
     /// repository, slugs and their unpacked trees, cache, logs, build logs and workspaces,
     /// image store.
     /// - Parameters:
-    ///   - slugs: the app's slug ids, read before its records were deleted.
+    ///   - slugs: the app's slug ids, read before its records are deleted.
     ///   - builds: the app's build ids, likewise.
     func removeData(of app: App, slugs: [UUID], builds: [UUID]) {
         var paths = [layout.repo(app.name), layout.slugs(app.name), layout.cache(app.name), layout.builds + "/" + app.name,

@@ -143,6 +143,34 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: layout.appImageStores + "/\(app.sandboxUID ?? 0)"))
     }
 
+    @Test func aNewAppNeverInheritsTheDataOfAGoneAppOfItsName() async throws {
+        // Given what a destroy cut short by an older openruko left under a name: a repository with
+        // a branch, a slug, a build cache and a workspace
+        let installation = try TestInstallation()
+        let platform = installation.platform
+        let (admin, _) = try installation.seedUsers()
+        let layout = installation.layout
+        let work = TemporaryDirectory("openruko-debris")
+        for arguments in [["init", "-q", "--bare", layout.repo("reborn")], ["init", "-q", "-b", "main", work.path],
+                          ["-C", work.path, "-c", "user.email=a@b", "-c", "user.name=a", "commit", "-q", "--allow-empty", "-m", "secret"],
+                          ["-C", work.path, "push", "-q", layout.repo("reborn"), "main"]] {
+            let result = try await ProcessRunner.run("/usr/bin/git", arguments)
+            try #require(result.status == 0, "\(arguments): \(result.stderr)")
+        }
+        for directory in [layout.slugs("reborn"), layout.cache("reborn") + "/pip", layout.builds + "/reborn/x"] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try Data("old".utf8).write(to: URL(fileURLWithPath: directory + "/file"))
+        }
+        // When a new app takes the name
+        _ = try platform.createApp(name: "reborn", owner: nil, as: .user(admin))
+        // Then the old repository's branch and objects are gone (the repository store here is a
+        // fake that writes nothing), and nothing else of the old app is there
+        for path in [layout.repo("reborn") + "/refs/heads/main", layout.repo("reborn") + "/objects", layout.slugs("reborn"), layout.cache("reborn"),
+                     layout.builds + "/reborn"] {
+            #expect(!FileManager.default.fileExists(atPath: path), "\(path)")
+        }
+    }
+
     @Test func collectionNeverRemovesWhatATenantsLinksName() async throws {
         // Given another app's slug and a host file, and a tenant's leftovers full of links to them
         let installation = try TestInstallation()
