@@ -151,7 +151,15 @@ extension RuntimeEndToEnd {
             let (_, hogDyno) = try await Self.inside(scene, "tool", "web.1", ["command": hog, "force_no_tty": true])
             let hogSession = try await client.attach(try #require(hogDyno["attach_url"] as? String))
             #expect(!hogSession.output.contains("allocated 1"), "\(hogSession.output)")
-            #expect(hogSession.exitStatus == 137, "\(hogSession.output)")
+            // The kernel stops the allocation at the hard limit (137), or the memory watch sees the
+            // dyno at twice its quota first and stops it with R15 (the session then ends without a
+            // status); which one wins depends on the machine's load.
+            if hogSession.exitStatus != 137 {
+                #expect(hogSession.exitStatus == nil, "\(hogSession.output)")
+                try await fixture.eventually("web.1 stopped with R15") {
+                    try await fixture.log("tool").contains("Error R15 (Memory quota vastly exceeded)")
+                }
+            }
         }
 
         @Test func sshRunInsideWithATerminal() async throws {
