@@ -84,9 +84,11 @@ struct Testbed {
         return listed.stdout.split(separator: "\n").count
     }
 
-    /// TCP connections the server on `port` holds (established or half-closed by the client).
+    /// TCP connections the server on `port` holds open (established, or closed by the client
+    /// and not yet by the server); those it closed itself (FIN-WAIT, TIME-WAIT for 60 s) are let go.
     func establishedConnections(from port: Int) async throws -> Int {
-        let listed = try await ProcessRunner.run("/usr/bin/ss", ["-Htn", "state", "connected", "( sport = :\(port) )"])
+        let listed = try await ProcessRunner.run(
+            "/usr/bin/ss", ["-Htn", "state", "established", "state", "close-wait", "( sport = :\(port) )"])
         return listed.stdout.split(separator: "\n").count
     }
 
