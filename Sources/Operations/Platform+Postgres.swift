@@ -70,7 +70,13 @@ extension Platform {
     }
 
     /// Captures the add-on's next backup, `PREFIX` and the next number of its sequence (`b004`).
+    /// One capture of an add-on runs at a time, whichever process asks (the daemon's scheduler
+    /// and SSH commands, `openruko admin`): each holds the add-on's `backup-ADDON` lock while it
+    /// numbers its backup and writes it, so two captures never take the same number (the
+    /// number comes from the kept files, and the second would replace the first's).
     func capture(_ addon: Addon, prefix: String) async throws(OpenrukoError) -> DatabaseBackup {
+        let lock = try await FileLock.acquire(layout.lock("backup-" + addon.name))
+        defer { lock.unlock() }
         let next = (try backups(of: addon).compactMap { Int($0.id.dropFirst()) }.max() ?? 0) + 1
         let id = prefix + String(repeating: "0", count: max(0, 3 - String(next).count)) + String(next)
         let path = layout.backups + "/\(addon.name)-\(id).dump"
