@@ -92,8 +92,10 @@ extension Platform {
         return all.sorted { $0.createdAt < $1.createdAt }
     }
 
-    /// `pg:backups:restore`: replaces the database's contents with one of its backups (the
-    /// newest by default), restored as its own role.
+    /// `pg:backups:restore`: replaces the database's contents with a backup (its own newest by
+    /// default), restored as its own role: one of its own, one of the app's other databases
+    /// (`b003`, when only one of them has it) or one of another app's (`OTHER::b003`, Heroku's
+    /// form; that app must be the user's too).
     /// - Parameters:
     ///   - confirm: must be the app's name (the database's current contents are lost).
     package func restoreBackup(
@@ -105,10 +107,7 @@ extension Platform {
                 .invalid, "This replaces the contents of \(addon.attachmentName) of \(addon.appName). To proceed, pass --confirm \(addon.appName).",
                 resource: "addon")
         }
-        let kept = try backups(of: addon)
-        guard let backup = id.map({ id in kept.first { $0.id == id.lowercased() } }) ?? kept.last else {
-            throw OpenrukoError(.notFound, id.map { "Couldn't find backup \($0) of \(addon.attachmentName)." } ?? "\(addon.attachmentName) has no backup.", resource: "backup")
-        }
+        let backup = try backupToRestore(id, into: addon, of: appName, as: principal)
         try await databases.restore(addon.credentials, from: backup.path)
         logAPI(try app(appName, as: principal), "Backup \(backup.id) restored to \(addon.attachmentName) by user \(try attribution(principal).email)")
         return (addon, backup)
@@ -137,6 +136,38 @@ extension Platform {
         var updated = addon
         updated.credentials = rotated
         return (updated, await publish(release, of: app, actor: actor, output: output))
+    }
+
+    /// The backup `reference` names for a restore into `target`, a database of `appName`
+    /// (`restoreBackup`).
+    func backupToRestore(_ reference: String?, into target: Addon, of appName: String, as principal: Principal) throws(OpenrukoError)
+        -> DatabaseBackup
+    {
+        guard let reference else {
+            guard let newest = try backups(of: target).last else {
+                throw OpenrukoError(.notFound, "\(target.attachmentName) has no backup.", resource: "backup")
+            }
+            return newest
+        }
+        let parts = reference.components(separatedBy: "::")
+        let id = parts.last!.lowercased()
+        guard parts.count <= 2, DatabaseBackup.isID(id) else {
+            throw OpenrukoError(.invalid, "\(reference.debugDescription) is not a backup: name one as b001, or OTHER_APP::b001.", resource: "backup")
+        }
+        let owner = try self.app(parts.count == 2 ? parts[0] : appName, as: principal)
+        let databases = try store.addons(appID: owner.id).filter { $0.service == AddonCatalog.postgres.name }
+        var found = try backups(of: target).filter { $0.id == id && parts.count == 1 }
+        if found.isEmpty {
+            for database in databases where database.id != target.id || parts.count == 2 { found += try backups(of: database).filter { $0.id == id } }
+        }
+        guard found.count == 1, let backup = found.first else {
+            throw found.isEmpty
+                ? OpenrukoError(.notFound, "Couldn't find backup \(id) of \(owner.name).", resource: "backup")
+                : OpenrukoError(
+                    .conflict, "\(owner.name) has a backup \(id) of several databases (\(found.map(\.addonName).joined(separator: ", "))): "
+                        + "restore it into the database it was taken from, or capture a new backup and restore that.", resource: "backup")
+        }
+        return backup
     }
 
     /// The kept `bNNN` backups of one add-on, oldest first.

@@ -52,6 +52,56 @@ extension RuntimeEndToEnd {
             await Addons.finish(fixture)
         }
 
+        @Test func aBackupRestoresIntoAnotherDatabaseAndFromAnotherApp() async throws {
+            let scene = try await HostileTenantTests.scene(victimApp: nil)
+            let fixture = scene.fixture
+            do {
+                // Given shop with two databases (the app writes to DATABASE) and a backup of DATABASE
+                try await fixture.admin(["apps:create", "shop"])
+                try await fixture.admin(["addons:create", "shop", "heroku-postgresql"])
+                let second = try await fixture.admin(["addons:create", "shop", "heroku-postgresql"]).stdout
+                let words = second.split { $0 == " " || $0 == "," || $0.isNewline }
+                let variable = try #require(words.first { $0.hasPrefix("HEROKU_POSTGRESQL_") && $0.hasSuffix("_URL") }, "\(second)")
+                let attachment = String(variable.dropLast(4))
+                #expect(try await fixture.push(try await fixture.repository(AddonApp.files), app: "shop").status == 0)
+                let saved = try await Addons.serving(fixture, "shop")
+                try await fixture.admin(["pg:backups:capture", "shop"])
+                let secondURL = try await fixture.admin(["config:get", "shop", attachment + "_URL"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+
+                // When b001 (DATABASE's only) is restored into the other database: its rows are there
+                let restored = try await fixture.admin(["pg:backups:restore", "shop", "b001", attachment, "--confirm", "shop"])
+                #expect(restored.stdout.contains("Restoring b001 to \(attachment)... done"), "\(restored.stdout)")
+                #expect(try await Addons.db(fixture, "shop", url: secondURL)?["count"] as? Int == saved + 1, "the backup's rows, and one more")
+
+                // And from another app of the same user, in Heroku's form OTHER::b001
+                try await fixture.admin(["apps:create", "shop-staging"])
+                try await fixture.admin(["addons:create", "shop-staging", "heroku-postgresql"])
+                try await fixture.admin(["pg:backups:restore", "shop-staging", "shop::b001", "--confirm", "shop-staging"])
+                let stagingURL = try await fixture.admin(["config:get", "shop-staging", "DATABASE_URL"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(try await Addons.db(fixture, "shop", url: stagingURL)?["count"] as? Int == saved + 1)
+
+                // Refused, saying why: two databases of shop with a b001, none of the target app's, a
+                // missing one, a malformed one, and another user's app (which reads as missing)
+                try await fixture.admin(["pg:backups:capture", "shop", attachment])
+                for (reference, says) in [
+                    ("shop::b001", "of several databases"), ("b001", "Couldn't find backup b001 of shop-staging"),
+                    ("shop::b009", "Couldn't find backup b009 of shop"),
+                    ("shop::b001::x", "is not a backup"), ("nosuchapp::b001", "Couldn't find that app."),
+                ] {
+                    let refused = try await fixture.admin(["pg:backups:restore", "shop-staging", reference, "--confirm", "shop-staging"], allowFailure: true)
+                    #expect(refused.status != 0 && refused.stderr.contains(says), "\(reference): \(refused.stderr)")
+                }
+                #expect(try await scene.attacker.run("apps:create evil").status == 0)
+                #expect(try await scene.attacker.run("addons:create evil heroku-postgresql").status == 0)
+                let stolen = try await scene.attacker.run("pg:backups:restore evil shop::b001 --confirm evil")
+                #expect(stolen.status != 0 && stolen.stderr.contains("Couldn't find that app."), "\(stolen.stderr)")
+            } catch {
+                await Addons.finish(fixture)
+                throw error
+            }
+            await Addons.finish(fixture)
+        }
+
         @Test func psqlRunsInAOneOffDynoOfTheAppAndOnlyForItsUsers() async throws {
             let fixture = try await RuntimeFixture.start()
             do {

@@ -77,7 +77,7 @@ enum PgCommands {
             var words = words
             let app = try appOption.resolve(&words)
             guard words.count <= 2 else { throw OpenrukoError(.invalid, "Usage: pg:backups:restore APP [BACKUP] [DATABASE] --confirm APP") }
-            let id = words.first { DatabaseBackup.isID($0) }
+            let id = words.first { DatabaseBackup.isID($0) || $0.contains("::") }  // b001, or OTHER_APP::b001
             let which = words.first { $0 != id }
             let (addon, backup) = try await context.platform.restoreBackup(app, backup: id, into: which, confirm: confirm, as: context.principal)
             context.say("Restoring \(backup.id) to \(addon.attachmentName)... done")
