@@ -162,7 +162,11 @@ extension Platform {
         try TokenCache.invalidate(stampPath: tokenCache.stampPath)
     }
 
+    /// The hex SHA-256 of a token's text: what the store keeps instead of the secret.
     static func tokenHash(_ token: String) -> String {
-        Hex.encode(SHA256.hash(data: Data(token.utf8)))
+        var hasher = SHA256()
+        var text = token
+        text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        return hasher.finalize().withUnsafeBytes { Hex.encode($0) }
     }
 }

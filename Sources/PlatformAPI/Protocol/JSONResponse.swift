@@ -43,7 +43,7 @@ enum JSONResponse {
 
     /// The first 16 bytes of the body's SHA-256, in hex.
     static func etagDigest(_ data: Data) -> String {
-        Hex.encode(SHA256.hash(data: data).prefix(16))
+        SHA256.hash(data: data).withUnsafeBytes { Hex.encode(UnsafeRawBufferPointer(rebasing: $0.prefix(16))) }
     }
 
     /// Whether an `If-None-Match` value lists `etag` (or is `*`); weak forms match too.
