@@ -13,19 +13,18 @@ enum Credentials: Equatable, Sendable {
 
     /// Parses a header value; nil when it is absent, of another scheme, or malformed.
     init?(header: String?) {
-        guard let header = header?.trimmingCharacters(in: .whitespaces), let space = header.firstIndex(of: " ") else { return nil }
-        let scheme = header[..<space].lowercased()
-        let value = header[header.index(after: space)...].trimmingCharacters(in: .whitespaces)
+        guard let header = header.map({ HeaderText.trimmed($0[...]) }), let space = header.firstIndex(of: " ") else { return nil }
+        let scheme = header[..<space]
+        let value = HeaderText.trimmed(header[header.index(after: space)...])
         guard !value.isEmpty else { return nil }
-        switch scheme {
-        case "bearer":
-            self = .bearer(value)
-        case "basic":
-            guard let data = Data(base64Encoded: value), let decoded = String(data: data, encoding: .utf8),
+        if HeaderText.equalsIgnoringCase(scheme, "bearer") {
+            self = .bearer(String(value))
+        } else if HeaderText.equalsIgnoringCase(scheme, "basic") {
+            guard let data = Data(base64Encoded: String(value)), let decoded = String(data: data, encoding: .utf8),
                 let colon = decoded.firstIndex(of: ":")
             else { return nil }
             self = .basic(user: String(decoded[..<colon]), password: String(decoded[decoded.index(after: colon)...]))
-        default:
+        } else {
             return nil
         }
     }

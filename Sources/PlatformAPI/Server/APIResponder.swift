@@ -77,10 +77,10 @@ struct APIResponder: HTTPResponder {
     /// Refuses an explicit API version other than 3 (`application/vnd.heroku+json; version=2`);
     /// any `version=3…` variant, or no version, is v3.
     static func checkAccept(_ header: String?) throws(APIError) {
-        guard let header, header.contains("vnd.heroku+json") else { return }
+        guard let header, HeaderText.contains(header[...], "vnd.heroku+json") else { return }
         for parameter in header.split(separator: ";").dropFirst() {
-            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if pair.count == 2, pair[0].lowercased() == "version", !pair[1].hasPrefix("3") {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map(HeaderText.trimmed)
+            if pair.count == 2, HeaderText.equalsIgnoringCase(pair[0], "version"), !pair[1].hasPrefix("3") {
                 throw APIError(.notAcceptable, id: "not_acceptable", "This server speaks version 3 of the Heroku Platform API (Accept: application/vnd.heroku+json; version=3).")
             }
         }
