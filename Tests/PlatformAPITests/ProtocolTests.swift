@@ -123,6 +123,30 @@ struct ErrorAndCredentialTests {
         #expect(Credentials(header: "Digest x") == nil)
         #expect(Credentials(header: "Bearer") == nil)
         #expect(Credentials(header: nil) == nil)
+        #expect(Credentials(header: "\tBEARER \t abc\t") == .bearer("abc"))
+        #expect(Credentials(header: "Bearer  ") == nil)
+        #expect(Credentials(header: "Bearerx abc") == nil)
+    }
+
+    @Test("header values: trimmed of spaces and tabs, parameters, one field or several")
+    func headerText() {
+        #expect(HeaderText.trimmed(" \t a b\t "[...]) == "a b")
+        #expect(HeaderText.trimmed(" é "[...]) == "é")
+        #expect(HeaderText.trimmed("  "[...]).isEmpty)
+        var parameters: [String] = []
+        HeaderText.forEachParameter(of: "type/x; a=1 ;b = 2;flag; c=x=y;"[...]) { name, value in parameters.append("\(name)|\(value)") }
+        #expect(parameters == ["a|1", "b|2", "c|x=y"])
+        #expect(HeaderText.contains("application/vnd.heroku+json; version=3"[...], "vnd.heroku+json"))
+        #expect(!HeaderText.contains("vnd.heroku+jso"[...], "vnd.heroku+json"))
+        #expect(HeaderText.equalsIgnoringCase("VerSion"[...], "version"))
+        #expect(!HeaderText.equalsIgnoringCase("versions"[...], "version"))
+        var fields = HTTPFields()
+        #expect(fields.value(.accept) == nil)
+        fields.append(HTTPField(name: .accept, value: "a"))
+        #expect(fields.value(.accept) == "a")
+        fields.append(HTTPField(name: .accept, value: "b"))
+        #expect(fields.value(.accept) == fields[.accept])
+        #expect(fields.value(.accept) == "a, b")
     }
 
     @Test("Accept versions: any 3 variant passes, others are refused")
@@ -131,6 +155,8 @@ struct ErrorAndCredentialTests {
         #expect(throws: Never.self) { try APIResponder.checkAccept("application/json") }
         #expect(throws: Never.self) { try APIResponder.checkAccept(nil) }
         #expect(throws: APIError.self) { try APIResponder.checkAccept("application/vnd.heroku+json; version=2") }
+        #expect(throws: APIError.self) { try APIResponder.checkAccept("application/vnd.heroku+json;charset=utf-8; Version = 2") }
+        #expect(throws: Never.self) { try APIResponder.checkAccept("application/vnd.heroku+json; version=3; charset=utf-8") }
     }
 
     @Test("capability tokens open only with their key and untouched")

@@ -21,8 +21,8 @@ struct APIResponder: HTTPResponder {
         var response: Response
         do {
             let request = Self.normalized(request)
-            try Self.checkAccept(request.headers[.accept])
-            context.authentication = try authenticate(request.headers[.authorization])
+            try Self.checkAccept(request.headers.value(.accept))
+            context.authentication = try authenticate(request.headers.value(.authorization))
             if case .token(_, let user, _) = context.authentication {
                 guard let left = environment.rateLimiter.take(user.id) else {
                     throw APIError(.tooManyRequests, id: "rate_limit", "Your account reached the API rate limit. Please wait a few minutes before making new requests.")
@@ -78,9 +78,8 @@ struct APIResponder: HTTPResponder {
     /// any `version=3…` variant, or no version, is v3.
     static func checkAccept(_ header: String?) throws(APIError) {
         guard let header, HeaderText.contains(header[...], "vnd.heroku+json") else { return }
-        for parameter in header.split(separator: ";").dropFirst() {
-            let pair = parameter.split(separator: "=", maxSplits: 1).map(HeaderText.trimmed)
-            if pair.count == 2, HeaderText.equalsIgnoringCase(pair[0], "version"), !pair[1].hasPrefix("3") {
+        try HeaderText.forEachParameter(of: header[...]) { (name, value) throws(APIError) in
+            if HeaderText.equalsIgnoringCase(name, "version"), !value.hasPrefix("3") {
                 throw APIError(.notAcceptable, id: "not_acceptable", "This server speaks version 3 of the Heroku Platform API (Accept: application/vnd.heroku+json; version=3).")
             }
         }
