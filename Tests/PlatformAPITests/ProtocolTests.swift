@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdCore
+import NIOCore
 import OpenrukoCore
 import Testing
 import TestSupport
@@ -157,6 +158,19 @@ struct ErrorAndCredentialTests {
         #expect(throws: APIError.self) { try APIResponder.checkAccept("application/vnd.heroku+json; version=2") }
         #expect(throws: APIError.self) { try APIResponder.checkAccept("application/vnd.heroku+json;charset=utf-8; Version = 2") }
         #expect(throws: Never.self) { try APIResponder.checkAccept("application/vnd.heroku+json; version=3; charset=utf-8") }
+    }
+
+    @Test("paths: // collapsed and a trailing / removed, others untouched")
+    func normalizedPaths() {
+        func path(_ raw: String) -> String {
+            let request = Request(head: HTTPRequest(method: .get, scheme: "http", authority: "api", path: raw), body: .init(buffer: ByteBuffer()))
+            return APIResponder.normalized(request).head.path ?? ""
+        }
+        #expect(path("//account/rate-limits") == "/account/rate-limits")
+        #expect(path("/apps//web1/") == "/apps/web1")
+        #expect(path("/apps/web1/?x=1") == "/apps/web1?x=1")
+        #expect(path("/") == "/")
+        #expect(path("/apps/web1") == "/apps/web1")
     }
 
     @Test("capability tokens open only with their key and untouched")

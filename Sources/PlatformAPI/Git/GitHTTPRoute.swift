@@ -28,6 +28,10 @@ enum GitHTTPRoute: Equatable, Sendable {
     ///   - path: the path as sent (percent-encoded): an encoded `/` stays inside its segment.
     ///   - contentType: the request's `Content-Type` (checked for RPC requests).
     init?(method: HTTPRequest.Method, path: String, query: String?, contentType: String? = nil) {
+        // Every API request passes here: most are not git's, told by their end alone.
+        guard path.hasSuffix("/info/refs") || path.hasSuffix("/git-upload-pack") || path.hasSuffix("/git-receive-pack") else {
+            return nil
+        }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
         let isAdvertisement = segments.count == 3 && segments[1] == "info" && segments[2] == "refs"
         let rpcService = segments.count == 2 ? GitService(rawValue: segments[1]) : nil

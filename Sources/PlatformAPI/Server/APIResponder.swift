@@ -89,7 +89,10 @@ struct APIResponder: HTTPResponder {
     /// trailing slash makes the CLI send `//account`).
     static func normalized(_ request: Request) -> Request {
         let path = request.uri.path
-        guard path.contains("//") || (path.count > 1 && path.hasSuffix("/")) else { return request }
+        // Byte by byte: Foundation's `contains` bridges to NSString, on every request.
+        let slash = UInt8(ascii: "/")
+        let doubled = zip(path.utf8, path.utf8.dropFirst()).contains { $0 == slash && $1 == slash }
+        guard doubled || (path.utf8.count > 1 && path.utf8.last == slash) else { return request }
         var clean = path
         while clean.contains("//") { clean = clean.replacingOccurrences(of: "//", with: "/") }
         if clean.count > 1 && clean.hasSuffix("/") { clean.removeLast() }
