@@ -21,16 +21,8 @@ extension RuntimeEndToEnd {
             do {
                 try await fixture.admin(["apps:create", "shop"])
                 try await fixture.admin(["addons:create", "shop", "heroku-postgresql"])
-                let url = try await fixture.admin(["config:get", "shop", "DATABASE_URL"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-                let database = try #require(URLComponents(string: url)?.path.dropFirst()).description
-                let port = try #require(URLComponents(string: url)?.port)
-                // A table, so that each dump takes a moment (written as the server's admin over its socket)
-                let filled = try await ProcessRunner.run(
-                    "/usr/sbin/runuser",
-                    ["-u", "postgres", "--", "/usr/lib/postgresql/15/bin/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", fixture.dataDir + "/services/postgresql/run",
-                     "-p", String(port), "-d", database, "-c",
-                     "CREATE TABLE orders AS SELECT n, md5(n::text) AS code FROM generate_series(1, 200000) n"])
-                try #require(filled.status == 0, "\(filled.stderr)")
+                // A table, so that each dump takes a moment (written as the server's admin)
+                try await AddonTests.asServerAdmin(fixture, "shop", "CREATE TABLE orders AS SELECT n, md5(n::text) AS code FROM generate_series(1, 200000) n")
 
                 let sshPort = try #require(fixture.daemon.ready["ssh"].flatMap { $0.split(separator: ":").last }.flatMap { Int($0) })
                 let key = try await TestKey.generate("ed25519", in: fixture.directory.path, name: "owner")

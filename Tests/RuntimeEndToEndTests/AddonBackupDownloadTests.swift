@@ -14,16 +14,8 @@ extension RuntimeEndToEnd {
             do {
                 try await fixture.admin(["apps:create", "shop"])
                 try await fixture.admin(["addons:create", "shop", "heroku-postgresql"])
-                let url = try await fixture.admin(["config:get", "shop", "DATABASE_URL"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-                let database = try #require(URLComponents(string: url)?.path.dropFirst()).description
-                let port = try #require(URLComponents(string: url)?.port)
-                // A table of some megabytes (written as the server's admin over its socket)
-                let filled = try await ProcessRunner.run(
-                    "/usr/sbin/runuser",
-                    ["-u", "postgres", "--", "/usr/lib/postgresql/15/bin/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", fixture.dataDir + "/services/postgresql/run",
-                     "-p", String(port), "-d", database, "-c",
-                     "CREATE TABLE orders AS SELECT n, md5(n::text) || md5((n * 7)::text) AS code FROM generate_series(1, 400000) n"])
-                try #require(filled.status == 0, "\(filled.stderr)")
+                // A table of some megabytes (written as the server's admin)
+                try await AddonTests.asServerAdmin(fixture, "shop", "CREATE TABLE orders AS SELECT n, md5(n::text) || md5((n * 7)::text) AS code FROM generate_series(1, 400000) n")
                 try await fixture.admin(["pg:backups:capture", "shop"])
                 let kept = try #require(
                     try FileManager.default.contentsOfDirectory(atPath: fixture.dataDir + "/backups").first { $0.hasSuffix("-b001.dump") })
@@ -66,6 +58,7 @@ extension RuntimeEndToEnd {
                     let bad = try await owner.run("pg:backups:download shop " + id)
                     #expect(bad.status != 0 && bad.stderr.contains(says) && bad.stdout.isEmpty, "\(id): \(bad.stderr)")
                 }
+                let url = try await fixture.admin(["config:get", "shop", "DATABASE_URL"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(!(try await fixture.log("shop")).contains(Addons.password(url)))
                 #expect(!fixture.daemon.printed.contains(Addons.password(url)))
             } catch {
