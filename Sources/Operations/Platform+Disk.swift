@@ -134,8 +134,8 @@ extension Platform {
     ///   - slugs: the app's slug ids, read before its records are deleted.
     ///   - builds: the app's build ids, likewise.
     func removeData(of app: App, slugs: [UUID], builds: [UUID]) {
-        var paths = [layout.repo(app.name), layout.slugs(app.name), layout.cache(app.name), layout.builds + "/" + app.name,
-            layout.appLogDirectory(app.id.uuidString.lowercased())]
+        removeDebris(named: app.name)  // what is kept under its name
+        var paths = [layout.appLogDirectory(app.id.uuidString.lowercased())]
         paths += slugs.map { layout.unpackedSlugs + "/" + $0.uuidString.lowercased() }
         paths += builds.map { layout.buildLog($0.uuidString.lowercased()) }
         paths += builds.map { layout.uploads + "/" + $0.uuidString.lowercased() + ".tgz" }

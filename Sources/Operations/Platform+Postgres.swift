@@ -156,9 +156,11 @@ extension Platform {
         }
         let owner = try self.app(parts.count == 2 ? parts[0] : appName, as: principal)
         let databases = try store.addons(appID: owner.id).filter { $0.service == AddonCatalog.postgres.name }
-        var found = try backups(of: target).filter { $0.id == id && parts.count == 1 }
+        // A bare id is the target's own first, then another of the app's databases'.
+        let isBare = parts.count == 1
+        var found = isBare ? try backups(of: target).filter { $0.id == id } : []
         if found.isEmpty {
-            for database in databases where database.id != target.id || parts.count == 2 { found += try backups(of: database).filter { $0.id == id } }
+            for database in databases where !isBare || database.id != target.id { found += try backups(of: database).filter { $0.id == id } }
         }
         guard found.count == 1, let backup = found.first else {
             throw found.isEmpty

@@ -116,9 +116,10 @@ package struct PostgresProvisioner: DatabaseProvisioner {
             throw error
         }
         try? file.close()
-        guard result.ok, rename(partial, path) == 0 else {
-            try? FileManager.default.removeItem(atPath: partial)
-            throw OpenrukoError(.unavailable, "The backup failed: " + scrub(result.ok ? "cannot name the finished dump (errno \(errno))" : result.error).trimmingCharacters(in: .whitespacesAndNewlines))
-        }
+        if result.ok && rename(partial, path) == 0 { return }
+        // Read before anything else can change errno.
+        let reason = result.ok ? "cannot name the finished dump (\(String(cString: strerror(errno))))" : scrub(result.error)
+        try? FileManager.default.removeItem(atPath: partial)
+        throw OpenrukoError(.unavailable, "The backup failed: " + reason.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }
