@@ -52,7 +52,7 @@ final class BackendPool {
     func connect(_ backend: Backend, completion: @escaping (Result<BackendConnection, any Error>) -> Void) {
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(configuration.connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(BackendConnection(backend: backend))
