@@ -23,14 +23,6 @@ package struct GitRepositories: RepositoryStore {
         try? FileManager.default.removeItem(atPath: layout.repo(app))
     }
 
-    package func rename(app: String, to newName: String) throws(OpenrukoError) {
-        do {
-            try FileManager.default.moveItem(atPath: layout.repo(app), toPath: layout.repo(newName))
-        } catch {
-            throw OpenrukoError(.internal, "Could not rename the repository of \(app): \(error)")
-        }
-    }
-
     package func size(app: String) -> Int64? {
         let root = layout.repo(app)
         guard let enumerator = FileManager.default.enumerator(atPath: root) else { return nil }

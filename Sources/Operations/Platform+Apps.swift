@@ -57,35 +57,6 @@ extension Platform {
         return app
     }
 
-    /// Renames an app (and its repository).
-    package func renameApp(_ name: String, to newName: String, as principal: Principal) throws(OpenrukoError) -> App {
-        let app = try self.app(name, as: principal)
-        let target = try AppName(newName).rawValue
-        guard target != app.name else { return app }
-        try store.renameApp(id: app.id, to: target)
-        do {
-            try repositories.rename(app: app.name, to: target)
-        } catch {
-            try? store.renameApp(id: app.id, to: app.name)
-            throw error
-        }
-        // Its slugs and build cache live under its name too: without them no dyno could start.
-        let moves = [(layout.slugs(app.name), layout.slugs(target)), (layout.cache(app.name), layout.cache(target))]
-        var moved: [(String, String)] = []
-        for (from, to) in moves where FileManager.default.fileExists(atPath: from) {
-            try? FileManager.default.removeItem(atPath: to)  // debris of a destroyed app of that name
-            guard rename(from, to) == 0 else {
-                let reason = String(cString: strerror(errno))
-                for (back, done) in moved.reversed() { _ = rename(done, back) }
-                try? repositories.rename(app: target, to: app.name)
-                try? store.renameApp(id: app.id, to: app.name)
-                throw OpenrukoError(.unavailable, "Cannot rename \(app.name): moving \(from) failed (\(reason)); nothing was changed.")
-            }
-            moved.append((from, to))
-        }
-        return try self.app(target, as: principal)
-    }
-
     /// A free random name like `crimson-river-4821`.
     func freeAppName() throws(OpenrukoError) -> String {
         for _ in 0..<20 {

@@ -74,13 +74,31 @@ extension PlatformStore {
         }
     }
 
-    /// Renames an app.
-    package func renameApp(id: UUID, to name: String) throws(OpenrukoError) {
+    /// Renames an app. With `movingFrom`, the name its files are still under is kept with the
+    /// new one (in one transaction) until `finishRename` says they moved.
+    package func renameApp(id: UUID, to name: String, movingFrom previous: String? = nil) throws(OpenrukoError) {
         try write { db in
             do {
-                try db.execute(sql: "UPDATE apps SET name = ?, updated_at = ? WHERE id = ?", arguments: [name, Date(), id.dbKey])
+                try db.execute(
+                    sql: "UPDATE apps SET name = ?, renamed_from = ?, updated_at = ? WHERE id = ?",
+                    arguments: [name, previous, Date(), id.dbKey])
             } catch let error as DatabaseError where error.isUniqueViolation {
                 throw OpenrukoError(.conflict, "Name \(name) is already taken", resource: "app")
+            }
+        }
+    }
+
+    /// The app's files are all under its name now.
+    package func finishRename(id: UUID) throws(OpenrukoError) {
+        try write { db in try db.execute(sql: "UPDATE apps SET renamed_from = NULL WHERE id = ?", arguments: [id.dbKey]) }
+    }
+
+    /// Renames whose files may not all have moved (a daemon killed mid-way): app id, old and new name.
+    package func unfinishedRenames() throws(OpenrukoError) -> [(id: UUID, from: String, to: String)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT id, name, renamed_from FROM apps WHERE renamed_from IS NOT NULL").compactMap { row in
+                guard let id = UUID(uuidString: row["id"]) else { return nil }
+                return (id: id, from: row["renamed_from"], to: row["name"])
             }
         }
     }

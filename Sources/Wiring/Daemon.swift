@@ -98,6 +98,9 @@ package struct Daemon: Sendable {
         try await runtime.prepareNetwork(logger: logger)
         // A push whose receive-pack died after moving the branch lands before the rest is failed.
         await HeldDeploySettler.settle(platform: installation.platform, holdingLock: false, converge: false)
+        for rename in installation.platform.finishInterruptedRenames() {
+            logger.notice("Finished moving the files of the app renamed \(rename) before the daemon was stopped.")
+        }
         Recovery.failInterrupted(store: installation.store, layout: configuration.layout, logger: logger)
         let announcer = ReadyAnnouncer(
             registry: registry, layout: configuration.layout, domain: configuration.domain,

@@ -41,12 +41,6 @@ package final class InMemoryRepositories: RepositoryStore, @unchecked Sendable {
 
     package func create(app: String) throws(OpenrukoError) { _ = lock.withLock { names.insert(app) } }
     package func delete(app: String) { _ = lock.withLock { names.remove(app) } }
-    package func rename(app: String, to newName: String) throws(OpenrukoError) {
-        lock.withLock {
-            names.remove(app)
-            names.insert(newName)
-        }
-    }
     package func size(app: String) -> Int64? { lock.withLock { names.contains(app) ? 0 : nil } }
     /// Whether a repository exists.
     package func contains(_ app: String) -> Bool { lock.withLock { names.contains(app) } }

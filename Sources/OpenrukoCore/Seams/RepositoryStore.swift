@@ -4,8 +4,6 @@ package protocol RepositoryStore: Sendable {
     func create(app: String) throws(OpenrukoError)
     /// Removes an app's repository.
     func delete(app: String)
-    /// Renames an app's repository.
-    func rename(app: String, to newName: String) throws(OpenrukoError)
     /// The repository's size on disk in bytes, if it exists.
     func size(app: String) -> Int64?
 }

@@ -16,6 +16,7 @@ enum Migrations {
         migrator.registerMigration("0009_automatic_certificates", migrate: Migration0009AutomaticCertificates.migrate)
         migrator.registerMigration("0010_host_stack", migrate: Migration0010HostStack.migrate)
         migrator.registerMigration("0011_backup_schedules", migrate: Migration0011BackupSchedules.migrate)
+        migrator.registerMigration("0012_app_renames", migrate: Migration0012AppRenames.migrate)
         return migrator
     }
 }
