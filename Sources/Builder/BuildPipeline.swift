@@ -211,7 +211,8 @@ package struct BuildPipeline: Sendable {
             packed = try Self.measure(partial)
         } else {
             do {
-                packed = try SlugPacker.pack(workspace.source, to: partial)
+                packed = try SlugPacker.pack(
+                    workspace.source, to: partial, memberCache: (layout.slugMembers(request.app.name), settings.slugMaxBytes))
             } catch {
                 throw Failure(message: error.message)
             }

@@ -8,20 +8,28 @@ import Synchronization
 /// members are written in order. Concatenated members are one valid gzip stream, which
 /// `tar -xz`, `gzip -d` and every gzip reader accept. Chunks whose sample does not compress
 /// (already-compressed data) use the fastest level, where every level gives the same size.
+///
+/// Chunks end where `ChunkBoundaries` says, at the producer's `mark(anchor:)`s, so unchanged
+/// stretches of a stream cut the same way on the next run; with a `SlugMemberCache` their
+/// members are taken from the cache instead of being compressed again.
 final class ParallelGzipWriter: @unchecked Sendable {
-    // @unchecked: `buffer`, `inFlight`, `hasher` and `size` are used only by the producing
-    // thread; workers share nothing but `queue` (a Mutex) and each job's own fields, handed
-    // over through semaphores.
+    // @unchecked: `buffer`, `inFlight`, `hasher`, `size` and `used` are used only by the
+    // producing thread; workers share nothing but `queue` (a Mutex), the cache's reads and
+    // each job's own fields, handed over through semaphores.
     private final class Job: @unchecked Sendable {
         let input: [UInt8]
         var output: [UInt8] = []
+        var key: String?
+        var cached = false
         let done = DispatchSemaphore(value: 0)
         init(_ input: [UInt8]) { self.input = input }
     }
 
     private let file: FileHandle
-    private let chunkSize: Int
+    private let boundaries: ChunkBoundaries
     private let level: Int
+    private let cache: SlugMemberCache?
+    private var used: Set<String> = []
     private let queue = Mutex<[Job?]>([])
     private let available = DispatchSemaphore(value: 0)
     private let workers: Int
@@ -29,19 +37,27 @@ final class ParallelGzipWriter: @unchecked Sendable {
     private var inFlight: [Job] = []
     private var hasher = SHA256()
     private(set) var size: Int64 = 0
+    /// How many members came from the cache, and how many were compressed.
+    private(set) var reused = 0
+    private(set) var compressed = 0
 
     /// Opens `path` for writing (truncating) and starts the workers.
-    init(path: String, level: Int = 6, chunkSize: Int = 1 << 21, workers: Int = ProcessInfo.processInfo.activeProcessorCount)
-        throws
-    {
+    /// - Parameters:
+    ///   - boundaries: where chunks end.
+    ///   - cache: where members are looked up and kept (nil: none).
+    init(
+        path: String, level: Int = 6, boundaries: ChunkBoundaries = ChunkBoundaries(), cache: SlugMemberCache? = nil,
+        workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path) else {
             throw TarError(message: "cannot create \(path)")
         }
         self.file = file
-        self.chunkSize = chunkSize
+        self.boundaries = boundaries
         self.level = level
+        self.cache = cache
         self.workers = max(1, workers)
-        buffer.reserveCapacity(chunkSize)
+        buffer.reserveCapacity(boundaries.target)
         for _ in 0..<self.workers { startWorker() }
     }
 
@@ -49,11 +65,16 @@ final class ParallelGzipWriter: @unchecked Sendable {
     func write(_ bytes: [UInt8]) throws {
         var bytes = bytes[...]
         while !bytes.isEmpty {
-            let take = min(chunkSize - buffer.count, bytes.count)
+            let take = min(boundaries.maximum - buffer.count, bytes.count)
             buffer.append(contentsOf: bytes.prefix(take))
             bytes = bytes.dropFirst(take)
-            if buffer.count == chunkSize { try submit() }
+            if buffer.count >= boundaries.maximum { try submit() }
         }
+    }
+
+    /// Marks a place where a chunk may end (see `ChunkBoundaries`).
+    func mark(anchor: Bool) throws {
+        if boundaries.endsAtMark(anchor: anchor, filled: buffer.count) { try submit() }
     }
 
     /// Flushes everything, stops the workers and closes the file.
@@ -63,6 +84,10 @@ final class ParallelGzipWriter: @unchecked Sendable {
         while !inFlight.isEmpty { try drainOne() }
         stopWorkers()
         try file.close()
+        if let cache {
+            // The cache keeps this slug's members only, and none of a slug over its limit.
+            if size <= cache.limit { cache.keepOnly(used) } else { cache.removeAll() }
+        }
         return (size, hasher.finalize().map { String(format: "%02x", $0) }.joined())
     }
 
@@ -75,7 +100,7 @@ final class ParallelGzipWriter: @unchecked Sendable {
     private func submit() throws {
         let job = Job(buffer)
         buffer = []
-        buffer.reserveCapacity(chunkSize)
+        buffer.reserveCapacity(boundaries.target)
         inFlight.append(job)
         queue.withLock { $0.append(job) }
         available.signal()
@@ -89,6 +114,11 @@ final class ParallelGzipWriter: @unchecked Sendable {
         hasher.update(data: data)
         size += Int64(data.count)
         try file.write(contentsOf: data)
+        if job.cached { reused += 1 } else { compressed += 1 }
+        if let cache, let key = job.key {
+            if !job.cached && !used.contains(key) { cache.store(key, job.output) }
+            used.insert(key)
+        }
     }
 
     private var stopped = false
@@ -104,6 +134,7 @@ final class ParallelGzipWriter: @unchecked Sendable {
 
     private func startWorker() {
         let level = self.level
+        let cache = self.cache
         let thread = Thread { [self] in
             let normal = GzipCompressor(level: level)
             let fast = GzipCompressor(level: 1)
@@ -111,6 +142,16 @@ final class ParallelGzipWriter: @unchecked Sendable {
                 self.available.wait()
                 let next: Job?? = self.queue.withLock { $0.isEmpty ? nil : $0.removeFirst() }
                 guard let next, let job = next else { return }
+                if let cache, !job.input.isEmpty {
+                    let key = SlugMemberCache.key(job.input, level: level)
+                    job.key = key
+                    if let member = cache.member(key, for: job.input) {
+                        job.output = member
+                        job.cached = true
+                        job.done.signal()
+                        continue
+                    }
+                }
                 job.output = Self.isIncompressible(job.input, probe: fast) ? fast.gzipMember(job.input) : normal.gzipMember(job.input)
                 job.done.signal()
             }

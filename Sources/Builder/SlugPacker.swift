@@ -11,6 +11,9 @@ package enum SlugPacker {
         package var sha256: String
         /// The five largest files (`./path`, uncompressed bytes), largest first.
         package var largest: [Largest]
+        /// Gzip members taken from the app's member cache, and members compressed.
+        package var reusedMembers = 0
+        package var compressedMembers = 0
     }
 
     /// One of the largest files.
@@ -23,13 +26,17 @@ package enum SlugPacker {
     /// - Parameters:
     ///   - level: gzip level (6 = `gzip`'s default).
     ///   - workers: compression threads (default: one per core).
+    ///   - memberCache: the app's member cache (see `SlugMemberCache`): a directory only
+    ///     openruko writes, one per app; nil packs without one.
     /// - Throws: `SlugPackError` when a file cannot be read or the slug written.
     package static func pack(
-        _ directory: String, to path: String, level: Int = 6, workers: Int = ProcessInfo.processInfo.activeProcessorCount
+        _ directory: String, to path: String, level: Int = 6, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+        memberCache: (directory: String, limit: Int64)? = nil
     ) throws(SlugPackError) -> Result {
         let gzip: ParallelGzipWriter
         do {
-            gzip = try ParallelGzipWriter(path: path, level: level, workers: workers)
+            let cache = memberCache.flatMap { SlugMemberCache(directory: $0.directory, limit: $0.limit) }
+            gzip = try ParallelGzipWriter(path: path, level: level, cache: cache, workers: workers)
         } catch {
             throw SlugPackError(message: "Cannot write the slug \(path): \(error)")
         }
@@ -39,6 +46,9 @@ package enum SlugPacker {
             try TarWriter { bytes in
                 guard writeError == nil else { return }
                 do { try gzip.write(bytes) } catch { writeError = error }
+            } mark: { anchor in
+                guard writeError == nil else { return }
+                do { try gzip.mark(anchor: anchor) } catch { writeError = error }
             }.archive(directory, excluding: [".git"]) { name, size in
                 if largest.count < 5 || size > largest[largest.count - 1].size {
                     largest.append(Largest(path: name, size: size))
@@ -48,7 +58,8 @@ package enum SlugPacker {
             }
             if let writeError { throw writeError }
             let (size, sha256) = try gzip.finish()
-            return Result(size: size, sha256: sha256, largest: largest)
+            return Result(
+                size: size, sha256: sha256, largest: largest, reusedMembers: gzip.reused, compressedMembers: gzip.compressed)
         } catch {
             gzip.abandon()
             try? FileManager.default.removeItem(atPath: path)

@@ -3,12 +3,16 @@ import Foundation
 /// Writes a POSIX tar stream (ustar headers, PAX `x` records for long names) of a
 /// directory, the way a slug needs it: entries named `./path`, owned by root (uid/gid 0),
 /// modes, exec bits, mtimes and symlinks kept, hard links stored as regular files, sockets
-/// and devices left out. Output goes to `emit` in order.
+/// and devices left out. Output goes to `emit` in order; `mark` is called where the stream
+/// may be cut, with whether the place is an anchor (`ChunkBoundaries`): before each entry,
+/// and (anchors) every MiB into a file's contents.
 struct TarWriter {
     private let emit: ([UInt8]) -> Void
+    private let mark: (_ anchor: Bool) -> Void
 
-    init(emit: @escaping ([UInt8]) -> Void) {
+    init(emit: @escaping ([UInt8]) -> Void, mark: @escaping (_ anchor: Bool) -> Void = { _ in }) {
         self.emit = emit
+        self.mark = mark
     }
 
     /// Writes `./` and every entry under `root` (skipping top-level names in `excluding`),
@@ -26,6 +30,7 @@ struct TarWriter {
                 return
             }
             let name = "./" + relative
+            mark(ChunkBoundaries.isAnchor(name: name))
             switch kind {
             case .directory(let mode, let mtime):
                 entry(name: name + "/", type: "5", mode: mode, size: 0, mtime: mtime, link: "")
@@ -48,6 +53,7 @@ struct TarWriter {
         entry(name: name, type: "0", mode: mode, size: size, mtime: mtime, link: "")
         var remaining = size
         while remaining > 0 {
+            if remaining < size { mark(true) }
             let want = Int(min(remaining, 1 << 20))
             var bytes = [UInt8]((try? handle.read(upToCount: want)) ?? Data())
             if bytes.isEmpty {

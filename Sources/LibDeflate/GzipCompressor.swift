@@ -49,6 +49,25 @@ package final class GzipCompressor {
 
 /// A libdeflate decompressor for whole gzip members (tests and checks).
 package enum GzipDecompressor {
+    /// Decompresses `input`, which must be exactly one gzip member of `size` uncompressed bytes
+    /// (its CRC-32 checked by libdeflate).
+    /// - Returns: nil when it is not valid gzip, holds more than one member or another size.
+    package static func member(_ input: [UInt8], size: Int) -> [UInt8]? {
+        guard let handle = libdeflate_alloc_decompressor() else { return nil }
+        defer { libdeflate_free_decompressor(handle) }
+        var output = [UInt8](repeating: 0, count: size)
+        var consumed = 0
+        var produced = 0
+        let status = input.withUnsafeBytes { source in
+            output.withUnsafeMutableBytes { destination in
+                libdeflate_gzip_decompress_ex(
+                    handle, source.baseAddress, source.count, destination.baseAddress, destination.count, &consumed, &produced)
+            }
+        }
+        guard status == LIBDEFLATE_SUCCESS, consumed == input.count, produced == size else { return nil }
+        return output
+    }
+
     /// Decompresses a whole (possibly multi-member) gzip stream.
     /// - Returns: nil when the data is not valid gzip.
     package static func gunzip(_ input: [UInt8]) -> [UInt8]? {

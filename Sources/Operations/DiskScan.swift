@@ -23,6 +23,11 @@ struct DiskScan {
         for app in DiskUsage.names(layout.root + "/slugs") {
             add("slugs/" + app, .directory(app: app, of: .slugs))
             for name in DiskUsage.names(layout.slugs(app)) {
+                // The slug member cache is a build cache (removed with the app, never as garbage).
+                if layout.slugs(app) + "/" + name == layout.slugMembers(app) {
+                    add("slugs/\(app)/\(name)", .cache(app: app))
+                    continue
+                }
                 let id = name.hasSuffix(".tgz") ? UUID(uuidString: String(name.dropLast(4))) : nil
                 add("slugs/\(app)/\(name)", .slugArchive(app: app, slug: id))
             }

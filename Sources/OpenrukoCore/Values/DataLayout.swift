@@ -21,6 +21,9 @@ package struct DataLayout: Sendable, Hashable {
     package func slug(_ app: String, id: String) -> String { slugs(app) + "/\(id).tgz" }
     /// `DATA_DIR/cache/APP`, the buildpack cache that survives builds.
     package func cache(_ app: String) -> String { root + "/cache/\(app)" }
+    /// `DATA_DIR/slugs/APP/members`, the compressed chunks of the app's last slug (openruko's
+    /// own, unlike `cache`, which builds write; see `SlugMemberCache`).
+    package func slugMembers(_ app: String) -> String { slugs(app) + "/members" }
     /// `DATA_DIR/builds`, scratch space of running builds (each removed when it ends).
     package var builds: String { root + "/builds" }
     /// `DATA_DIR/run/uploads`, API source tarballs staged for a build (outside `builds`, whose
