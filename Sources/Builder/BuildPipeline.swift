@@ -119,8 +119,9 @@ package struct BuildPipeline: Sendable {
         } catch {
             outcome = .failure(Failure(message: "\(error)"))
         }
-        // Whatever the outcome, the cache comes back, and goes if the build left it over its cap
-        // (the lock is still held).
+        // Whatever the outcome, the cache comes back (with the trees the build asked to keep), and
+        // goes if the build left it over its cap (the lock is still held).
+        CacheMoves.apply(work: workspace.work, build: (workspace.source as NSString).lastPathComponent)
         workspace.returnCache()
         capBuildCache(app: request.app.name, output: output)
         return finish(request, output: output, outcome: outcome, used: used)
@@ -175,12 +176,15 @@ package struct BuildPipeline: Sendable {
         case .commit(_, let id, _): commit = id
         case .tarball: commit = request.build.commit ?? ""
         }
-        return BuildpackSteps(
-            sandbox: sandbox, workspace: workspace, settings: settings, output: output,
-            environment: [
-                "PATH": SandboxConfiguration.defaultPath, "HOME": "/app", "STACK": request.app.stack,
-                "SOURCE_VERSION": commit, "REQUEST_ID": request.build.id.uuidString.lowercased(),
-            ])
+        var environment = [
+            "PATH": SandboxConfiguration.defaultPath, "HOME": "/app", "STACK": request.app.stack,
+            "SOURCE_VERSION": commit, "REQUEST_ID": request.build.id.uuidString.lowercased(),
+        ]
+        // Trees move back into the cache after packing only when it is in the build's mount.
+        if workspace.cacheBind.isEmpty {
+            environment[CacheMoves.variable] = BuildWorkspace.cacheDirectory + "/" + CacheMoves.fileName
+        }
+        return BuildpackSteps(sandbox: sandbox, workspace: workspace, settings: settings, output: output, environment: environment)
     }
 
     /// Compresses the build directory (or takes the container artifact) and records the slug.

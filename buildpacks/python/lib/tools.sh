@@ -39,9 +39,35 @@ tools::link_tree() {
   cp -a "$1" "$2"
 }
 
+# On openruko, $OPENRUKO_CACHE_MOVES names a file where a build lists trees to move from
+# BUILD_DIR into CACHE_DIR once the slug is packed ("PATH<TAB>CACHED" lines, both relative): a
+# cached tree then goes in and out with a rename, not thousands of links or copies.
+
+# tools::move_after_pack PATH CACHED: PATH (in BUILD_DIR, relative) becomes CACHED (in CACHE_DIR)
+# once the slug is packed. Only when $OPENRUKO_CACHE_MOVES is set.
+tools::move_after_pack() {
+  printf '%s\t%s\n' "$1" "${2#"$CACHE_DIR"/}" >>"$OPENRUKO_CACHE_MOVES"
+}
+
+# tools::restore_tree CACHED DST: DST (in BUILD_DIR, relative) becomes the cached tree: renamed
+# (and back into the cache after packing) on openruko, else linked or copied.
+tools::restore_tree() {
+  rm -rf "$2"
+  if [[ -n "${OPENRUKO_CACHE_MOVES:-}" ]] && mv -T "$1" "$2" 2>/dev/null; then
+    tools::move_after_pack "$2" "$1"
+    return 0
+  fi
+  tools::link_tree "$1" "$2"
+}
+
 # tools::save_tree SRC DST: replaces DST with SRC's tree (`tools::link_tree`) so that a build
-# killed meanwhile leaves the old DST or none, never part of one.
+# killed meanwhile leaves the old DST or none, never part of one; on openruko SRC moves to DST
+# once the slug is packed.
 tools::save_tree() {
+  if [[ -n "${OPENRUKO_CACHE_MOVES:-}" ]]; then
+    rm -rf "$2" && tools::move_after_pack "$1" "$2"
+    return
+  fi
   tools::link_tree "$1" "$2.partial" && rm -rf "$2" && mv "$2.partial" "$2"
 }
 
