@@ -62,6 +62,24 @@ import Testing
         #expect(rolled.status == .succeeded)
     }
 
+    @Test func theSlugMemberCacheIsABuildCacheNotAStraySlug() async throws {
+        // Given an app with a slug and its member cache, untouched for a year
+        let installation = try TestInstallation()
+        let (_, user) = try installation.seedUsers()
+        let app = try installation.platform.createApp(name: "web1", owner: nil, as: .user(user))
+        try await deploy(installation, app)
+        let members = installation.layout.slugMembers(app.name)
+        try FileManager.default.createDirectory(atPath: members, withIntermediateDirectories: true)
+        try Data(repeating: 1, count: 100).write(to: URL(fileURLWithPath: members + "/abc.6.gz"))
+        let old = Date().addingTimeInterval(-365 * 86400)
+        try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: members)
+        // When a collection runs, it stays (a build cache of a live app); when the app goes, it goes
+        _ = try installation.platform.collectGarbage(rule: RetentionRule(releases: 1, days: 0), dryRun: false, as: .superuser)
+        #expect(FileManager.default.fileExists(atPath: members + "/abc.6.gz"))
+        _ = try await installation.platform.destroyApp("web1", confirm: "web1", as: .user(user))
+        #expect(!FileManager.default.fileExists(atPath: members))
+    }
+
     @Test func theCurrentAndAPendingDeploysSlugsSurviveTheStrictestRule() async throws {
         // Given a current release and a deploy under way (its release pending)
         let installation = try TestInstallation()
