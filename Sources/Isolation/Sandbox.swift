@@ -22,8 +22,11 @@ package struct Sandbox: Sendable {
     package let identity: SandboxIdentity
     /// The bubblewrap executable.
     package let bubblewrap: String
-    /// Namespaces for commands with a network (openruko as root); nil: they share the host's.
+    /// Namespaces for commands with a network (openruko as root); nil: they share the host's,
+    /// or get one from `userNetwork`.
     package let network: SandboxNetwork?
+    /// A pasta per command with a network (openruko unprivileged, `/dev/net/tun` usable).
+    package let userNetwork: UserNetwork?
     /// util-linux's setpriv, used to drop to the sandbox user when openruko is root.
     let setpriv = "/usr/bin/setpriv"
     /// Where the sandbox's account files and pending environments live.
@@ -51,9 +54,10 @@ package struct Sandbox: Sendable {
     /// - Throws: `OpenrukoError` when bubblewrap is missing or the files cannot be written.
     package init(
         stateDirectory: String, identity: SandboxIdentity? = nil, bubblewrap: String = "/usr/bin/bwrap",
-        network: SandboxNetwork? = nil
+        network: SandboxNetwork? = nil, userNetwork: UserNetwork? = nil
     ) throws(OpenrukoError) {
         self.network = network
+        self.userNetwork = network == nil ? userNetwork : nil
         let identity = if let identity { identity } else { try SandboxIdentity.current() }
         guard FileManager.default.isExecutableFile(atPath: bubblewrap) else {
             throw OpenrukoError(.unavailable, "bubblewrap (\(bubblewrap)) is not installed; run scripts/install-deps.")
@@ -112,6 +116,7 @@ package struct Sandbox: Sendable {
         var args = ["--die-with-parent", "--unshare-all", "--hostname", configuration.hostname]
         if configuration.network { args.append("--share-net") }
         if let uid = configuration.userID { args += ["--uid", String(uid), "--gid", String(configuration.groupID ?? uid)] }
+        if pasta(for: configuration) != nil { args += userNamespaceArguments(configuration) }
         if let root = configuration.rootFilesystem {
             return args + imageArguments(root: root, configuration)
         }
@@ -220,6 +225,14 @@ package struct Sandbox: Sendable {
         if configuration.network, let namespace = configuration.networkNamespace {
             dropUser = ["/usr/bin/nsenter", "--net=" + namespace, "--"] + dropUser
         }
+        let userMode = pasta(for: configuration)
+        let pidFile = userMode?.pidFile()
+        if let userMode, let pidFile {
+            userMode.createDirectory()
+            dropUser = userMode.command(publishing: configuration.publishedPort, allowed: userMode.allowedPorts(), pidFile: pidFile) + dropUser
+        }
+        // A pasta that outlived its command (or failed and stayed behind) goes with the run.
+        defer { if let userMode, let pidFile { userMode.stop(pidFile: pidFile) } }
         // The app's variables reach only the sandboxed command: bubblewrap reads them from fd 3
         // (`--args`), a file the host shell opens and unlinks before anything else runs. Every
         // host process keeps `hostEnvironment`, and no value shows in a command line.
@@ -250,7 +263,10 @@ package struct Sandbox: Sendable {
                 throw OpenrukoError(.unavailable, "Cannot open \(path) for the sandbox: \(error)")
             }
         }
-        let body: (Int32, SubprocessOutputSequence) async throws -> Void = { pid, stream in
+        let body: (Int32, SubprocessOutputSequence) async throws -> Void = { spawned, stream in
+            // Under pasta, the sandbox is bubblewrap, pasta's child (signals go to it and below).
+            let pid: Int32
+            if userMode != nil { pid = await Self.bubblewrap(under: spawned) } else { pid = spawned }
             watch.started(pid)
             started?(pid)
             let timer: Task<Void, Never>? = configuration.timeLimit.map { limit in
@@ -370,21 +386,4 @@ package struct Sandbox: Sendable {
         ProcessTree.signalDescendants(of: bubblewrapPID, SIGKILL)
         kill(bubblewrapPID, SIGKILL)
     }
-}
-
-/// The standard input of a sandboxed command.
-enum InputFile {
-    case none
-    case file(FileDescriptor)
-    case stream(ByteChannel)
-}
-
-/// What the run learned about its process, shared with the timer and the cancel handler.
-final class SandboxWatch: Sendable {
-    private let state = Mutex<(pid: pid_t?, timedOut: Bool)>((nil, false))
-
-    func started(_ pid: pid_t) { state.withLock { $0.pid = pid } }
-    func timedOut() { state.withLock { $0.timedOut = true } }
-    var pid: pid_t? { state.withLock { $0.pid } }
-    var didTimeOut: Bool { state.withLock { $0.timedOut } }
 }

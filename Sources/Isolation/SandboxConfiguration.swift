@@ -45,6 +45,9 @@ package struct SandboxConfiguration: Sendable, Hashable {
     package var network: Bool
     /// A prepared network namespace (`/run/netns/NAME`) to run in, e.g. a dyno's lease.
     package var networkNamespace: String?
+    /// The port the command listens on that the host reaches on its own `127.0.0.1` (a dyno's
+    /// `$PORT` under pasta, `UserNetwork`); a kernel namespace is reached at its address.
+    package var publishedPort: Int?
     /// The `cgroup.procs` files of a cgroup (`ProcessCgroup.procsFiles`) the sandbox joins
     /// before anything of it runs (a dyno's limits).
     package var cgroupProcs: [String] = []

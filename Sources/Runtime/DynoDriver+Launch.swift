@@ -43,6 +43,7 @@ extension DynoDriver {
             app: .directory(app), tmp: .tmpfs, network: true, hostname: instance.uuidString.lowercased(),
             gracePeriod: host.settings.stopGrace, identity: identity, networkNamespace: namespace)
         configuration.cgroupProcs = cgroup?.procsFiles ?? []
+        configuration.publishedPort = port
         // A slug runs on the run image of the stack it was built on (the legacy one: the host's /usr).
         if image == nil {
             do {

@@ -14,7 +14,7 @@ package struct DynoHost: Sendable {
 
     /// - Throws: `OpenrukoError` when bubblewrap is missing or the sandbox files cannot be made.
     package init(layout: DataLayout, logs: any LogSink, settings: RuntimeSettings) throws(OpenrukoError) {
-        let sandbox = try Sandbox(stateDirectory: layout.run + "/sandbox", network: try SandboxNetwork.kernel())
+        let sandbox = try Sandbox.networked(stateDirectory: layout.run + "/sandbox")
         self.layout = layout
         self.sandbox = sandbox
         trees = SlugTrees(sandbox: sandbox, layout: layout)

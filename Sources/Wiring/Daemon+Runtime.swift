@@ -44,7 +44,7 @@ final class DaemonRuntime: Sendable {
         if cgroups > 0 { logger.info("Removed \(cgroups) cgroups left by stopped dynos.") }
         PostgresServer.recordDynoNetwork(layout, subnet: host.sandbox.network?.plan.subnet, gateway: host.sandbox.network?.plan.gateway)
         guard let network = host.sandbox.network else {
-            logger.warning("Dynos and builds share the host's network: openruko is not root, or OPENRUKO_DYNO_NETWORK=host.")
+            try await prepareUserNetwork(logger: logger)
             return
         }
         try await network.prepareHost(tag: networkTag)

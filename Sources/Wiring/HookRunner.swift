@@ -48,7 +48,7 @@ extension Installation {
         // miscompiled (garbage copy) in the async caller with Swift 6.3.
         let resources = try Resources.locate(environment: environment)
         let settings = try BuildSettings.from(environment: environment)
-        let sandbox = try Sandbox(stateDirectory: layout.run + "/sandbox", network: try SandboxNetwork.kernel(environment: environment))
+        let sandbox = try Sandbox.networked(stateDirectory: layout.run + "/sandbox", environment: environment)
         return BuildPipeline(
             platform: platform, resources: resources, settings: settings, sandbox: sandbox,
             containerBuilder: BuildahBuilder(

@@ -136,6 +136,8 @@ package struct PostgresServer: Sendable {
             // yet) there are no dynos, and every daemon adds the rule at its start.
             if dynoNetwork != nil, let network = try? SandboxNetwork.kernel() {
                 try? await network.allow(address: "127.0.0.1", port: port, tag: DaemonRuntime.networkTag(layout))
+            } else if dynoNetwork == nil {
+                UserNetwork.ofDataDirectory(run: layout.run)?.allow(port: port)  // pasta's dynos (openruko not root)
             }
         }
         return (port, true)

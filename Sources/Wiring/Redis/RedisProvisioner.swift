@@ -45,6 +45,8 @@ package struct RedisProvisioner: DatabaseProvisioner {
         // the rules of every server at its start).
         if postgres.dynoNetwork != nil, let network = try? SandboxNetwork.kernel() {
             try? await network.allow(address: "127.0.0.1", port: port, tag: DaemonRuntime.networkTag(layout))
+        } else if postgres.dynoNetwork == nil {
+            UserNetwork.ofDataDirectory(run: layout.run)?.allow(port: port)  // pasta's dynos (openruko not root)
         }
         return DatabaseCredentials(host: postgres.host, port: port, database: id, role: DatabaseCredentials.redisRole, password: password)
     }
@@ -60,6 +62,8 @@ package struct RedisProvisioner: DatabaseProvisioner {
         // Dynos no longer reach its port (another host service may take it later).
         if postgres.dynoNetwork != nil, let network = try? SandboxNetwork.kernel() {
             try? await network.disallow(address: "127.0.0.1", port: credentials.port, tag: DaemonRuntime.networkTag(layout))
+        } else if postgres.dynoNetwork == nil {
+            UserNetwork.ofDataDirectory(run: layout.run)?.disallow(port: credentials.port)
         }
         let snapshot = server.root + "/data/dump.rdb"
         if let backup, FileManager.default.fileExists(atPath: snapshot) {

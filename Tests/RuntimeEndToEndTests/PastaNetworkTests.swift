@@ -1,0 +1,170 @@
+import Foundation
+import Testing
+import TestSupport
+
+extension RuntimeEndToEnd {
+    /// Dynos on networks of their own when openruko is NOT root: a pasta per dyno (see
+    /// `UnprivilegedFixture` for how the tests run openruko as an ordinary user). Attacks from
+    /// inside a dyno: the host's loopback services and another app's dyno are out of reach,
+    /// while "the internet" (a namespace the test made) is reachable and the router serves.
+    @Suite(
+        .timeLimit(.minutes(15)),
+        .enabled(if: geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/pasta"), "needs root (to make a user) and pasta"))
+    struct PastaNetworkTests {
+        @Test func aDynoReachesTheOutsideButNotTheHostsLoopbackNorOtherDynos() async throws {
+            let outside = try await DynoNetworkTests.OutsideHost()
+            let fixture = try await UnprivilegedFixture.start()
+            defer { Task { await fixture.daemon.stop(); await outside.remove() } }
+            #expect(fixture.daemon.log.contains("through pasta"), "\(fixture.daemon.log)")
+            try await fixture.deploy("victim", TestApp.files())
+            try await fixture.deploy("evil", TestApp.files())
+
+            // The router serves both, through the port pasta forwards from the host's loopback.
+            #expect(try await fixture.routed("victim")?.json?["dyno"] as? String == "web.1")
+            #expect(try await fixture.routed("evil")?.json?["dyno"] as? String == "web.1")
+            let victim = try #require(try await fixture.webPort("victim"))
+            let own = try #require(try await fixture.webPort("evil"))
+            #expect(victim != own)
+
+            // The outside world is reachable (from the host's side, pasta's sockets).
+            try await fixture.eventually("the outside server answers") {
+                try await ProcessRunner.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "--max-time", "2", outside.url]).status == 0
+            }
+            #expect(try await fixture.fetch("evil", outside.url) == 200, "the outside world is reachable")
+
+            // The host's loopback services: the API, SSH, the router, its TLS side, the
+            // rendezvous, and the other app's dyno as the router reaches it.
+            var targets = ["http://127.0.0.1:\(victim)/", "http://localhost:\(victim)/", "http://[::1]:\(victim)/"]
+            for port in fixture.daemon.ports.values.sorted() {
+                targets += ["http://127.0.0.1:\(port)/", "http://[::1]:\(port)/"]
+            }
+            // A host service on every address: the dyno's copy of the host's address is its own.
+            let wildcard = 39_000 + Int.random(in: 0..<999)
+            let service = try await BackgroundProcess([
+                "python3", "-m", "http.server", String(wildcard), "--bind", "0.0.0.0", "--directory", "/usr/share/doc",
+            ])
+            defer { service.stop() }
+            targets += ["http://127.0.0.1:\(wildcard)/"]
+            // The host's main address, which pasta copied into the dyno's namespace.
+            let address = try #require(try await fixture.webListener("evil")?.address)
+            #expect(!address.hasPrefix("127."))
+            targets.append("http://\(address):\(wildcard)/")
+            for target in targets {
+                #expect(try await fixture.fetch("evil", target) == nil, "a dyno reached \(target)")
+            }
+            // Its own port is its own: the dyno answers itself there, not the victim.
+            #expect(try await fixture.fetch("evil", "http://127.0.0.1:\(own)/") == 200)
+
+            // No dyno listens on a host address: the host end of each dyno's port is pasta's,
+            // on loopback only.
+            for port in [victim, own] {
+                let listening = try await ProcessRunner.run("/usr/bin/ss", ["-Hltnp", "sport = :\(port)"]).stdout
+                let lines = listening.split(separator: "\n")
+                #expect(lines.count == 1 && lines.allSatisfy { $0.contains("127.0.0.1:\(port)") && $0.contains("passt") }, "\(listening)")
+            }
+            #expect(try await fixture.routed("victim")?.json?["uid"] as? Int == Int(fixture.uid), "the dyno runs as openruko's user")
+        }
+
+        @Test func pastaGoesWithItsDynoAndAKilledDaemonsLeftoversAreSwept() async throws {
+            let fixture = try await UnprivilegedFixture.start()
+            defer { Task { await fixture.daemon.stop() } }
+            try await fixture.deploy("scaly", TestApp.files())
+            try await fixture.admin(["ps:scale", "scaly", "web=2"])
+            try await fixture.eventually("two pastas, one per dyno") { fixture.pastas().count == 2 }
+            try await fixture.admin(["ps:scale", "scaly", "web=0"])
+            try await fixture.eventually("no pasta once the dynos stopped") { fixture.pastas().isEmpty }
+
+            // A daemon killed with kill -9 takes its dynos' pastas with it (parent-death signal).
+            try await fixture.admin(["ps:scale", "scaly", "web=1"])
+            try await fixture.eventually("a pasta for the dyno") { fixture.pastas().count == 1 }
+            let port = try #require(try await fixture.webPort("scaly"))
+            await fixture.daemon.kill()
+            try await fixture.eventually("the killed daemon's pasta is gone") { fixture.pastas().isEmpty }
+            let listening = try await ProcessRunner.run("/usr/bin/ss", ["-Hltn", "sport = :\(port)"]).stdout
+            #expect(listening.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(listening)")
+
+            // One that stayed behind anyway (bookworm's pasta can, after a failure) is swept
+            // when a daemon starts on the data directory.
+            let directory = fixture.dataDir + "/run/sandbox/pasta"
+            let stray = UnprivilegedFixture.asUser(
+                [
+                    "/usr/bin/pasta", "--config-net", "--foreground", "--quiet", "--tcp-ns", "none", "--udp-ns", "none", "--tcp-ports",
+                    "none", "--udp-ports", "none", "--pid", directory + "/pasta-999999999-stray.pid", "--", "sleep", "600",
+                ], uid: fixture.uid, gid: fixture.gid, home: fixture.directory.path, tun: "666")
+            let leftover = try await BackgroundProcess(stray)
+            defer { leftover.stop() }
+            try await fixture.eventually("the stray pasta runs") { fixture.pastas().count == 1 }
+            let again = try await UnprivilegedFixture.restart(fixture)
+            defer { Task { await again.stop() } }
+            try await fixture.eventually("the stray pasta was swept") { fixture.pastas().isEmpty }
+        }
+
+        @Test func aBuildReachesTheOutsideButNotTheHostsLoopback() async throws {
+            let outside = try await DynoNetworkTests.OutsideHost()
+            let fixture = try await UnprivilegedFixture.start()
+            defer { Task { await fixture.daemon.stop(); await outside.remove() } }
+            try await fixture.eventually("the outside server answers") {
+                try await ProcessRunner.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "--max-time", "2", outside.url]).status == 0
+            }
+            let buildpack = fixture.directory.appending("probe-buildpack")
+            try FileManager.default.createDirectory(atPath: buildpack + "/bin", withIntermediateDirectories: true)
+            let probe = """
+                import sys, urllib.request
+                for name, url in (("outside", "\(outside.url)"), ("api", "http://127.0.0.1:\(fixture.daemon.apiPort)/health")):
+                    try:
+                        urllib.request.urlopen(url, timeout=3)
+                        print("probe %s reached" % name)
+                    except Exception as e:
+                        print("probe %s failed: %s" % (name, type(e).__name__))
+                """
+            for (name, script) in [
+                ("detect", "#!/bin/sh\necho probe\n"), ("compile", "#!/bin/sh\nexec python3 -c '\(probe)'\n"),
+                ("release", "#!/bin/sh\necho '--- {}'\n"),
+            ] {
+                try script.write(toFile: buildpack + "/bin/" + name, atomically: true, encoding: .utf8)
+                chmod(buildpack + "/bin/" + name, 0o755)
+            }
+            chmod(buildpack, 0o755)
+            chmod(buildpack + "/bin", 0o755)
+            try await fixture.admin(["apps:create", "probe"])
+            try await fixture.admin(["buildpacks:set", "probe", buildpack])
+            let push = try await fixture.push("probe", TestApp.files())
+            #expect(push.stderr.contains("probe outside reached"), "\(push.stderr)")
+            #expect(push.stderr.contains("probe api failed"), "\(push.stderr)")
+        }
+
+        @Test func anAdminMayLetDynosReachAHostLoopbackService() async throws {
+            let port = 39_000 + Int.random(in: 0..<999)
+            let service = try await BackgroundProcess([
+                "python3", "-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", "/usr/share/doc",
+            ])
+            defer { service.stop() }
+            let fixture = try await UnprivilegedFixture.start(environment: ["OPENRUKO_DYNO_ALLOW": "127.0.0.1:\(port)"])
+            defer { Task { await fixture.daemon.stop() } }
+            try await fixture.deploy("allowed", TestApp.files())
+            // At the same port of the dyno's own loopback, and nothing else of the host's.
+            #expect(try await fixture.fetch("allowed", "http://127.0.0.1:\(port)/") == 200)
+            #expect(try await fixture.fetch("allowed", "http://127.0.0.1:\(fixture.daemon.apiPort)/") == nil)
+        }
+
+        @Test func withoutAUsableTunDynosShareTheHostsNetworkWithAWarningNamingTheFix() async throws {
+            let fixture = try await UnprivilegedFixture.start(tun: "600")
+            defer { Task { await fixture.daemon.stop() } }
+            #expect(fixture.daemon.log.contains("cannot open /dev/net/tun"), "\(fixture.daemon.log)")
+            #expect(fixture.daemon.log.contains("chmod 0666 /dev/net/tun"))
+            try await fixture.deploy("plain", TestApp.files())
+            #expect(try await fixture.routed("plain")?.json?["dyno"] as? String == "web.1")
+            #expect(fixture.pastas().isEmpty)
+        }
+    }
+}
+
+extension UnprivilegedFixture {
+    /// Another daemon on `fixture`'s data directory, as the same user.
+    static func restart(_ fixture: UnprivilegedFixture) async throws -> DaemonProcess {
+        let launcher = asUser([OpenrukoBinary.path], uid: fixture.uid, gid: fixture.gid, home: fixture.directory.path, tun: fixture.tun)
+        return try await DaemonProcess.start(
+            executable: launcher[0], subcommand: Array(launcher.dropFirst()) + ["daemon"], dataDir: fixture.dataDir,
+            arguments: ["--router-tls-listen", "127.0.0.1:0", "--rendezvous-listen", "127.0.0.1:0"], environment: fixture.environment)
+    }
+}
