@@ -88,17 +88,24 @@ package struct UserNetwork: Sendable, Hashable {
     }
 
     /// The command that runs what follows it under a new pasta: killed with its parent (a
-    /// daemon killed with `kill -9`), quiet, in the foreground, with only `port` (when given)
-    /// forwarded in from the host's `127.0.0.1:port`, only the `allowed` ports of its loopback
-    /// forwarded out to the host's, and its pid written to `pidFile`.
+    /// daemon killed with `kill -9`), quiet (its errors go to the command's output), in the
+    /// foreground, with only `port` (when given) forwarded in from the host's `127.0.0.1:port`,
+    /// only the `allowed` ports of its loopback forwarded out to the host's, and its pid written
+    /// to `pidFile`. What follows starts with only descriptors 0 to 3: pasta hands its child
+    /// its own listening sockets (the host's `127.0.0.1:port`), which stay with pasta.
     package func command(publishing port: Int?, allowed: [Int] = [], pidFile: String) -> [String] {
         let out = allowed.isEmpty ? "none" : Set(allowed).sorted().map(String.init).joined(separator: ",")
         return [
-            "/usr/bin/setpriv", "--pdeathsig", "KILL", "--", pasta, "--config-net", "--foreground", "--quiet", "--log-file", "/dev/null",
+            "/usr/bin/setpriv", "--pdeathsig", "KILL", "--", pasta, "--config-net", "--foreground", "--quiet",
             "--tcp-ns", out, "--udp-ns", "none", "--no-map-gw", "--tcp-ports", port.map { "127.0.0.1/\($0):\($0)" } ?? "none",
-            "--udp-ports", "none", "--pid", pidFile, "--",
+            "--udp-ports", "none", "--pid", pidFile, "--", "/bin/bash", "-c", Self.closeDescriptors, "openruko-pasta-child",
         ]
     }
+
+    /// Closes every descriptor above 3 (bubblewrap reads its arguments from 3), then runs the
+    /// rest of its command line.
+    /// (`ls` lists them: pasta's child cannot read its own `/proc/PID/fd` until it execs.)
+    static let closeDescriptors = #"for fd in $(ls /proc/self/fd); do [ "$fd" -gt 3 ] && eval "exec $fd<&-"; done; exec "$@""#
 
     /// Lets dynos and builds started from now on reach the TCP service on the host's
     /// `127.0.0.1:port` at the same port of their own loopback (an add-on server, a service of

@@ -2,6 +2,7 @@ import Foundation
 import Isolation
 import Logging
 import OpenrukoCore
+import Runtime
 
 /// Dyno networking when the daemon is not root (pasta per dyno and build, `UserNetwork`).
 extension DaemonRuntime {

@@ -32,7 +32,7 @@ import Testing
         let command = network.command(publishing: 5123, pidFile: "/d/pasta-1-x.pid")
         func value(_ option: String) -> String? { command.firstIndex(of: option).map { command[$0 + 1] } }
         #expect(Array(command.prefix(4)) == ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--"])
-        #expect(command[4] == "/usr/bin/pasta" && command.last == "--")
+        #expect(command[4] == "/usr/bin/pasta" && command.suffix(5).first == "--" && command.contains("/bin/bash"))
         #expect(value("--tcp-ports") == "127.0.0.1/5123:5123")
         #expect(value("--tcp-ns") == "none" && value("--udp-ns") == "none" && value("--udp-ports") == "none")
         #expect(command.contains("--no-map-gw") && command.contains("--foreground") && command.contains("--config-net"))
