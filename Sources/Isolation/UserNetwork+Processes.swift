@@ -1,4 +1,5 @@
 import Foundation
+import OpenrukoCore
 
 /// The pasta processes of a `UserNetwork`, found through `/proc` by the pid file in their
 /// command line (bookworm's pasta may stay behind in the background after a failure, under
@@ -31,9 +32,9 @@ extension UserNetwork {
         let uid = geteuid()
         var found: [pid_t] = []
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-            guard let pid = pid_t(entry), pid != getpid() else { continue }
-            var info = stat()
-            guard stat("/proc/\(entry)", &info) == 0, info.st_uid == uid,
+            // The real uid from `status` (a process that made itself non-dumpable has a
+            // `/proc/PID` owned by root).
+            guard let pid = pid_t(entry), pid != getpid(), realUID(of: pid) == uid,
                 let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline"), !data.isEmpty
             else { continue }
             let arguments = data.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
@@ -43,5 +44,13 @@ extension UserNetwork {
             found.append(pid)
         }
         return found
+    }
+
+    /// The real uid of `pid` (its `status` file's `Uid:` line), or nil.
+    static func realUID(of pid: pid_t) -> uid_t? {
+        guard let status = ProcFile.read("/proc/\(pid)/status"),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") })
+        else { return nil }
+        return line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap { uid_t($0) }
     }
 }

@@ -154,15 +154,19 @@ final class UnprivilegedFixture: Sendable {
     /// The port of `app`'s web dyno.
     func webPort(_ app: String) async throws -> Int? { try await webListener(app)?.port }
 
-    /// The test user's pasta processes (pid and command line).
+    /// The test user's pasta processes of this data directory (pid and command line).
     func pastas() -> [(pid: Int32, command: String)] {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
-            guard let pid = Int32(entry), let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
-            var info = stat()
-            guard stat("/proc/\(entry)", &info) == 0, info.st_uid == uid else { return nil }
+            guard let pid = Int32(entry), let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline"),
+                let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8),
+                let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }),
+                line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first == Substring(String(uid))
+            else { return nil }
             let command = String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
             let program = command.split(separator: " ").first?.split(separator: "/").last ?? ""
-            return program.hasPrefix("pasta") || program.hasPrefix("passt") ? (pid, command) : nil
+            // This data directory's (another test's daemon may still be stopping).
+            guard program.hasPrefix("pasta") || program.hasPrefix("passt"), command.contains(" --pid \(dataDir)/") else { return nil }
+            return (pid, command)
         }
     }
 
