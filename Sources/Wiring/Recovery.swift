@@ -7,7 +7,7 @@ import Store
 /// What a daemon or hook killed mid-way leaves behind, repaired: at the daemon's start,
 /// builds and releases still `pending` whose app nobody is building (its build lock is free)
 /// are marked failed with a reason; while it runs, so are builds whose owner died (a killed
-/// hook; `BuildOwner`) with their deploy's release. The staged uploads and workspaces of the
+/// hook; `BuildOwner`) with their deploy's release. The staged uploads, workspaces and partial slugs of the
 /// failed builds go with them. The log says what was recovered.
 enum Recovery {
     /// Marks the interrupted builds and releases of every app failed. Returns how many.
@@ -25,6 +25,7 @@ enum Recovery {
                 }
             }
             removeWorkspaces(of: app.name, layout: layout)
+            removePartialSlugs(of: app.name, layout: layout)
         }
         removeStagedUploads(store: store, layout: layout)
         return recovered
@@ -87,6 +88,15 @@ enum Recovery {
     /// Build workspaces of an app that nobody is building (the app's cache comes back first).
     private static func removeWorkspaces(of app: String, layout: DataLayout) {
         BuildCacheHandOff.removeWorkspaces(of: app, layout: layout)
+    }
+
+    /// Slug archives and slug member files a killed build was still writing (`*.partial`).
+    private static func removePartialSlugs(of app: String, layout: DataLayout) {
+        for directory in [layout.slugs(app), layout.slugMembers(app)] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasSuffix(".partial") {
+                unlink(directory + "/" + name)
+            }
+        }
     }
 
     /// Staged source uploads whose build is no longer pending.
