@@ -7,8 +7,9 @@ import Store
 /// What a daemon or hook killed mid-way leaves behind, repaired: at the daemon's start,
 /// builds and releases still `pending` whose app nobody is building (its build lock is free)
 /// are marked failed with a reason; while it runs, so are builds whose owner died (a killed
-/// hook; `BuildOwner`) with their deploy's release. The staged uploads, workspaces and partial slugs of the
-/// failed builds go with them. The log says what was recovered.
+/// hook; `BuildOwner`) with their deploy's release. The staged uploads and workspaces of the
+/// failed builds go with them, and at start the partial slugs of apps nobody is building.
+/// The log says what was recovered.
 enum Recovery {
     /// Marks the interrupted builds and releases of every app failed. Returns how many.
     @discardableResult
