@@ -116,17 +116,14 @@ extension RuntimeEndToEnd {
             }
         }
 
-        @Test func aBuildReachesTheOutsideButNotTheHost() async throws {
-            let outside = try await OutsideHost()
-            let fixture = try await RuntimeFixture.start()
-            defer { Task { await fixture.daemon.stop(); await outside.remove() } }
-            try await outside.ready(fixture)
-            let api = fixture.daemon.ready["api"] ?? ""
-            let buildpack = fixture.directory.appending("probe-buildpack")
+        /// A buildpack whose compile step tries `outside` and `api` and prints
+        /// `probe NAME reached` or `probe NAME failed: …` for each; its path.
+        static func probeBuildpack(in directory: TemporaryDirectory, outside: String, api: String) throws -> String {
+            let buildpack = directory.appending("probe-buildpack")
             try FileManager.default.createDirectory(atPath: buildpack + "/bin", withIntermediateDirectories: true)
             let probe = """
                 import sys, urllib.request
-                for name, url in (("outside", "\(outside.url)"), ("api", "http://\(api)/health")):
+                for name, url in (("outside", "\(outside)"), ("api", "\(api)")):
                     try:
                         urllib.request.urlopen(url, timeout=3)
                         print("probe %s reached" % name)
@@ -140,6 +137,16 @@ extension RuntimeEndToEnd {
                 try script.write(toFile: buildpack + "/bin/" + name, atomically: true, encoding: .utf8)
                 chmod(buildpack + "/bin/" + name, 0o755)
             }
+            return buildpack
+        }
+
+        @Test func aBuildReachesTheOutsideButNotTheHost() async throws {
+            let outside = try await OutsideHost()
+            let fixture = try await RuntimeFixture.start()
+            defer { Task { await fixture.daemon.stop(); await outside.remove() } }
+            try await outside.ready(fixture)
+            let api = fixture.daemon.ready["api"] ?? ""
+            let buildpack = try Self.probeBuildpack(in: fixture.directory, outside: outside.url, api: "http://\(api)/health")
             try await fixture.admin(["apps:create", "probe"])
             try await fixture.admin(["buildpacks:set", "probe", buildpack])
             let repo = try await fixture.repository(TestApp.files())

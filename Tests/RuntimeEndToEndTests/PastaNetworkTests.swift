@@ -110,24 +110,8 @@ extension RuntimeEndToEnd {
             try await fixture.eventually("the outside server answers") {
                 try await ProcessRunner.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "--max-time", "2", outside.url]).status == 0
             }
-            let buildpack = fixture.directory.appending("probe-buildpack")
-            try FileManager.default.createDirectory(atPath: buildpack + "/bin", withIntermediateDirectories: true)
-            let probe = """
-                import sys, urllib.request
-                for name, url in (("outside", "\(outside.url)"), ("api", "http://127.0.0.1:\(fixture.daemon.apiPort)/health")):
-                    try:
-                        urllib.request.urlopen(url, timeout=3)
-                        print("probe %s reached" % name)
-                    except Exception as e:
-                        print("probe %s failed: %s" % (name, type(e).__name__))
-                """
-            for (name, script) in [
-                ("detect", "#!/bin/sh\necho probe\n"), ("compile", "#!/bin/sh\nexec python3 -c '\(probe)'\n"),
-                ("release", "#!/bin/sh\necho '--- {}'\n"),
-            ] {
-                try script.write(toFile: buildpack + "/bin/" + name, atomically: true, encoding: .utf8)
-                chmod(buildpack + "/bin/" + name, 0o755)
-            }
+            let buildpack = try DynoNetworkTests.probeBuildpack(
+                in: fixture.directory, outside: outside.url, api: "http://127.0.0.1:\(fixture.daemon.apiPort)/health")
             chmod(buildpack, 0o755)
             chmod(buildpack + "/bin", 0o755)
             try await fixture.admin(["apps:create", "probe"])

@@ -131,6 +131,14 @@ extension RuntimeFixture {
         guard let router = info?["router"] as? String ?? daemon.ready["router"] else {
             throw TestFailure("the daemon announced no router")
         }
+        return try await RoutedAnswer.get(router: router, app, path)
+    }
+}
+
+extension RoutedAnswer {
+    /// `GET path` through the router at `router` (`HOST:PORT`) with `Host: APP.localhost`, by
+    /// curl (nil when it got no HTTP answer at all).
+    static func get(router: String, _ app: String, _ path: String) async throws -> RoutedAnswer? {
         let result = try await ProcessRunner.run(
             "/usr/bin/curl", ["-s", "--max-time", "10", "-H", "Host: \(app).localhost", "-w", "\n%{http_code}", "http://\(router)\(path)"])
         guard result.status == 0, let newline = result.stdout.lastIndex(of: "\n"),

@@ -113,13 +113,7 @@ final class UnprivilegedFixture: Sendable {
 
     /// `GET path` through the daemon's router as `APP.localhost`: the status and body, or nil.
     func routed(_ app: String, _ path: String = "/") async throws -> RoutedAnswer? {
-        let result = try await ProcessRunner.run(
-            "/usr/bin/curl",
-            ["-s", "--max-time", "10", "-H", "Host: \(app).localhost", "-w", "\n%{http_code}", "http://127.0.0.1:\(daemon.routerPort)\(path)"])
-        guard result.status == 0, let newline = result.stdout.lastIndex(of: "\n"),
-            let status = Int(result.stdout[result.stdout.index(after: newline)...])
-        else { return nil }
-        return RoutedAnswer(status: status, body: String(result.stdout[..<newline]))
+        try await RoutedAnswer.get(router: "127.0.0.1:\(daemon.routerPort)", app, path)
     }
 
     /// What `url` gives from inside `app`'s web dyno (see `TestApp`'s `/fetch`): an HTTP
