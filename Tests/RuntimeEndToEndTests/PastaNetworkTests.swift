@@ -86,16 +86,23 @@ extension RuntimeEndToEnd {
             }
 
             // One that stayed behind anyway (bookworm's pasta can, after a failure) is swept
-            // when a daemon starts on the data directory.
+            // when a daemon starts on the data directory. It is a stand-in with a pasta's command
+            // line (what the sweep looks at): a real pasta started from this test process fails
+            // now and then with "Couldn't install signal handlers" once other suites have run.
             let directory = fixture.dataDir + "/run/sandbox/pasta"
             let stray = UnprivilegedFixture.asUser(
                 [
-                    "/usr/bin/pasta", "--config-net", "--foreground", "--quiet", "--tcp-ns", "none", "--udp-ns", "none", "--tcp-ports",
-                    "none", "--udp-ports", "none", "--pid", directory + "/pasta-999999999-stray.pid", "--", "sleep", "600",
-                ], uid: fixture.uid, gid: fixture.gid, home: fixture.directory.path, tun: "666")
-            let leftover = try await BackgroundProcess(stray)
+                    "/bin/bash", "-c", "exec -a /usr/bin/pasta python3 -c 'import time; time.sleep(600)' --config-net --pid \"$1\"",
+                    "stray", directory + "/pasta-999999999-stray.pid",
+                ], uid: fixture.uid, gid: fixture.gid, home: fixture.directory.path, tun: nil)
+            let strayLog = fixture.directory.appending("stray-pasta.log")
+            let leftover = try await BackgroundProcess(stray, log: strayLog)
             defer { leftover.stop() }
-            try await fixture.eventually("the stray pasta runs") { !fixture.pastas().isEmpty }
+            do {
+                try await fixture.eventually("the stray pasta runs") { !fixture.pastas().isEmpty }
+            } catch {
+                throw TestFailure("\(error); its output: \((try? String(contentsOfFile: strayLog, encoding: .utf8)) ?? "none")")
+            }
             let strays = Set(fixture.pastas().map(\.pid))
             let again = try await UnprivilegedFixture.restart(fixture)
             defer { Task { await again.stop() } }
