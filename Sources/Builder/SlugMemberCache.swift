@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import LibDeflate
+import OpenrukoCore
 
 /// One app's compressed slug chunks from its last build, so that a re-push compresses only
 /// what changed: each gzip member `ParallelGzipWriter` writes is kept in a file named after
@@ -36,7 +37,7 @@ final class SlugMemberCache: @unchecked Sendable {
 
     /// The file name of the member of `input` at `level`: `<sha256 hex>.<level>.gz`.
     static func key(_ input: [UInt8], level: Int) -> String {
-        SHA256.hash(data: input).map { String(format: "%02x", $0) }.joined() + ".\(level).gz"
+        Hex.encode(SHA256.hash(data: input)) + ".\(level).gz"
     }
 
     /// The cached member named `key`, if it decompresses to exactly `input`.
