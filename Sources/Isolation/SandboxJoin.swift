@@ -67,6 +67,30 @@ package struct SandboxJoin: Sendable, Hashable {
     }
 
 
+    /// The `nsenter` commands (ending with `--`) that put a process into the sandbox whose PID 1
+    /// is `target`, as the sandbox's user; nil when it cannot be joined.
+    ///
+    /// As root: one nsenter into every namespace, switching to `uid`/`gid` (as seen inside).
+    /// Not root, bubblewrap (with `--dev`) makes two user namespaces: one where it is root to
+    /// set up the sandbox, which owns the sandbox's other namespaces, and the command's inside
+    /// it. Joining those namespaces takes privileges in the first one, which no process keeps:
+    /// only an ancestor's do. Under pasta, bubblewrap runs in pasta's user namespace, that
+    /// ancestor: the process joins it first, then the sandbox's namespaces, its user namespace
+    /// last, keeping openruko's own user (`--preserve-credentials`: bubblewrap maps it in, and a
+    /// user namespace that denies `setgroups` refuses a switch). Without pasta there is none.
+    static func nsenter(
+        target: Int32, bubblewrap: Int32, uid: UInt32, gid: UInt32, switchesUser: Bool, bubblewrapInOwnUserNamespace: Bool
+    ) -> [String]? {
+        let namespaces = ["--user", "--mount", "--pid", "--net", "--uts", "--ipc", "--cgroup", "--root"]
+        if switchesUser {
+            return ["/usr/bin/nsenter", "--target", String(target)] + namespaces
+                + ["--setuid", String(uid), "--setgid", String(gid), "--"]
+        }
+        guard !bubblewrapInOwnUserNamespace else { return nil }
+        return ["/usr/bin/nsenter", "--target", String(bubblewrap), "--user", "--preserve-credentials", "--"]
+            + ["/usr/bin/nsenter", "--target", String(target)] + namespaces + ["--preserve-credentials", "--"]
+    }
+
     /// The id inside a user namespace that `outside` maps to, from `/proc/PID/uid_map` text
     /// (`INSIDE OUTSIDE COUNT` lines), or nil.
     static func insideID(_ outside: UInt32, map: String) -> UInt32? {
@@ -114,12 +138,20 @@ extension Sandbox {
         identity.own(scriptFile)
         // Root drops its supplementary groups; nothing joined may gain privileges (no setuid).
         let setprivOptions = identity.switchesUser ? ["--clear-groups", "--no-new-privs"] : ["--no-new-privs"]
-        let enter =
-            [setpriv] + setprivOptions + [
-                "--", "/usr/bin/nsenter", "--target", String(target), "--user", "--mount", "--pid", "--net", "--uts", "--ipc",
-                "--cgroup", "--root", "--setuid", String(uid), "--setgid", String(gid), "--",
-                "/bin/sh", "-c", ". /dev/fd/3", "openruko-inside",
-            ]
+        let userNamespace = { (pid: String) in try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/user") }
+        let outerUserNamespace = userNamespace(String(join.bubblewrapPID))
+        guard
+            let nsenter = SandboxJoin.nsenter(
+                target: target, bubblewrap: join.bubblewrapPID, uid: uid, gid: gid, switchesUser: identity.switchesUser,
+                bubblewrapInOwnUserNamespace: outerUserNamespace == nil || outerUserNamespace == userNamespace("self"))
+        else {
+            throw OpenrukoError(
+                .unavailable,
+                "A running dyno can only be joined when openruko runs as root or runs its dynos under pasta (this openruko "
+                    + "is not root and its dynos share the host's network: README, \"Network, unprivileged\"). "
+                    + "`run` starts a one-off dyno instead.")
+        }
+        let enter = [setpriv] + setprivOptions + ["--"] + nsenter + ["/bin/sh", "-c", ". /dev/fd/3", "openruko-inside"]
         // Into the dyno's cgroups before nsenter runs (its child inherits them).
         // Then the window changes' FIFO, when there is one, as descriptor 4 (openruko holds it
         // open for writing: opening never blocks).

@@ -142,6 +142,17 @@ extension RuntimeEndToEnd {
             #expect(try await fixture.fetch("allowed", "http://127.0.0.1:\(fixture.daemon.apiPort)/") == nil)
         }
 
+        /// `run:inside` (Heroku Fir's `heroku run:inside`) joins a pasta dyno: its network,
+        /// processes and files, as openruko's user, never on the host. The dyno's namespaces
+        /// belong to a user namespace inside pasta's, so the join passes through pasta's.
+        @Test func runInsideJoinsAPastaDyno() async throws {
+            let fixture = try await UnprivilegedFixture.start()
+            defer { Task { await fixture.daemon.stop() } }
+            try await fixture.deploy("inner", TestApp.files())
+            let output = try await fixture.runInside("inner", Self.insideProbe)
+            try Self.expectInside(output, fixture)
+        }
+
         @Test func withoutAUsableTunDynosShareTheHostsNetworkWithAWarningNamingTheFix() async throws {
             let fixture = try await UnprivilegedFixture.start(tun: "600")
             defer { Task { await fixture.daemon.stop() } }
@@ -150,6 +161,28 @@ extension RuntimeEndToEnd {
             try await fixture.deploy("plain", TestApp.files())
             #expect(try await fixture.routed("plain")?.json?["dyno"] as? String == "web.1")
             #expect(fixture.pastas().isEmpty)
+            // run:inside cannot join a dyno there (its namespaces belong to a user namespace no
+            // process holds), and says so and what to do.
+            let inside = try await fixture.runInside("plain", Self.insideProbe)
+            #expect(inside.status != 0 && !inside.stdout.contains("same-host="), "\(inside.stdout)")
+            #expect(
+                (inside.stdout + inside.stderr).contains("only be joined when openruko runs as root or runs its dynos under pasta"),
+                "\(inside.stdout)\(inside.stderr)")
+        }
+
+        /// What a joined process reports: its host name against the dyno's id, its user, its
+        /// directory, whether it sees the dyno's web process, and its answer from `$PORT`.
+        static let insideProbe = #"""
+            echo "same-host=$([ "$(hostname)" = "$HEROKU_DYNO_ID" ] && echo yes) uid=$(id -u) cwd=$(pwd)"
+            for f in /proc/[0-9]*/cmdline; do tr '\0' ' ' <"$f"; echo; done | grep -c '^python3 server' | sed 's/^/servers=/'
+            python3 -c "import os, urllib.request; print('web-status', urllib.request.urlopen('http://127.0.0.1:%s/' % os.environ['PORT']).status)"
+            """#
+
+        static func expectInside(_ result: ProcessResult, _ fixture: UnprivilegedFixture) throws {
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("same-host=yes uid=\(fixture.uid) cwd=/app"), "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("servers=1"), "only the dyno's processes: \(result.stdout)")
+            #expect(result.stdout.contains("web-status 200"), "\(result.stdout)\(result.stderr)")
         }
     }
 }
@@ -161,5 +194,22 @@ extension UnprivilegedFixture {
         return try await DaemonProcess.start(
             executable: launcher[0], subcommand: Array(launcher.dropFirst()) + ["daemon"], dataDir: fixture.dataDir,
             arguments: ["--router-tls-listen", "127.0.0.1:0", "--rendezvous-listen", "127.0.0.1:0"], environment: fixture.environment)
+    }
+}
+
+extension UnprivilegedFixture {
+    /// `run:inside APP web.1 SCRIPT` (one word: the dyno's shell runs it) over SSH as the fixture's admin (with a new key of
+    /// its own), once web.1 answers.
+    func runInside(_ app: String, _ script: String) async throws -> ProcessResult {
+        let key = try await TestKey.generate("ed25519", in: directory.path)
+        let command = Self.asUser(
+            [OpenrukoBinary.path, "admin", "--data-dir", dataDir, "keys:add", "--user", "dev@example.com"], uid: uid, gid: gid,
+            home: directory.path, tun: nil)
+        let added = try await ProcessRunner.run(command[0], Array(command.dropFirst()), input: Data(key.publicKey.utf8))
+        if added.status != 0 { throw TestFailure("keys:add: \(added.stderr)") }
+        try await eventually("web.1 of \(app) answers") { try await routed(app)?.status == 200 }
+        let client = SSHClient(port: daemon.sshPort, key: key)
+        let quoted = "'" + script.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        return try await ProcessRunner.run("/usr/bin/ssh", client.options + ["git@127.0.0.1", "run:inside \(app) web.1 \(quoted)"])
     }
 }

@@ -21,6 +21,19 @@ import Testing
         #expect(lines.contains(#"exec '/bin/bash' '-c' 'echo '\''hi'\''; $(x)'"#))
     }
 
+    @Test func rootSwitchesToTheSandboxUserAndAnOrdinaryUserKeepsItsOwn() {
+        let all = ["--user", "--mount", "--pid", "--net", "--uts", "--ipc", "--cgroup", "--root"]
+        let root = SandboxJoin.nsenter(target: 7, bubblewrap: 6, uid: 1000, gid: 1001, switchesUser: true, bubblewrapInOwnUserNamespace: true)
+        #expect(root == ["/usr/bin/nsenter", "--target", "7"] + all + ["--setuid", "1000", "--setgid", "1001", "--"])
+        // Not root, bubblewrap under pasta: pasta's user namespace (bubblewrap's) first, credentials kept.
+        let pasta = SandboxJoin.nsenter(target: 7, bubblewrap: 6, uid: 999, gid: 995, switchesUser: false, bubblewrapInOwnUserNamespace: false)
+        #expect(
+            pasta == ["/usr/bin/nsenter", "--target", "6", "--user", "--preserve-credentials", "--", "/usr/bin/nsenter", "--target", "7"] + all
+                + ["--preserve-credentials", "--"])
+        // Not root, bubblewrap in openruko's own user namespace: no way in.
+        #expect(SandboxJoin.nsenter(target: 7, bubblewrap: 6, uid: 999, gid: 995, switchesUser: false, bubblewrapInOwnUserNamespace: true) == nil)
+    }
+
     @Test func insideIDsComeFromTheNamespacesMap() {
         #expect(SandboxJoin.insideID(61000, map: "     61000      61000          1\n") == 61000)
         #expect(SandboxJoin.insideID(70001, map: "1000 70001 1\n") == 1000)
