@@ -176,6 +176,7 @@ extension RuntimeEndToEnd {
             echo "same-host=$([ "$(hostname)" = "$HEROKU_DYNO_ID" ] && echo yes) uid=$(id -u) cwd=$(pwd)"
             for f in /proc/[0-9]*/cmdline; do tr '\0' ' ' <"$f"; echo; done | grep -c '^python3 server' | sed 's/^/servers=/'
             python3 -c "import os, urllib.request; print('web-status', urllib.request.urlopen('http://127.0.0.1:%s/' % os.environ['PORT']).status)"
+            grep -E '^(CapEff|NoNewPrivs):' /proc/self/status | tr -d '\t'
             """#
 
         static func expectInside(_ result: ProcessResult, _ fixture: UnprivilegedFixture) throws {
@@ -183,6 +184,8 @@ extension RuntimeEndToEnd {
             #expect(result.stdout.contains("same-host=yes uid=\(fixture.uid) cwd=/app"), "\(result.stdout)\(result.stderr)")
             #expect(result.stdout.contains("servers=1"), "only the dyno's processes: \(result.stdout)")
             #expect(result.stdout.contains("web-status 200"), "\(result.stdout)\(result.stderr)")
+            // Without privileges (none of pasta's it passed through) and unable to gain any.
+            #expect(result.stdout.contains("CapEff:0000000000000000") && result.stdout.contains("NoNewPrivs:1"), "\(result.stdout)")
         }
     }
 }
