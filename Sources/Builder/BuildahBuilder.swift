@@ -8,8 +8,9 @@ package import Isolation
 /// `DATA_DIR/containers` across pushes. Each image's root filesystem goes into the artifact
 /// under its own directory, beside its config (see `ContainerImage`), so a container release
 /// is a slug like any other: rollback, config releases and the release phase treat it alike.
-/// As root, each app builds in a store of its own and its `RUN` steps are root only in a user
-/// namespace of the app's own ids, on the build's own network (see `RunIsolation`).
+/// Each app builds in a store of its own and its `RUN` steps are root only in a user namespace
+/// of the app's own ids, on the build's own network (see `RunIsolation`); only root can do that,
+/// so an openruko that is not root refuses container builds.
 package struct BuildahBuilder: ContainerBuilder {
     let layout: DataLayout
     let driver: String
@@ -40,7 +41,7 @@ package struct BuildahBuilder: ContainerBuilder {
         (try? SandboxNetwork.kernel()) ?? nil
     }
 
-    /// The admin's store (base images; every build's store when openruko is not root).
+    /// The admin's store (base images).
     var adminBuildah: Buildah { Buildah(layout: layout, driver: driver) }
 
     package func build(_ request: ContainerBuildRequest, output: @escaping @Sendable (String) -> Void) async throws(OpenrukoError)
@@ -55,20 +56,17 @@ package struct BuildahBuilder: ContainerBuilder {
         for (path, _) in plan.builds where !FileTree.isFile(source + "/" + path) {
             throw OpenrukoError(.invalid, "\(path) is missing: \(manifest.dockerfiles.isEmpty ? "a container build" : "heroku.yml") needs it.")
         }
-        var isolation = try RunIsolation.of(appUID: request.app.sandboxUID, isRoot: isRoot, network: nil)
-        var buildah = adminBuildah
+        var isolation = try RunIsolation.of(appUID: request.app.sandboxUID, isRoot: isRoot, network: nil, app: request.app.name)
+        let buildah = try await prepareStore(request, identity: isolation.identity, plan: plan, output: output).buildah
         var lease: NetworkLease?
-        if case .mapped(let identity, _) = isolation {
-            buildah = try await prepareStore(request, identity: identity, plan: plan, output: output).buildah
-            if let network {
-                do {
-                    lease = try await network.lease()
-                } catch {
-                    throw OpenrukoError(.unavailable, "Cannot give the build a network: \(error.message)")
-                }
+        if let network {
+            do {
+                lease = try await network.lease()
+            } catch {
+                throw OpenrukoError(.unavailable, "Cannot give the build a network: \(error.message)")
             }
-            isolation = .mapped(identity, network: lease?.path)
         }
+        isolation.network = lease?.path
         let image = ImageBuild(buildah: buildah, isolation: isolation.budArguments(sys: ContainerIdentity.sys(layout)), timeLimit: timeLimit)
         let export = ImageExport(buildah: buildah, stage: (source as NSString).deletingLastPathComponent + "/image")
         let outcome: Result<ContainerBuildResult, OpenrukoError>

@@ -31,17 +31,19 @@ import Testing
     }
 
     @Test func rootBuildsAreMappedAndJoinTheBuildNetwork() throws {
-        #expect(try RunIsolation.of(appUID: 70000, isRoot: false, network: nil) == .rootless)
-        #expect(throws: OpenrukoError.self) { try RunIsolation.of(appUID: nil, isRoot: true, network: nil) }
-        let mapped = try RunIsolation.of(appUID: 70003, isRoot: true, network: "/run/netns/openruko-9")
+        // Without root there is no isolating a RUN step: refused, saying what to do instead.
+        let error = #expect(throws: OpenrukoError.self) { try RunIsolation.of(appUID: 70000, isRoot: false, network: nil, app: "web") }
+        #expect(error?.message.contains("need openruko to run as root") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("'buildpacks:set web heroku/python'") == true, "\(String(describing: error))")
+        #expect(throws: OpenrukoError.self) { try RunIsolation.of(appUID: nil, isRoot: true, network: nil, app: "web") }
+        let mapped = try RunIsolation.of(appUID: 70003, isRoot: true, network: "/run/netns/openruko-9", app: "web")
         let arguments = mapped.budArguments(sys: "/d/run/containers/sys")
         #expect(arguments.starts(with: ["--isolation", "oci", "--runtime", "/usr/sbin/runc"]))
         #expect(arguments.contains("ns:/run/netns/openruko-9"))
         #expect(arguments.contains("/d/run/containers/sys:/sys:ro"))
         #expect(arguments.contains("/d/run/containers/sys/fs/cgroup:/sys/fs/cgroup:ro"))
-        let host = try RunIsolation.of(appUID: 70003, isRoot: true, network: nil).budArguments(sys: "/s")
+        let host = try RunIsolation.of(appUID: 70003, isRoot: true, network: nil, app: "web").budArguments(sys: "/s")
         #expect(host.firstIndex(of: "--network").map { host[$0 + 1] } == "host")
-        #expect(RunIsolation.rootless.budArguments(sys: "/s") == ["--isolation", "chroot"])
     }
 
     @Test func baseImagesAreEveryExternalFromAfterArgSubstitution() {

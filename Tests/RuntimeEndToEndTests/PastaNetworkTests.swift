@@ -142,6 +142,21 @@ extension RuntimeEndToEnd {
             #expect(try await fixture.fetch("allowed", "http://127.0.0.1:\(fixture.daemon.apiPort)/") == nil)
         }
 
+        /// A Dockerfile app allowed by the admin is still refused, before any `RUN` step: buildah
+        /// without root would run them on the host's network (and could not export the image).
+        @Test func aContainerBuildIsRefusedWithoutRootBeforeAnyRunStep() async throws {
+            let fixture = try await UnprivilegedFixture.start()
+            defer { Task { await fixture.daemon.stop() } }
+            try await fixture.admin(["apps:create", "boxed"])
+            try await fixture.admin(["apps:container-builds", "boxed", "on"])
+            let push = try await fixture.push(
+                "boxed", ["Dockerfile": "FROM scratch\nCOPY VERSION /VERSION\nRUN [\"/x\", \"run-step-ran\"]\n", "VERSION": "1\n"])
+            #expect(push.status != 0, "\(push.stderr)")
+            #expect(push.stderr.contains("Container builds (Dockerfile, heroku.yml) need openruko to run as root"), "\(push.stderr)")
+            #expect(push.stderr.contains("'buildpacks:set boxed heroku/python'"), "\(push.stderr)")
+            #expect(!push.stderr.contains("STEP "), "no build step ran: \(push.stderr)")
+        }
+
         /// `run:inside` (Heroku Fir's `heroku run:inside`) joins a pasta dyno: its network,
         /// processes and files, as openruko's user, never on the host. The dyno's namespaces
         /// belong to a user namespace inside pasta's, so the join passes through pasta's.
