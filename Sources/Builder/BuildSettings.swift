@@ -18,8 +18,12 @@ package struct BuildSettings: Sendable, Hashable {
     /// Whether every app may build from a Dockerfile (`OPENRUKO_CONTAINER_BUILDS=all`) or only
     /// the apps an admin turned on (`admin`). Default: `all` when openruko runs as root (RUN
     /// steps are an unprivileged root of the app's own user namespace, under runc, in the build's
-    /// network namespace); `admin` otherwise (rootless buildah would run RUN as openruko's user).
+    /// network namespace). Without root every container build is refused (see `RunIsolation`).
     package var containerBuildsForAll = geteuid() == 0
+    /// The most one container build may add to its app's image store (`OPENRUKO_IMAGE_BUILD_MAX`,
+    /// a size such as `10G`; default 10 GiB): `RUN` steps write into the image, not a capped
+    /// `/tmp`, so a build that grows the store past it is stopped.
+    package var imageBuildMaxBytes: Int64 = 10 << 30
     /// The most an app's build cache may keep after a build (`OPENRUKO_BUILD_CACHE_MAX`, a size
     /// such as `1G` or `500M`; default 1 GiB): a cache over it is emptied.
     package var buildCacheMaxBytes: Int64 = 1 << 30
@@ -62,6 +66,12 @@ package struct BuildSettings: Sendable, Hashable {
                 throw OpenrukoError(.invalid, "OPENRUKO_CONTAINER_BUILDS must be all or admin, not \(text.debugDescription).")
             }
             settings.containerBuildsForAll = text == "all"
+        }
+        if let text = environment["OPENRUKO_IMAGE_BUILD_MAX"] {
+            guard let value = DiskBudget.bytes(parsing: text), value >= 1 << 20 else {
+                throw OpenrukoError(.invalid, "OPENRUKO_IMAGE_BUILD_MAX must be a size of at least 1M such as 10G or 500M, not \(text.debugDescription).")
+            }
+            settings.imageBuildMaxBytes = value
         }
         if let text = environment["OPENRUKO_BUILD_CACHE_MAX"] {
             guard let value = DiskBudget.bytes(parsing: text) else {

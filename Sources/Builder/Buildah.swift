@@ -88,33 +88,62 @@ struct Buildah: Sendable {
 
     /// Runs `arguments`, streaming stdout and stderr (merged, raw) to `output`.
     /// - Returns: whether it exited 0, and its last 64 KiB of output.
-    func stream(_ arguments: [String], timeLimit: Duration, output: @escaping @Sendable (Data) -> Void) async throws -> (Bool, String) {
+    /// - Parameter growthLimit: when set, the most `storage` may grow while it runs (measured
+    ///   every `growthInterval`): past it, buildah is stopped and the tail says `(over disk)`.
+    func stream(
+        _ arguments: [String], timeLimit: Duration, growthLimit: Int64? = nil, output: @escaping @Sendable (Data) -> Void
+    ) async throws -> (Bool, String) {
         try FileManager.default.createDirectory(atPath: runRoot, withIntermediateDirectories: true)
         let tail = TailBuffer()
         let configuration = Configuration(
             executable: .path(FilePath(executable)), arguments: Arguments(globalArguments + arguments),
             environment: .custom(environment))
-        let result = try await withThrowingTaskGroup(of: TerminationStatus?.self) { group in
+        let storage = storage
+        let result = try await withThrowingTaskGroup(of: StreamEnd.self) { group in
             group.addTask {
-                try await Subprocess.run(configuration, input: .none, output: .sequence, error: .combinedWithOutput) { execution in
-                    for try await chunk in execution.standardOutput {
-                        let data = chunk.withUnsafeBytes { Data($0) }
-                        tail.append(data)
-                        output(data)
-                    }
-                }.terminationStatus
+                .exited(
+                    try await Subprocess.run(configuration, input: .none, output: .sequence, error: .combinedWithOutput) { execution in
+                        for try await chunk in execution.standardOutput {
+                            let data = chunk.withUnsafeBytes { Data($0) }
+                            tail.append(data)
+                            output(data)
+                        }
+                    }.terminationStatus)
             }
             group.addTask {
                 try? await Task.sleep(for: timeLimit)
-                return nil
+                return .timedOut
             }
-            let first = try await group.next() ?? nil
+            if let growthLimit {
+                group.addTask {
+                    let start = DiskUsage.bytes(storage)
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: Self.growthInterval)
+                        if DiskUsage.bytes(storage) - start > growthLimit { return .overDisk }
+                    }
+                    return .timedOut
+                }
+            }
+            let first = try await group.next() ?? .timedOut
             group.cancelAll()
             return first
         }
-        guard let result else { return (false, tail.text + "\n(timed out)") }
-        return (result.isSuccess, tail.text)
+        switch result {
+        case .exited(let status): return (status.isSuccess, tail.text)
+        case .timedOut: return (false, tail.text + "\n(timed out)")
+        case .overDisk: return (false, tail.text + "\n(over disk)")
+        }
     }
+
+    /// How a streamed buildah run ended.
+    private enum StreamEnd: Sendable {
+        case exited(TerminationStatus)
+        case timedOut
+        case overDisk
+    }
+
+    /// How often `stream` measures the store against its growth limit.
+    static let growthInterval: Duration = .seconds(1)
 
     /// Runs `arguments` and returns stdout.
     /// - Throws: `OpenrukoError` with buildah's stderr when it fails.

@@ -15,20 +15,26 @@ package struct BuildahBuilder: ContainerBuilder {
     let layout: DataLayout
     let driver: String
     let timeLimit: Duration
+    /// The most one image build may add to the app's store (`OPENRUKO_IMAGE_BUILD_MAX`).
+    let growthLimit: Int64
     /// Where `RUN` steps get a network namespace of their own (nil: the host's network).
     let network: SandboxNetwork?
     let isRoot: Bool
 
     /// - Parameters:
     ///   - timeLimit: the limit of each image build (`OPENRUKO_COMPILE_TIMEOUT`).
+    ///   - growthLimit: the most each image build may add to the app's store
+    ///     (`OPENRUKO_IMAGE_BUILD_MAX`).
     ///   - driver: buildah's storage driver (`vfs`, `overlay`) of the admin's store (as root,
     ///     each app's store is vfs: see `AppImageStore.driver`).
     ///   - network: the build sandbox's network (`Sandbox.network`); by default the kernel
     ///     network of this process's settings, as the build sandbox gets it.
     package init(
-        layout: DataLayout, timeLimit: Duration, driver: String = "vfs", network: SandboxNetwork? = BuildahBuilder.kernelNetwork()
+        layout: DataLayout, timeLimit: Duration, growthLimit: Int64 = 10 << 30, driver: String = "vfs",
+        network: SandboxNetwork? = BuildahBuilder.kernelNetwork()
     ) {
         self.layout = layout
+        self.growthLimit = growthLimit
         self.driver = driver
         self.timeLimit = timeLimit
         self.network = network
@@ -67,7 +73,9 @@ package struct BuildahBuilder: ContainerBuilder {
             }
         }
         isolation.network = lease?.path
-        let image = ImageBuild(buildah: buildah, isolation: isolation.budArguments(sys: ContainerIdentity.sys(layout)), timeLimit: timeLimit)
+        let image = ImageBuild(
+            buildah: buildah, isolation: isolation.budArguments(sys: ContainerIdentity.sys(layout)), timeLimit: timeLimit,
+            growthLimit: growthLimit)
         let export = ImageExport(buildah: buildah, stage: (source as NSString).deletingLastPathComponent + "/image")
         let outcome: Result<ContainerBuildResult, OpenrukoError>
         do {

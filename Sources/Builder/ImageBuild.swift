@@ -10,6 +10,8 @@ struct ImageBuild: Sendable {
     let isolation: [String]
     /// The limit of each image build (`OPENRUKO_COMPILE_TIMEOUT`).
     let timeLimit: Duration
+    /// The most each image build may add to the store (`OPENRUKO_IMAGE_BUILD_MAX`).
+    let growthLimit: Int64
 
     /// Builds one Dockerfile (its directory is the context), streaming buildah's steps, and
     /// removes the image the tag named before (its layers stay while newer images use them).
@@ -33,11 +35,11 @@ struct ImageBuild: Sendable {
         let succeeded: Bool
         let tail: String
         do {
-            (succeeded, tail) = try await buildah.stream(arguments, timeLimit: timeLimit) { output(String(decoding: $0, as: UTF8.self)) }
+            (succeeded, tail) = try await buildah.stream(arguments, timeLimit: timeLimit, growthLimit: growthLimit) { output(String(decoding: $0, as: UTF8.self)) }
         } catch {
             throw OpenrukoError(.unavailable, "Cannot run buildah: \(error)")
         }
-        guard succeeded else { throw Self.failure(tail, path: path) }
+        guard succeeded else { throw Self.failure(tail, path: path, growthLimit: growthLimit) }
         let id = (FileTree.text(idFile) ?? "").trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "sha256:", with: "")
         try? FileManager.default.removeItem(atPath: idFile)
         if let previous, previous != id { _ = try? await buildah.capture(["rmi", previous]) }
@@ -52,9 +54,16 @@ struct ImageBuild: Sendable {
     }
 
     /// The ` !     ` message of a failed image build.
-    static func failure(_ tail: String, path: String) -> OpenrukoError {
-        if tail.contains("(timed out)") {
+    static func failure(_ tail: String, path: String, growthLimit: Int64) -> OpenrukoError {
+        if tail.hasSuffix("\n(timed out)") {
             return OpenrukoError(.invalid, "Timed out building the Docker image (\(path)).\nPush rejected, failed to build Docker image.")
+        }
+        if tail.hasSuffix("\n(over disk)") {
+            return OpenrukoError(
+                .invalid,
+                "Building the Docker image (\(path)) wrote more than \(DiskBudget.text(growthLimit)) to disk, this server's limit "
+                    + "(OPENRUKO_IMAGE_BUILD_MAX); it was stopped.\nPush rejected: write less in RUN steps "
+                    + "(remove what a step downloads in the same step, use multi-stage builds).")
         }
         if let line = tail.split(separator: "\n").last(where: { $0.contains("image not known") }) {
             let name = line.components(separatedBy: "creating build container: ").last?

@@ -52,7 +52,8 @@ extension Installation {
         return BuildPipeline(
             platform: platform, resources: resources, settings: settings, sandbox: sandbox,
             containerBuilder: BuildahBuilder(
-                layout: layout, timeLimit: settings.compileTimeout, driver: settings.containerStorageDriver))
+                layout: layout, timeLimit: settings.compileTimeout, growthLimit: settings.imageBuildMaxBytes,
+                driver: settings.containerStorageDriver))
     }
 
     /// The `BuildService` (source-tarball builds, live build output) for the API.

@@ -17,6 +17,14 @@ import TestSupport
         }
     }
 
+    @Test func theImageBuildsDiskCapComesFromTheEnvironment() throws {
+        #expect(try BuildSettings.from(environment: [:]).imageBuildMaxBytes == 10 << 30)
+        #expect(try BuildSettings.from(environment: ["OPENRUKO_IMAGE_BUILD_MAX": "3G"]).imageBuildMaxBytes == 3 << 30)
+        for bad in ["", "lots", "-1G", "100K"] {
+            #expect(throws: OpenrukoError.self, "\(bad)") { try BuildSettings.from(environment: ["OPENRUKO_IMAGE_BUILD_MAX": bad]) }
+        }
+    }
+
     @Test func tmpIsASizedTmpfsUnderTheBuildsBinds() throws {
         let directory = TemporaryDirectory("openruko-build-tmp")
         let sandbox = try Sandbox(stateDirectory: directory.appending("sandbox"))

@@ -67,4 +67,30 @@ import Testing
         #expect(push.stderr.contains("M is too large (max is 0.5M)."), "\(push.stderr)")
         #expect(try await fixture.ref("hefty") == nil)
     }
+
+    /// A `RUN` step that fills the disk (here 64 MB a second, forever) is stopped once the build
+    /// has added `OPENRUKO_IMAGE_BUILD_MAX` to the app's store, and the running release keeps
+    /// serving.
+    @Test func aRunStepThatKeepsWritingIsStoppedAtTheBuildsDiskLimit() async throws {
+        let fixture = try await ContainerFixture.start(environment: ["OPENRUKO_IMAGE_BUILD_MAX": "64M"])
+        defer { Task { await fixture.stop() } }
+        try await fixture.admin(["apps:create", "filler"])
+        try await fixture.admin(["apps:container-builds", "filler", "on"])
+        let good = """
+            FROM \(ContainerFixture.baseImage)
+            COPY index.html /www/index.html
+            CMD exec httpd -f -p $PORT -h /www
+            """
+        let repo = try await fixture.repository(["Dockerfile": good, "index.html": "still here\n"])
+        #expect(try await fixture.push(repo, app: "filler").status == 0)
+        let ref = try await fixture.ref("filler")
+
+        let writer = "RUN i=0; while true; do dd if=/dev/zero of=/fill.$i bs=1M count=64 2>/dev/null; i=$((i+1)); sleep 1; done\n"
+        try await fixture.change(repo, ["Dockerfile": good + "\n" + writer])
+        let push = try await fixture.push(repo, app: "filler")
+        #expect(push.status != 0)
+        #expect(push.stderr.contains("wrote more than 64 MB to disk, this server's limit (OPENRUKO_IMAGE_BUILD_MAX)"), "\(push.stderr)")
+        #expect(try await fixture.ref("filler") == ref)
+        #expect(try await fixture.routed("filler")?.body == "still here\n")
+    }
 }
