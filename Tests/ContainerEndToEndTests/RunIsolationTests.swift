@@ -36,10 +36,8 @@ struct RunIsolationTests {
     }
 
     @Test func runIsAnUnprivilegedMappedRootThatReachesNothingOfTheHost() async throws {
-        let port = 39_000 + Int.random(in: 0..<999)
-        let service = try await BackgroundProcess([
-            "python3", "-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", "/usr/share/doc",
-        ])
+        let service = try await LoopbackHTTPServer.start()
+        let port = service.port
         let canary = "OPENRUKO_TEST_CANARY=host-secret-\(UUID().uuidString.prefix(8))"
         let fixture = try await ContainerFixture.start(environment: [
             "OPENRUKO_DYNO_ALLOW": "127.0.0.1:\(port)", "OPENRUKO_TEST_CANARY": String(canary.split(separator: "=")[1]),

@@ -156,10 +156,8 @@ extension RuntimeEndToEnd {
         }
 
         @Test func anAdminMayLetDynosReachAHostService() async throws {
-            let port = 39_000 + Int.random(in: 0..<999)
-            let service = try await BackgroundProcess([
-                "python3", "-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", "/usr/share/doc",
-            ])
+            let service = try await LoopbackHTTPServer.start()
+            let port = service.port
             let fixture = try await RuntimeFixture.start(environment: ["OPENRUKO_DYNO_ALLOW": "127.0.0.1:\(port)"])
             defer { Task { await fixture.daemon.stop(); service.stop() } }
             try await fixture.deploy("allowed", TestApp.files())

@@ -39,10 +39,8 @@ extension RuntimeEndToEnd {
                 targets += ["http://127.0.0.1:\(port)/", "http://[::1]:\(port)/"]
             }
             // A host service on every address: the dyno's copy of the host's address is its own.
-            let wildcard = 39_000 + Int.random(in: 0..<999)
-            let service = try await BackgroundProcess([
-                "python3", "-m", "http.server", String(wildcard), "--bind", "0.0.0.0", "--directory", "/usr/share/doc",
-            ])
+            let service = try await LoopbackHTTPServer.start(address: "0.0.0.0")
+            let wildcard = service.port
             defer { service.stop() }
             targets += ["http://127.0.0.1:\(wildcard)/"]
             // The host's main address, which pasta copied into the dyno's namespace.
@@ -129,10 +127,8 @@ extension RuntimeEndToEnd {
         }
 
         @Test func anAdminMayLetDynosReachAHostLoopbackService() async throws {
-            let port = 39_000 + Int.random(in: 0..<999)
-            let service = try await BackgroundProcess([
-                "python3", "-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", "/usr/share/doc",
-            ])
+            let service = try await LoopbackHTTPServer.start()
+            let port = service.port
             defer { service.stop() }
             let fixture = try await UnprivilegedFixture.start(environment: ["OPENRUKO_DYNO_ALLOW": "127.0.0.1:\(port)"])
             defer { Task { await fixture.daemon.stop() } }
