@@ -7,18 +7,8 @@ import Testing
     @Test func failingBuildsAreRejectedAndTheRunningReleaseKeepsServing() async throws {
         let fixture = try await ContainerFixture.start()
         defer { Task { await fixture.stop() } }
-        try await fixture.admin(["apps:create", "sturdy"])
-        try await fixture.admin(["apps:container-builds", "sturdy", "on"])
-        let good = """
-            FROM \(ContainerFixture.baseImage)
-            COPY index.html /www/index.html
-            CMD exec httpd -f -p $PORT -h /www
-            """
-        let repo = try await fixture.repository(["Dockerfile": good, "index.html": "still here\n"])
-        let deployed = try await fixture.push(repo, app: "sturdy")
-        #expect(deployed.status == 0, "\(deployed.stderr)")
-        let ref = try await fixture.ref("sturdy")
-        #expect(try await fixture.routed("sturdy")?.body == "still here\n")
+        let (repo, ref) = try await Self.deployGood(fixture, "sturdy")
+        let good = Self.good
 
         let cases: [(files: [String: String], message: String)] = [
             (["Dockerfile": good + "\nRUN echo about to fail && exit 3\n"], " !     Push rejected, failed to build Docker image (Dockerfile)."),
@@ -74,23 +64,32 @@ import Testing
     @Test func aRunStepThatKeepsWritingIsStoppedAtTheBuildsDiskLimit() async throws {
         let fixture = try await ContainerFixture.start(environment: ["OPENRUKO_IMAGE_BUILD_MAX": "64M"])
         defer { Task { await fixture.stop() } }
-        try await fixture.admin(["apps:create", "filler"])
-        try await fixture.admin(["apps:container-builds", "filler", "on"])
-        let good = """
-            FROM \(ContainerFixture.baseImage)
-            COPY index.html /www/index.html
-            CMD exec httpd -f -p $PORT -h /www
-            """
-        let repo = try await fixture.repository(["Dockerfile": good, "index.html": "still here\n"])
-        #expect(try await fixture.push(repo, app: "filler").status == 0)
-        let ref = try await fixture.ref("filler")
-
+        let (repo, ref) = try await Self.deployGood(fixture, "filler")
         let writer = "RUN i=0; while true; do dd if=/dev/zero of=/fill.$i bs=1M count=64 2>/dev/null; i=$((i+1)); sleep 1; done\n"
-        try await fixture.change(repo, ["Dockerfile": good + "\n" + writer])
+        try await fixture.change(repo, ["Dockerfile": Self.good + "\n" + writer])
         let push = try await fixture.push(repo, app: "filler")
         #expect(push.status != 0)
         #expect(push.stderr.contains("wrote more than 64 MB to disk, this server's limit (OPENRUKO_IMAGE_BUILD_MAX)"), "\(push.stderr)")
         #expect(try await fixture.ref("filler") == ref)
         #expect(try await fixture.routed("filler")?.body == "still here\n")
+    }
+
+    /// A Dockerfile that builds and serves `index.html`.
+    static let good = """
+        FROM \(ContainerFixture.baseImage)
+        COPY index.html /www/index.html
+        CMD exec httpd -f -p $PORT -h /www
+        """
+
+    /// `app` created, allowed to build containers and deployed from `good`, serving "still
+    /// here": its repository and the deployed ref.
+    static func deployGood(_ fixture: ContainerFixture, _ app: String) async throws -> (repo: String, ref: String?) {
+        try await fixture.admin(["apps:create", app])
+        try await fixture.admin(["apps:container-builds", app, "on"])
+        let repo = try await fixture.repository(["Dockerfile": good, "index.html": "still here\n"])
+        let deployed = try await fixture.push(repo, app: app)
+        #expect(deployed.status == 0, "\(deployed.stderr)")
+        #expect(try await fixture.routed(app)?.body == "still here\n")
+        return (repo, try await fixture.ref(app))
     }
 }
