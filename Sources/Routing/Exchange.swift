@@ -2,7 +2,9 @@ import Foundation
 import NIOCore
 import OpenrukoCore
 
-/// One request's trip through the router: what the client asked, where it went, how far it got.
+/// One request's trip through the router, as the I/O sees it: the log line, the head to send,
+/// the dynos to try and the connection in use. Its protocol facts (keep-alive, body, replay,
+/// response started) are `ProxyStateMachine`'s.
 final class Exchange {
     /// The router log line, filled in as the exchange goes.
     var log: RouterLogEntry
@@ -12,51 +14,24 @@ final class Exchange {
     let request: ByteBuffer
     let isHEAD: Bool
     let clientMinorVersion: Int
-    let clientKeepAlive: Bool
-    let wantsUpgrade: Bool
-    /// The request declares a body.
-    let expectsBody: Bool
     let started: NIODeadline
     /// The wall clock at `started` (`X-Request-Start`, log timestamps).
     let startedWall: Date
-    /// The client sent the whole request.
-    var requestEnded: Bool
 
-    /// A `.starting` app is waited for until then (H20 after).
-    var bootDeadline: NIODeadline?
     /// The app's up dynos and where round-robin starts; each is tried at most once.
     var backends: [Backend] = []
     var firstBackend = 0
-    var attempts = 0
     var backend: Backend?
     /// The dyno whose in-flight count this request holds.
     var counted: UUID?
     var connection: BackendConnection?
-    /// The connection came from the pool (a stale one may be replaced once).
-    var reused = false
-    var replayed = false
-    /// When the head was written to the dyno.
-    var sentAt: NIODeadline?
-    /// Some request body went to the dyno (the request cannot be replayed).
-    var bodyForwarded = false
-
-    /// The dyno's final head arrived.
-    var responseStarted = false
-    var responseKeepAlive = true
     var bytes = 0
 
-    init(
-        log: RouterLogEntry, request: ByteBuffer, head: ParsedHead, isHEAD: Bool, body: BodyLength, started: NIODeadline,
-        startedWall: Date
-    ) {
+    init(log: RouterLogEntry, request: ByteBuffer, clientMinorVersion: Int, isHEAD: Bool, started: NIODeadline, startedWall: Date) {
         self.log = log
         self.request = request
         self.isHEAD = isHEAD
-        self.clientMinorVersion = head.minorVersion
-        self.clientKeepAlive = head.keepAlive
-        self.wantsUpgrade = head.wantsUpgrade
-        self.expectsBody = body != .none
-        self.requestEnded = body == .none
+        self.clientMinorVersion = clientMinorVersion
         self.started = started
         self.startedWall = startedWall
     }

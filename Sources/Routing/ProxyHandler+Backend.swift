@@ -5,11 +5,7 @@ import OpenrukoCore
 extension ProxyHandler {
     func backendResponseHead(_ connection: BackendConnection, _ head: ParsedHead, _ headBytes: ByteBuffer, length: BodyLength) {
         guard let exchange, connection === exchange.connection else { return connection.close() }
-        let keepAlive = exchange.clientKeepAlive && !closeWhenIdle && !exchange.wantsUpgrade && length != .untilClose
-        exchange.responseStarted = true
-        responseWindowStart = .now()
-        responseWindowBytes = 0
-        exchange.responseKeepAlive = keepAlive
+        let keepAlive = machine.responseHead(untilClose: length == .untilClose, at: .now())
         exchange.log.status = head.status
         var coalesced = 0
         if case .length(let count) = length, count <= Self.coalescedBodyLimit { coalesced = count }
@@ -71,7 +67,12 @@ extension ProxyHandler {
     /// The dyno switched protocols: both connections become one byte tunnel.
     func backendSwitched(_ connection: BackendConnection, _ head: ParsedHead, _ headBytes: ByteBuffer) {
         guard let exchange, connection === exchange.connection else { return connection.close() }
-        guard exchange.wantsUpgrade else { return fail(.connectionClosed) }
+        let now = NIODeadline.now()
+        let idleDeadline: NIODeadline
+        switch machine.switchedProtocols(at: now) {
+        case .refuse(let error): return fail(error)
+        case .tunnel(let deadline): idleDeadline = deadline
+        }
         self.exchange = nil
         timer?.cancel()
         timer = nil
@@ -82,12 +83,10 @@ extension ProxyHandler {
         flushClientIfNeeded()
         if let counted = exchange.counted { environment.inFlight.end(counted) }
         exchange.log.status = 101
-        let now = NIODeadline.now()
         finishLog(exchange, now: now)
         emit(exchange, now: now)
-        state = .tunnel
         tunnel = connection
-        armTimer(lastActivity + environment.configuration.tunnelIdleTimeout)
+        armTimer(idleDeadline)
         processInbound()  // bytes the client sent right after its request
         flushBackendIfNeeded()
     }
@@ -101,21 +100,24 @@ extension ProxyHandler {
     func backendClosed(_ connection: BackendConnection) {
         if connection === tunnel {
             tunnel = nil
+        } else {
+            guard connection === exchange?.connection else { return }
+            connection.owner = nil
+        }
+        switch machine.dynoClosed() {
+        case .close:
             return closeAfterFlush()
+        case .replay:
+            // A kept-alive connection the dyno had just closed: send the request again on a new one.
+            guard let exchange, let backend = exchange.backend else { return fail(.connectionClosed) }
+            exchange.connection = nil
+            return openConnection(to: backend)
+        case .fail(let error):
+            return fail(error)
+        case .endResponse:
+            break
         }
-        guard let exchange, connection === exchange.connection else { return }
-        connection.owner = nil
-        if !exchange.responseStarted {
-            if exchange.reused && !exchange.bodyForwarded && !exchange.replayed, let backend = exchange.backend {
-                // A kept-alive connection the dyno had just closed: send the request again on a new one.
-                exchange.replayed = true
-                exchange.connection = nil
-                exchange.sentAt = nil
-                state = .routing
-                return openConnection(to: backend)
-            }
-            return fail(.connectionClosed)
-        }
+        guard let exchange else { return closeAfterFlush() }
         // The response was cut short: all the client can be told is the connection closing.
         emitPendingHead()
         self.exchange = nil
@@ -132,13 +134,13 @@ extension ProxyHandler {
         emitPendingHead()
         self.exchange = nil
         let now = NIODeadline.now()
-        lastActivity = now
+        let ending = machine.responseEnded(dynoReusable: exchange.connection?.isReusable == true, at: now)
         if let counted = exchange.counted { environment.inFlight.end(counted) }
         finishLog(exchange, now: now)
         emit(exchange, now: now)
         if let connection = exchange.connection {
             connection.owner = nil
-            if exchange.requestEnded && connection.isReusable {
+            if ending.releaseDyno {
                 pool.release(connection, now: now)
             } else {
                 // A dyno connection closed inside its read batch gets no read-complete event,
@@ -147,8 +149,7 @@ extension ProxyHandler {
                 connection.close()
             }
         }
-        guard exchange.responseKeepAlive && !closeWhenIdle else { return closeAfterFlush() }
-        state = exchange.requestEnded ? .idle : .discarding
+        guard ending.then != .close else { return closeAfterFlush() }
         processInbound()
     }
 }

@@ -24,16 +24,14 @@ extension ProxyHandler {
     func answerChallenge(_ keyAuthorization: String) {
         guard let exchange else { return }
         self.exchange = nil
-        let keepAlive = exchange.clientKeepAlive && !closeWhenIdle && !exchange.wantsUpgrade && (exchange.requestEnded || !exchange.expectsBody)
+        let keepAlive = machine.answer(at: .now()) != .close
         var answer = allocator.buffer(capacity: 512)
         HeadWriter.writeAnswer(
             status: 200, reason: "OK", body: keyAuthorization, contentType: "text/plain", keepAlive: keepAlive, via: forwarding.via,
             includeBody: !exchange.isHEAD, into: &answer)
         write(answer)
-        lastActivity = .now()
         guard keepAlive else { return closeAfterFlush() }
         flushClientIfNeeded()
-        state = requestBody.isComplete ? .idle : .discarding
         processInbound()
     }
 }

@@ -8,9 +8,6 @@ extension ProxyHandler {
     /// A request head arrived: rewrite it and find where it goes.
     func begin(_ head: ParsedHead, _ headBytes: ByteBuffer) {
         let now = NIODeadline.now()
-        lastActivity = now
-        bodyStarted = now
-        bodyActivity = now
         exchangeNumber &+= 1
         let host = RequestHost.of(head, in: headBytes)
         let wall = Date()
@@ -23,11 +20,9 @@ extension ProxyHandler {
         let log = RouterLogEntry(
             method: method, path: HeadWriter.string(headBytes, head.target), host: host ?? "", requestID: requestID,
             forwardedFor: forwardedFor, status: 0, proto: forwarding.proto)
-        let body = HeadParser.requestBody(head)
-        requestBody = BodyTracker(body)
+        machine.headParsed(keepAlive: head.keepAlive, wantsUpgrade: head.wantsUpgrade, body: HeadParser.requestBody(head), at: now)
         exchange = Exchange(
-            log: log, request: request, head: head, isHEAD: method == "HEAD", body: body, started: now, startedWall: wall)
-        state = .routing
+            log: log, request: request, clientMinorVersion: head.minorVersion, isHEAD: method == "HEAD", started: now, startedWall: wall)
         guard let host else { return fail(.noSuchApp) }
         if let keyAuthorization = challengeAnswer(head, headBytes, host: host) { return answerChallenge(keyAuthorization) }
         route(host)
@@ -36,24 +31,14 @@ extension ProxyHandler {
     /// Asks the route table (again, while the app boots) and acts on the answer.
     func route(_ host: String) {
         guard let exchange else { return }
-        switch environment.routes.target(forHost: host) {
-        case .unknownHost:
-            fail(.noSuchApp)
-        case .noWebDynos(_, let appID):
-            exchange.appID = appID
-            fail(.noWebDynos)
-        case .crashed(_, let appID):
-            exchange.appID = appID
-            fail(.appCrashed)
-        case .maintenance(_, let appID):
-            exchange.appID = appID
-            fail(.maintenance)
-        case .starting(_, let appID):
-            exchange.appID = appID
+        let target = environment.routes.target(forHost: host)
+        if let appID = target.appID { exchange.appID = appID }
+        switch machine.routed(target) {
+        case .fail(let error):
+            fail(error)
+        case .waitForBoot:
             waitForBoot(host)
-        case .backends(_, let appID, let backends):
-            exchange.appID = appID
-            guard !backends.isEmpty else { return fail(.noWebDynos) }
+        case .connect(let appID, let backends):
             exchange.backends = backends
             exchange.firstBackend = environment.roundRobin.next(appID, count: backends.count)
             connectNext()
@@ -62,14 +47,10 @@ extension ProxyHandler {
 
     /// The app's web dynos are booting: look again shortly, until the boot wait runs out (H20).
     private func waitForBoot(_ host: String) {
-        guard let exchange else { return }
-        let now = NIODeadline.now()
-        let deadline = exchange.bootDeadline ?? now + environment.configuration.bootWait
-        exchange.bootDeadline = deadline
-        guard now < deadline else { return fail(.bootTimeout) }
+        guard machine.appStarting(at: .now(), bootWait: environment.configuration.bootWait) else { return fail(.bootTimeout) }
         let number = exchangeNumber
         pool.eventLoop.assumeIsolated().scheduleTask(in: environment.configuration.bootPollInterval) { [self] in
-            guard exchangeNumber == number, state == .routing else { return }
+            guard exchangeNumber == number, machine.phase == .routing else { return }
             route(host)
         }
     }
@@ -77,9 +58,12 @@ extension ProxyHandler {
     /// Connects to the next candidate dyno: a pooled connection if there is one.
     func connectNext(error lastError: RoutingError = .connectionRefused) {
         guard let exchange else { return }
-        guard exchange.attempts < exchange.backends.count else { return fail(lastError) }
-        let backend = exchange.candidate(exchange.attempts)
-        exchange.attempts += 1
+        let attempt: Int
+        switch machine.nextCandidate(of: exchange.backends.count, lastError: lastError) {
+        case .attempt(let next): attempt = next
+        case .fail(let error): return fail(error)
+        }
+        let backend = exchange.candidate(attempt)
         exchange.backend = backend
         exchange.log.dyno = backend.dyno
         if exchange.counted != backend.id {
@@ -88,7 +72,7 @@ extension ProxyHandler {
             exchange.counted = backend.id
         }
         if let connection = pool.take(backend) {
-            attach(connection, reused: true, connectTime: 0, now: exchange.attempts == 1 ? exchange.started : .now())
+            attach(connection, reused: true, connectTime: 0, now: attempt == 0 ? exchange.started : .now())
         } else {
             openConnection(to: backend)
         }
@@ -99,7 +83,7 @@ extension ProxyHandler {
         let number = exchangeNumber
         let started = NIODeadline.now()
         pool.connect(backend) { [self] result in
-            guard exchangeNumber == number, state == .routing else {
+            guard exchangeNumber == number, machine.phase == .routing else {
                 if case .success(let connection) = result { pool.release(connection) }
                 return
             }
@@ -123,15 +107,13 @@ extension ProxyHandler {
         connection.owner = self
         connection.expectResponse(toHEAD: exchange.isHEAD)
         exchange.connection = connection
-        exchange.reused = reused
         exchange.log.connect = connectTime
-        exchange.sentAt = now
-        state = .forwarding
+        let deadline = machine.connected(reused: reused, at: now)
         connection.send(exchange.request)
         backendNeedsFlush = true
         processInbound()
         if !inReadBatch { flushBackendIfNeeded() }
-        armTimer(now + environment.configuration.responseTimeout)
+        armTimer(deadline)
     }
 
     /// Answers the request with one of Heroku's error pages and logs it.
@@ -149,43 +131,51 @@ extension ProxyHandler {
         if exchange.backend != nil { finishLog(exchange, now: now) }
         emit(exchange, now: now)
 
-        let keepAlive =
-            exchange.clientKeepAlive && !closeWhenIdle && !exchange.wantsUpgrade
-            && (exchange.requestEnded || !exchange.expectsBody)
+        let after = machine.answer(at: now)
+        let keepAlive = after != .close
         var answer = allocator.buffer(capacity: 1024)
         HeadWriter.writeAnswer(
             status: error.status, reason: error.reason, body: error.html,
             contentType: "text/html; charset=utf-8", keepAlive: keepAlive, via: forwarding.via, includeBody: !exchange.isHEAD,
             into: &answer)
         write(answer)
-        lastActivity = now
         guard keepAlive else { return closeAfterFlush() }
         flushClientIfNeeded()
-        state = requestBody.isComplete ? .idle : .discarding
         processInbound()
     }
 
     /// Hangs up on a connection that stopped making progress, without an answer (the client
     /// already has a status line, or owes body bytes): logs `error` for the exchange, if any,
-    /// and closes at once, dropping what is still queued for a client that does not read.
+    /// and closes at once (the tunnel's dyno connection too), dropping what is still queued
+    /// for a client that does not read.
     func cut(_ error: RoutingError?) {
-        if let exchange {
-            self.exchange = nil
-            if let connection = exchange.connection {
-                connection.owner = nil
-                connection.close()
-            }
-            if let counted = exchange.counted { environment.inFlight.end(counted) }
-            if let error {
-                let now = NIODeadline.now()
-                exchange.log.error = error
-                exchange.log.status = error.status
-                finishLog(exchange, now: now)
-                emit(exchange, now: now)
-            }
+        abandonExchange(logging: error)
+        if let tunnel {
+            self.tunnel = nil
+            tunnel.owner = nil
+            tunnel.close()
         }
-        state = .closed
+        _ = machine.close()
         context?.close(promise: nil)
+    }
+
+    /// Ends the current exchange, if any, without an answer: closes its dyno connection and
+    /// logs `error` (nothing when nil).
+    func abandonExchange(logging error: RoutingError?) {
+        guard let exchange else { return }
+        self.exchange = nil
+        if let connection = exchange.connection {
+            connection.owner = nil
+            connection.close()
+        }
+        if let counted = exchange.counted { environment.inFlight.end(counted) }
+        if let error {
+            let now = NIODeadline.now()
+            exchange.log.error = error
+            exchange.log.status = error.status
+            finishLog(exchange, now: now)
+            emit(exchange, now: now)
+        }
     }
 
     /// Answers a request whose head could not be read, then hangs up (nothing is logged: the
@@ -208,7 +198,7 @@ extension ProxyHandler {
 
     /// Fills in dyno timing and size for the log line.
     func finishLog(_ exchange: Exchange, now: NIODeadline) {
-        if let sentAt = exchange.sentAt {
+        if let sentAt = machine.request.sentAt {
             exchange.log.service = Exchange.milliseconds(since: sentAt, now: now)
         } else if exchange.log.connect == nil {
             exchange.log.connect = Exchange.milliseconds(since: exchange.started, now: now)
@@ -225,5 +215,18 @@ extension ProxyHandler {
             LogLine(
                 timestamp: exchange.wallClock(at: now), appID: appID, source: "heroku", process: "router",
                 message: exchange.log.message(using: &logScratch)))
+    }
+}
+
+extension RouteTarget {
+    /// The app the host belongs to, if any.
+    fileprivate var appID: UUID? {
+        switch self {
+        case .backends(_, let appID, _), .starting(_, let appID), .crashed(_, let appID), .noWebDynos(_, let appID),
+            .maintenance(_, let appID):
+            appID
+        case .unknownHost:
+            nil
+        }
     }
 }

@@ -8,6 +8,10 @@ import OpenrukoCore
 /// connection is writable, and the other way round). After a 101 both connections become a
 /// raw byte tunnel.
 ///
+/// The protocol decisions (framing, keep-alive, pipelining, upgrades, errors, drain, deadlines)
+/// are `ProxyStateMachine`'s; this handler feeds it events and does the I/O: buffers, writes,
+/// flushes, the timer, the dyno connections, the log lines.
+///
 /// Routing and the router's own answers are in `ProxyHandler+Routing.swift`, what comes back
 /// from the dyno in `ProxyHandler+Backend.swift`.
 final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -15,27 +19,14 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    enum State {
-        /// Waiting for (the rest of) a request head.
-        case idle
-        /// Waiting for the route table (a booting app) or a connection to a dyno.
-        case routing
-        /// The request body goes to the dyno; the response comes back.
-        case forwarding
-        /// The response is done; the rest of the request body is thrown away.
-        case discarding
-        /// After a 101: bytes go straight through.
-        case tunnel
-        case closed
-    }
-
     let environment: ProxyEnvironment
     let pool: BackendPool
     /// Set from `handlerAdded` to `handlerRemoved` only: the context holds this handler, so
     /// keeping it longer would make a cycle and leak both with their pipeline (issue 21).
     private(set) var context: ChannelHandlerContext?
     var forwarding: ForwardingContext
-    var state = State.idle
+    /// The connection's protocol state and decisions.
+    var machine: ProxyStateMachine
     var exchange: Exchange?
     /// Bumped per exchange, so late callbacks (connects, boot polls) can tell they are stale.
     var exchangeNumber = 0
@@ -43,8 +34,6 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// pipelined request waiting for the current response.
     var inbound: ByteBuffer?
     var scanned = 0
-    /// What is left of the current request's body.
-    var requestBody = BodyTracker(.none)
     /// The dyno connection of an upgraded (tunnelled) connection.
     var tunnel: BackendConnection?
     var isProcessing = false
@@ -58,23 +47,14 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var fieldScratch: [HeaderField] = []
     var logScratch = ByteBuffer()
     var readPending = false
-    /// Graceful shutdown: finish the current response, then close.
-    var closeWhenIdle = false
     var random = FastRandom()
     var timer: Scheduled<Void>?
     var timerDeadline = NIODeadline.distantFuture
-    var lastActivity = NIODeadline.now()
-    /// When the current request's head arrived, and when its body last made progress (H28).
-    var bodyStarted = NIODeadline.now()
-    var bodyActivity = NIODeadline.now()
-    /// The current window of a response being sent, and the bytes written to the client in it
-    /// (a client that reads too slowly, H15).
-    var responseWindowStart = NIODeadline.now()
-    var responseWindowBytes = 0
 
     init(environment: ProxyEnvironment, pool: BackendPool) {
         self.environment = environment
         self.pool = pool
+        machine = ProxyStateMachine(timeouts: .init(environment.configuration), now: .now())
         forwarding = ForwardingContext(
             clientAddress: "", proto: environment.configuration.forwardedProto, port: 0, via: environment.configuration.via)
     }
@@ -85,6 +65,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var allocator = ByteBufferAllocator()
 
     var clientIsWritable: Bool { channel?.isWritable ?? false }
+    /// The dyno connection in use (the exchange's or the tunnel's) takes more bytes.
+    var dynoIsWritable: Bool { (tunnel ?? exchange?.connection)?.isWritable == true }
 
     // MARK: - Client events
 
@@ -99,7 +81,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// connection whose `owner` it is, the timer's closure), so the connection's objects are
     /// freed with its channel.
     func handlerRemoved(context: ChannelHandlerContext) {
-        state = .closed
+        _ = machine.close()
         timer?.cancel()
         timer = nil
         if let connection = tunnel ?? exchange?.connection, connection.owner === self { connection.owner = nil }
@@ -120,16 +102,12 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard forwarding.port == 0, let channel else { return }
         forwarding.clientAddress = channel.remoteAddress?.ipAddress ?? "unknown"
         forwarding.port = channel.localAddress?.port ?? 0
-        lastActivity = .now()
-        armTimer(lastActivity + environment.configuration.clientIdleTimeout)
+        armTimer(machine.start(at: .now()))
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         inReadBatch = true
-        // Body bytes keep the body going (not a response's window); a head must arrive whole
-        // within the idle timeout; a pipelined head read ahead counts for neither.
-        if state == .discarding || (state == .forwarding && exchange?.requestEnded == false) { bodyActivity = .now() }
-        if state == .tunnel { lastActivity = .now() }
+        if machine.timesClientBytes { machine.clientBytesArrived(at: .now()) }
         var buffer = unwrapInboundIn(data)
         if var pending = inbound, pending.readableBytes > 0 {
             inbound = nil
@@ -148,27 +126,29 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        let wasTunnel = state == .tunnel
-        state = .closed
         timer?.cancel()
         timer = nil
         inbound = nil
-        if wasTunnel {
+        switch machine.clientClosed() {
+        case .closeTunnel:
             tunnel?.owner = nil
             tunnel?.flush()
             tunnel?.close()
             tunnel = nil
-        } else if let exchange {
+        case .abandon(let error):
+            guard let exchange else { break }
             // The client went away mid-request (H27).
             self.exchange = nil
             exchange.connection?.owner = nil
             exchange.connection?.close()
             if let counted = exchange.counted { environment.inFlight.end(counted) }
-            exchange.log.error = .clientInterrupted
-            exchange.log.status = RoutingError.clientInterrupted.status
+            exchange.log.error = error
+            exchange.log.status = error.status
             let now = NIODeadline.now()
             finishLog(exchange, now: now)
             emit(exchange, now: now)
+        case .nothing:
+            break
         }
         context.fireChannelInactive()
     }
@@ -184,8 +164,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
-            closeWhenIdle = true
-            if state == .idle && (inbound?.readableBytes ?? 0) == 0 { closeAfterFlush() }
+            if machine.quiesce(buffered: inbound?.readableBytes ?? 0) { closeAfterFlush() }
         } else {
             context.fireUserInboundEventTriggered(event)
         }
@@ -200,27 +179,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// While a request body streams, the client is read only as fast as the dyno takes it. Once
-    /// the request is complete, reading goes on (a pipelined request may wait in `inbound`):
-    /// so a waiting keep-alive connection keeps its read interest and costs no epoll changes.
+    /// See `ProxyStateMachine.shouldRead`.
     private var shouldRead: Bool {
-        let buffered = inbound?.readableBytes ?? 0
-        switch state {
-        case .idle, .discarding:
-            return true
-        case .forwarding:
-            guard let exchange else { return false }
-            if exchange.requestEnded { return buffered < Self.readAheadLimit }
-            return buffered == 0 && exchange.connection?.isWritable == true
-        case .tunnel:
-            return buffered == 0 && tunnel?.isWritable == true
-        case .routing, .closed:
-            return false
-        }
+        machine.shouldRead(buffered: inbound?.readableBytes ?? 0, dynoWritable: dynoIsWritable)
     }
-
-    /// Bytes of a pipelined request read ahead while a response is still on its way.
-    static let readAheadLimit = 64 * 1024
 
     func resumeReadingIfPossible() {
         guard readPending, shouldRead else { return }
@@ -243,32 +205,26 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         while var data = inbound, data.readableBytes > 0 {
             inbound = nil
-            switch state {
+            switch machine.phase {
             case .idle:
                 guard readHead(&data) else { return }
             case .routing:
                 inbound = data
                 return
             case .forwarding:
-                guard let exchange, !exchange.requestEnded, let connection = exchange.connection else {
+                guard !machine.requestEnded, let connection = exchange?.connection else {
                     inbound = data
                     return
                 }
                 guard let piece = takeBody(&data) else { return }
                 inbound = data
                 if piece.readableBytes > 0 {
-                    exchange.bodyForwarded = true
                     connection.send(piece)
                     backendNeedsFlush = true
                 }
-                if requestBody.isComplete { exchange.requestEnded = true }
             case .discarding:
                 guard takeBody(&data) != nil else { return }
                 inbound = data
-                if requestBody.isComplete {
-                    state = .idle
-                    if closeWhenIdle { return closeAfterFlush() }
-                }
             case .tunnel:
                 tunnel?.send(data)
                 backendNeedsFlush = true
@@ -307,13 +263,20 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// The bytes at the front of `data` that belong to the request body; nil (after closing)
-    /// when the body is not well-formed chunked framing.
+    /// when the body is not well-formed chunked framing, or a discarded body ended a draining
+    /// connection.
     private func takeBody(_ data: inout ByteBuffer) -> ByteBuffer? {
-        do {
-            let count = try requestBody.take(data.readableBytesUInt8Span)
+        switch machine.takeBody(data.readableBytesUInt8Span) {
+        case .take(let count):
             return data.readSlice(length: count)!
-        } catch {
-            exchange?.connection?.close()
+        case .takeThenClose(let count):
+            data.moveReaderIndex(forwardBy: count)
+            inbound = data
+            closeAfterFlush()
+            return nil
+        case .malformed:
+            // The client broke its own request (H27, like a client that went away).
+            abandonExchange(logging: .clientInterrupted)
             closeAfterFlush()
             return nil
         }
@@ -331,8 +294,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func write(_ buffer: ByteBuffer) {
         context?.write(wrapOutboundOut(buffer), promise: nil)
         clientNeedsFlush = true
-        lastActivity = .now()  // response bytes (written only while the client reads)
-        responseWindowBytes &+= buffer.readableBytes
+        machine.wroteToClient(buffer.readableBytes, at: .now())
     }
 
     func flushClientIfNeeded() {
@@ -344,8 +306,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Closes the connection once everything written has gone out, or after the response
     /// window when the client does not read it.
     func closeAfterFlush() {
-        guard state != .closed, let context else { return }
-        state = .closed
+        guard let context, machine.close() else { return }
         clientNeedsFlush = false
         context.flush()
         let outputClosed = context.eventLoop.makePromise(of: Void.self)
