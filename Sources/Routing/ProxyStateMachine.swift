@@ -1,4 +1,3 @@
-import Foundation
 import NIOCore
 import OpenrukoCore
 
@@ -40,81 +39,6 @@ struct ProxyStateMachine {
         case closed
     }
 
-    /// What follows an answer: the next request, the rest of this one's body, or the end.
-    enum After: Hashable {
-        case idle
-        case discarding
-        /// Close once what was written has gone out (the answer says `Connection: close`).
-        case close
-    }
-
-    /// The end of a response from a dyno.
-    struct Ending: Hashable {
-        /// The dyno connection goes back to the pool (else it is closed).
-        var releaseDyno: Bool
-        var then: After
-    }
-
-    /// What the bytes at the front of the client's buffer are, while a body is being read.
-    enum BodyStep: Hashable {
-        /// This many bytes belong to the body (to the dyno while forwarding, dropped while
-        /// discarding); go on with what follows.
-        case take(Int)
-        /// This many bytes ended a discarded body, and the connection closes (draining).
-        case takeThenClose(Int)
-        /// The body's framing is broken: close the dyno connection, and the client's after a flush.
-        case malformed
-    }
-
-    /// The dyno closed its connection (or sent something unreadable).
-    enum DynoClosed: Hashable {
-        /// A kept-alive connection the dyno had just closed, nothing sent on it but the head:
-        /// send the request again on a new connection to the same dyno (once).
-        case replay
-        /// No response yet: answer with this error (H13).
-        case fail(RoutingError)
-        /// The response was cut short: log it and close the client's connection after a flush.
-        case endResponse
-        /// The tunnel's far end went away (or the connection is closing already): close after
-        /// a flush.
-        case close
-    }
-
-    /// The dyno answered 101.
-    enum Switch: Hashable {
-        /// Both connections become one byte tunnel; the timer must fire no later than this.
-        case tunnel(idleDeadline: NIODeadline)
-        /// The client did not ask for an upgrade: answer with this error.
-        case refuse(RoutingError)
-    }
-
-    /// The client's connection closed.
-    enum ClientClosed: Hashable {
-        case nothing
-        /// Close the tunnel's dyno connection.
-        case closeTunnel
-        /// The client went away mid-request: close the dyno connection and log this error (H27).
-        case abandon(RoutingError)
-    }
-
-    /// What to do with the route table's answer for the request's host.
-    enum Route: Hashable {
-        /// Answer with this error page (404, H10, H14, H80).
-        case fail(RoutingError)
-        /// The app's web dynos are booting: `appStarting` says whether to wait for them.
-        case waitForBoot
-        /// Connect to one of these dynos of the app (`nextCandidate`).
-        case connect(appID: UUID, [Backend])
-    }
-
-    /// The next dyno to try for the current request.
-    enum Candidate: Hashable {
-        /// Try the candidate at this position (0 first) in round-robin order.
-        case attempt(Int)
-        /// Every dyno was tried: answer with this error.
-        case fail(RoutingError)
-    }
-
     /// The protocol facts of the current (or last) request.
     struct Request: Hashable {
         var clientKeepAlive = true
@@ -141,7 +65,9 @@ struct ProxyStateMachine {
     /// Bytes of a pipelined request read ahead while a response is still on its way.
     static let readAheadLimit = 64 * 1024
 
+    /// The timeouts it decides with.
     let timeouts: Timeouts
+    /// Where the connection is (what the driver does with the client's bytes).
     private(set) var phase = Phase.idle
     /// Graceful shutdown: finish the current response, then close.
     private(set) var quiescing = false
@@ -159,6 +85,7 @@ struct ProxyStateMachine {
     private(set) var responseWindowStart: NIODeadline
     private(set) var responseWindowBytes = 0
 
+    /// A connection accepted at `now`, waiting for its first request head.
     init(timeouts: Timeouts, now: NIODeadline = .uptimeNanoseconds(0)) {
         self.timeouts = timeouts
         lastActivity = now
@@ -376,30 +303,5 @@ struct ProxyStateMachine {
     private mutating func next(afterRequest ended: Bool) -> After {
         phase = ended ? .idle : .discarding
         return ended ? .idle : .discarding
-    }
-}
-
-extension ProxyStateMachine {
-    /// The timeouts the machine decides with (`RouterConfiguration`'s).
-    struct Timeouts: Hashable {
-        var clientIdle: TimeAmount
-        var response: TimeAmount
-        var responseIdle: TimeAmount
-        var responseMinimumBytes: Int
-        var tunnelIdle: TimeAmount
-        var requestBodyIdle: TimeAmount
-        var requestBody: TimeAmount
-        var requestBodyMinimumRate: Int
-
-        init(_ configuration: RouterConfiguration) {
-            clientIdle = configuration.clientIdleTimeout
-            response = configuration.responseTimeout
-            responseIdle = configuration.responseIdleTimeout
-            responseMinimumBytes = configuration.responseMinimumBytes
-            tunnelIdle = configuration.tunnelIdleTimeout
-            requestBodyIdle = configuration.requestBodyIdleTimeout
-            requestBody = configuration.requestBodyTimeout
-            requestBodyMinimumRate = configuration.requestBodyMinimumRate
-        }
     }
 }
