@@ -141,6 +141,23 @@ import Testing
         await backend.stop()
     }
 
+    @Test func aRequestBodyWithBrokenChunkedFramingEndsItsExchangeAsH27() async throws {
+        let backend = try await TestBackend.start(name: "web.1")
+        try await RouterHarness.with { router in
+            router.routes.set("broken.localhost", .backends(app: "broken", appID: UUID(), [backend.backend]))
+            // One good chunk, then a size line that is no hex number.
+            let request =
+                "POST /upload HTTP/1.1\r\nHost: broken.localhost\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n"
+            let result = try await ProcessRunner.run(
+                "/usr/bin/python3", ["-c", RouterStalledClientTests.trickler, String(router.port), request, "0.1", "0"])
+            #expect(result.stdout == "eof", "closed without an answer: \(result.stdout) \(result.stderr)")
+            let lines = try await router.logs.wait(for: 1)
+            #expect(lines[0].message.contains("code=H27") && lines[0].message.contains("method=POST"), "\(lines.map(\.message))")
+            #expect(router.router.drain.count(backend.backend) == 0, "the request no longer counts as in flight")
+        }
+        await backend.stop()
+    }
+
     @Test func requestsWaitForBootingDynosThenGiveUpWithH20() async throws {
         let backend = try await TestBackend.start(name: "web.1")
         let appID = UUID()
