@@ -36,12 +36,15 @@ struct ProxyStateMachine {
         case discarding
         /// After a 101: bytes go straight through.
         case tunnel
+        /// Closing (after a flush) or closed: nothing more is read, sent or answered.
         case closed
     }
 
     /// The protocol facts of the current (or last) request.
     struct Request: Hashable {
+        /// The client wants the connection kept open (RFC 9112 §9.3).
         var clientKeepAlive = true
+        /// The client asked to switch protocols (`Connection: upgrade` and `Upgrade`).
         var wantsUpgrade = false
         /// The request declares a body.
         var expectsBody = false
@@ -51,6 +54,7 @@ struct ProxyStateMachine {
         var bootDeadline: NIODeadline?
         /// The dyno connection came from the pool (a stale one may be replaced once).
         var reused = false
+        /// The request was already sent again once.
         var replayed = false
         /// When the head was written to the dyno.
         var sentAt: NIODeadline?
@@ -71,6 +75,7 @@ struct ProxyStateMachine {
     private(set) var phase = Phase.idle
     /// Graceful shutdown: finish the current response, then close.
     private(set) var quiescing = false
+    /// The current request's facts (the last one's until the next head).
     private(set) var request = Request()
     /// What is left of the current request's body (after its response too, while discarding).
     private(set) var body = BodyTracker(.none)
@@ -104,15 +109,16 @@ struct ProxyStateMachine {
     /// costs no epoll changes.
     /// - Parameters:
     ///   - buffered: bytes read from the client and not handled yet.
-    ///   - dynoWritable: the dyno connection (of the exchange or the tunnel) takes more bytes.
-    func shouldRead(buffered: Int, dynoWritable: Bool) -> Bool {
+    ///   - dynoWritable: the dyno connection (of the exchange or the tunnel) takes more bytes;
+    ///     asked only while a body streams or in a tunnel.
+    func shouldRead(buffered: Int, dynoWritable: @autoclosure () -> Bool) -> Bool {
         switch phase {
         case .idle, .discarding:
             true
         case .forwarding:
-            requestEnded ? buffered < Self.readAheadLimit : buffered == 0 && dynoWritable
+            requestEnded ? buffered < Self.readAheadLimit : buffered == 0 && dynoWritable()
         case .tunnel:
-            buffered == 0 && dynoWritable
+            buffered == 0 && dynoWritable()
         case .routing, .closed:
             false
         }
