@@ -175,7 +175,9 @@ package struct ProcessCgroup: Sendable {
     /// Whether the memory limit was hit (an allocation failed or a process was killed for it).
     package var ranOutOfMemory: Bool { oomKills > 0 }
 
-    /// Moves this process back to the parent cgroups and removes its own (once empty).
+    /// Moves this process back to the parent cgroups, kills whatever it started that is still
+    /// in its own (a container build's `RUN` step outlives a stopped buildah: runc's process is
+    /// nobody's child then), and removes them.
     package func leave() {
         let pid = String(getpid())
         for directory in directories {
@@ -183,8 +185,36 @@ package struct ProcessCgroup: Sendable {
             var home = (directory as NSString).deletingLastPathComponent
             if (home as NSString).lastPathComponent.hasPrefix("openruko-") { home = (home as NSString).deletingLastPathComponent }
             _ = Self.write(pid, to: home + "/cgroup.procs")
+        }
+        for directory in directories {
+            Self.killMembers(directory)
             rmdir(directory)
         }
+    }
+
+    /// SIGKILLs every process in `directory` and the cgroups below it (runc puts a `RUN` step in
+    /// one of its own), but this one (v2: `cgroup.kill`, the whole tree), a few times over for
+    /// any that were forking meanwhile, and removes the ones below. Returns how many it
+    /// signalled (v1).
+    @discardableResult
+    static func killMembers(_ directory: String) -> Int {
+        if write("1", to: directory + "/cgroup.kill") { return 0 }
+        var killed = 0
+        for child in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            var info = stat()
+            let path = directory + "/" + child
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { continue }
+            killed += killMembers(path)
+            rmdir(path)
+        }
+        for _ in 0..<10 {
+            let text = (try? String(contentsOfFile: directory + "/cgroup.procs", encoding: .utf8)) ?? ""
+            let pids = text.split(separator: "\n").compactMap { pid_t($0) }.filter { $0 > 1 && $0 != getpid() }
+            guard !pids.isEmpty else { break }
+            for pid in pids where kill(pid, SIGKILL) == 0 { killed += 1 }
+            usleep(20_000)
+        }
+        return killed
     }
 
     /// Removes the empty cgroups named `prefix…` beside this process's own (those of dynos
@@ -211,15 +241,7 @@ package struct ProcessCgroup: Sendable {
     package static func killAll(name: String, root: String = "/sys/fs/cgroup") -> Int {
         var killed = 0
         for parent in parents(root: root) {
-            let directory = parent + "/" + name
-            if write("1", to: directory + "/cgroup.kill") { continue }  // v2 kills the whole tree itself
-            for _ in 0..<10 {
-                let text = (try? String(contentsOfFile: directory + "/cgroup.procs", encoding: .utf8)) ?? ""
-                let pids = text.split(separator: "\n").compactMap { pid_t($0) }.filter { $0 > 1 }
-                guard !pids.isEmpty else { break }
-                for pid in pids where kill(pid, SIGKILL) == 0 { killed += 1 }
-                usleep(20_000)
-            }
+            killed += killMembers(parent + "/" + name)
         }
         return killed
     }

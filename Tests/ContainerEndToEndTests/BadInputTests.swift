@@ -70,6 +70,14 @@ import Testing
         let push = try await fixture.push(repo, app: "filler")
         #expect(push.status != 0)
         #expect(push.stderr.contains("wrote more than 64 MB to disk, this server's limit (OPENRUKO_IMAGE_BUILD_MAX)"), "\(push.stderr)")
+        // The RUN step went with the build (stopping buildah alone left it writing, reparented).
+        var writers: [String] = []
+        for _ in 0..<50 {
+            writers = Self.processes(containing: "of=/fill.$i")
+            if writers.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(writers.isEmpty, "the RUN step outlived its build: \(writers)")
         #expect(try await fixture.ref("filler") == ref)
         #expect(try await fixture.routed("filler")?.body == "still here\n")
     }
@@ -91,5 +99,15 @@ import Testing
         #expect(deployed.status == 0, "\(deployed.stderr)")
         #expect(try await fixture.routed(app)?.body == "still here\n")
         return (repo, try await fixture.ref(app))
+    }
+
+    /// The command lines (NULs as spaces) of the processes whose command line contains `text`.
+    static func processes(containing text: String) -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { Int32($0) != nil }.compactMap { entry in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+            let command = String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+            return command.contains(text) ? entry + ": " + command : nil
+        }
     }
 }
