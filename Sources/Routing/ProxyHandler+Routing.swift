@@ -118,13 +118,7 @@ extension ProxyHandler {
 
     /// Answers the request with one of Heroku's error pages and logs it.
     func fail(_ error: RoutingError) {
-        guard let exchange else { return }
-        self.exchange = nil
-        if let connection = exchange.connection {
-            connection.owner = nil
-            connection.close()
-        }
-        if let counted = exchange.counted { environment.inFlight.end(counted) }
+        guard let exchange = detachExchange() else { return }
         let now = NIODeadline.now()
         exchange.log.error = error
         exchange.log.status = error.status
@@ -162,13 +156,7 @@ extension ProxyHandler {
     /// Ends the current exchange, if any, without an answer: closes its dyno connection and
     /// logs `error` (nothing when nil).
     func abandonExchange(logging error: RoutingError?) {
-        guard let exchange else { return }
-        self.exchange = nil
-        if let connection = exchange.connection {
-            connection.owner = nil
-            connection.close()
-        }
-        if let counted = exchange.counted { environment.inFlight.end(counted) }
+        guard let exchange = detachExchange() else { return }
         if let error {
             let now = NIODeadline.now()
             exchange.log.error = error
@@ -176,6 +164,19 @@ extension ProxyHandler {
             finishLog(exchange, now: now)
             emit(exchange, now: now)
         }
+    }
+
+    /// Takes the current exchange off the connection, if any: closes its dyno connection and
+    /// ends its in-flight count.
+    private func detachExchange() -> Exchange? {
+        guard let exchange else { return nil }
+        self.exchange = nil
+        if let connection = exchange.connection {
+            connection.owner = nil
+            connection.close()
+        }
+        if let counted = exchange.counted { environment.inFlight.end(counted) }
+        return exchange
     }
 
     /// Answers a request whose head could not be read, then hangs up (nothing is logged: the
