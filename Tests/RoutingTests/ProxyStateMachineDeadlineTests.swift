@@ -5,7 +5,7 @@ import Testing
 
 /// The connection's deadlines as `ProxyStateMachine` decides them, with time passed in:
 /// H12, H28 (idle and too slow), H15 (silent dyno, slow reader), idle keep-alive, tunnel idle.
-@Suite struct ProxyStateMachineDeadlineTests {
+@Suite(.timeLimit(.minutes(2))) struct ProxyStateMachineDeadlineTests {
     typealias Machines = ProxyStateMachineTests
 
     static func at(_ seconds: Int64) -> NIODeadline { Machines.at(seconds) }

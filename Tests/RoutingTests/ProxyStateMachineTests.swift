@@ -7,7 +7,7 @@ import Testing
 
 /// The router's HTTP/1.1 decisions without sockets or clocks: keep-alive, pipelining, replays,
 /// upgrades, drains, what the client closing means (`ProxyStateMachine`).
-@Suite struct ProxyStateMachineTests {
+@Suite(.timeLimit(.minutes(2))) struct ProxyStateMachineTests {
     /// Heroku's timeouts (the defaults): client idle 60 s, H12 30 s, H15 window 55 s and 64 KiB,
     /// tunnel 55 s, H28 idle 55 s, whole body 60 s + 1 s per 500 bytes.
     static let timeouts = ProxyStateMachine.Timeouts(RouterConfiguration(listen: ListenAddress(host: "127.0.0.1", port: 0)))
