@@ -87,12 +87,12 @@ struct Buildah: Sendable {
     var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: executable) }
 
     /// Runs `arguments`, streaming stdout and stderr (merged, raw) to `output`.
-    /// - Returns: whether it exited 0, and its last 64 KiB of output.
+    /// - Returns: how it ended, and its last 64 KiB of output.
     /// - Parameter growthLimit: when set, the most `storage` may grow while it runs (measured
-    ///   every `growthInterval`): past it, buildah is stopped and the tail says `(over disk)`.
+    ///   every `growthInterval`): past it, buildah is stopped (`.overDisk`).
     func stream(
         _ arguments: [String], timeLimit: Duration, growthLimit: Int64? = nil, output: @escaping @Sendable (Data) -> Void
-    ) async throws -> (Bool, String) {
+    ) async throws -> (end: StreamEnd, tail: String) {
         try FileManager.default.createDirectory(atPath: runRoot, withIntermediateDirectories: true)
         let tail = TailBuffer()
         let configuration = Configuration(
@@ -102,13 +102,14 @@ struct Buildah: Sendable {
         let result = try await withThrowingTaskGroup(of: StreamEnd.self) { group in
             group.addTask {
                 .exited(
-                    try await Subprocess.run(configuration, input: .none, output: .sequence, error: .combinedWithOutput) { execution in
+                    succeeded: try await Subprocess.run(configuration, input: .none, output: .sequence, error: .combinedWithOutput) {
+                        execution in
                         for try await chunk in execution.standardOutput {
                             let data = chunk.withUnsafeBytes { Data($0) }
                             tail.append(data)
                             output(data)
                         }
-                    }.terminationStatus)
+                    }.terminationStatus.isSuccess)
             }
             group.addTask {
                 try? await Task.sleep(for: timeLimit)
@@ -128,17 +129,15 @@ struct Buildah: Sendable {
             group.cancelAll()
             return first
         }
-        switch result {
-        case .exited(let status): return (status.isSuccess, tail.text)
-        case .timedOut: return (false, tail.text + "\n(timed out)")
-        case .overDisk: return (false, tail.text + "\n(over disk)")
-        }
+        return (result, tail.text)
     }
 
     /// How a streamed buildah run ended.
-    private enum StreamEnd: Sendable {
-        case exited(TerminationStatus)
+    enum StreamEnd: Sendable, Hashable {
+        case exited(succeeded: Bool)
+        /// Stopped at its time limit.
         case timedOut
+        /// Stopped for growing the store past its limit.
         case overDisk
     }
 

@@ -32,14 +32,14 @@ struct ImageBuild: Sendable {
         var arguments = ["bud"] + isolation + ["--layers", "--pull-never", "--iidfile", idFile, "-f", source + "/" + path, "-t", tag]
         for (key, value) in manifest.buildConfig.sorted(by: { $0.key < $1.key }) { arguments += ["--build-arg", "\(key)=\(value)"] }
         arguments.append(context)
-        let succeeded: Bool
+        let end: Buildah.StreamEnd
         let tail: String
         do {
-            (succeeded, tail) = try await buildah.stream(arguments, timeLimit: timeLimit, growthLimit: growthLimit) { output(String(decoding: $0, as: UTF8.self)) }
+            (end, tail) = try await buildah.stream(arguments, timeLimit: timeLimit, growthLimit: growthLimit) { output(String(decoding: $0, as: UTF8.self)) }
         } catch {
             throw OpenrukoError(.unavailable, "Cannot run buildah: \(error)")
         }
-        guard succeeded else { throw Self.failure(tail, path: path, growthLimit: growthLimit) }
+        guard end == .exited(succeeded: true) else { throw Self.failure(end, tail, path: path, growthLimit: growthLimit) }
         let id = (FileTree.text(idFile) ?? "").trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "sha256:", with: "")
         try? FileManager.default.removeItem(atPath: idFile)
         if let previous, previous != id { _ = try? await buildah.capture(["rmi", previous]) }
@@ -54,16 +54,18 @@ struct ImageBuild: Sendable {
     }
 
     /// The ` !     ` message of a failed image build.
-    static func failure(_ tail: String, path: String, growthLimit: Int64) -> OpenrukoError {
-        if tail.hasSuffix("\n(timed out)") {
+    static func failure(_ end: Buildah.StreamEnd, _ tail: String, path: String, growthLimit: Int64) -> OpenrukoError {
+        switch end {
+        case .timedOut:
             return OpenrukoError(.invalid, "Timed out building the Docker image (\(path)).\nPush rejected, failed to build Docker image.")
-        }
-        if tail.hasSuffix("\n(over disk)") {
+        case .overDisk:
             return OpenrukoError(
                 .invalid,
                 "Building the Docker image (\(path)) wrote more than \(DiskBudget.text(growthLimit)) to disk, this server's limit "
                     + "(OPENRUKO_IMAGE_BUILD_MAX); it was stopped.\nPush rejected: write less in RUN steps "
                     + "(remove what a step downloads in the same step, use multi-stage builds).")
+        case .exited:
+            break
         }
         if let line = tail.split(separator: "\n").last(where: { $0.contains("image not known") }) {
             let name = line.components(separatedBy: "creating build container: ").last?
